@@ -1,0 +1,335 @@
+"""The trusted grader's handle on sandboxes: start, load a submission, call, recover, kill.
+
+Everything that comes back from a sandbox is treated as hostile input: decoded as plain data
+only, checked against the request id, bounded in size and in time. When a sandbox hangs,
+crashes or breaks the protocol, the current call fails with a named reason, the sandbox is
+killed (its whole PID namespace with it) and a fresh one is started from the same submission,
+without the cell that hung or crashed, for the calls that follow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from autograder import wire
+from autograder.sandbox import isolation
+from autograder.sandbox.isolation import Limits
+
+
+class SandboxFailure(Exception):
+    """A call into the sandbox did not complete. ``reason`` is a stable code for reports."""
+
+    reason = "crashed"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.reason)
+        self.detail = detail
+
+
+class CallTimeout(SandboxFailure):
+    reason = "timeout"
+
+
+class BudgetExhausted(SandboxFailure):
+    reason = "time_budget"
+
+
+class SandboxCrashed(SandboxFailure):
+    reason = "crashed"
+
+
+class ProtocolViolation(SandboxFailure):
+    reason = "protocol"
+
+
+class StaleHandle(SandboxFailure):
+    reason = "restarted"
+
+
+class StudentError(Exception):
+    """The student's code raised an exception (inside the sandbox); carries its description."""
+
+    def __init__(self, exc_type: str, message: str, traceback: str = "") -> None:
+        super().__init__(f"{exc_type}: {message}")
+        self.exc_type, self.message, self.traceback = exc_type, message, traceback
+
+
+class MissingName(StudentError):
+    """The submission does not define the name a test asked for."""
+
+
+@dataclass
+class CellReport:
+    index: int
+    status: str  # ok, error, syntax_error, exit, timeout, crashed, skipped
+    error: dict[str, str] | None = None
+
+
+@dataclass
+class Timeouts:
+    """Wall-clock budgets in seconds."""
+
+    call: float = 5.0
+    load: float = 10.0
+    submission: float = 60.0
+
+
+class Zygote:
+    """A pre-forked interpreter with numpy imported, from which sandboxes are forked."""
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            # One BLAS thread: the zygote must stay single-threaded to fork and unshare safely.
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-m", "autograder.sandbox.zygote", str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=None if os.environ.get("OPTIGRADE_SANDBOX_DEBUG") else subprocess.DEVNULL,
+            cwd="/",
+        )
+        theirs.close()
+        self.control = ours
+
+    def spawn(self, scratch: str, limits: Limits) -> tuple[socket.socket, int, dict[str, bool]]:
+        """Fork a locked-down sandbox; return its channel, its PID and its isolation layers."""
+        if self.process.poll() is not None:
+            raise SandboxCrashed("the zygote process has exited")
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            request = wire.encode(
+                {"scratch": scratch, "limits": asdict(limits), "cgroup": os.path.basename(scratch)}
+            )
+            socket.send_fds(self.control, [request], [theirs.fileno()])
+        finally:
+            theirs.close()
+        pid, layers = None, None
+        deadline = time.monotonic() + 10
+        try:
+            while pid is None or layers is None:
+                message = wire.recv(ours, deadline)
+                pid = message.get("pid", pid)
+                layers = message.get("layers", layers)
+        except (wire.ProtocolError, TimeoutError, OSError) as exc:
+            ours.close()
+            raise SandboxCrashed(f"the sandbox did not start: {exc}") from exc
+        if not isinstance(pid, int) or not isinstance(layers, dict):
+            ours.close()
+            raise ProtocolViolation("malformed start-up message")
+        return ours, pid, layers
+
+    def close(self) -> None:
+        self.control.close()
+        with contextlib.suppress(Exception):
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+
+@dataclass
+class Sandbox:
+    """One submission's sandbox session. Restarts itself after a failed call."""
+
+    zygote: Zygote
+    cells: list[str]
+    limits: Limits = field(default_factory=Limits)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    workdir: str | None = None
+
+    def __post_init__(self) -> None:
+        self.generation = 0
+        self.skip: dict[int, CellReport] = {}
+        self.cell_reports: list[CellReport] = []
+        self.names: list[str] = []
+        self.output = ""
+        self.layers: dict[str, bool] = {}
+        self.failures: list[str] = []  # reasons of every sandbox failure, in order
+        self._sock: socket.socket | None = None
+        self._pidfd: int | None = None
+        self._scratch: str | None = None
+        self._current_cell: int | None = None
+        self._budget_end = time.monotonic() + self.timeouts.submission
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start a sandbox and run the submission's cells, skipping any that hung or crashed."""
+        while True:
+            self._spawn()
+            try:
+                reply = self._request(
+                    {"op": "load", "cells": self.cells, "skip": sorted(self.skip)},
+                    self.timeouts.load,
+                    track_progress=True,
+                )
+            except SandboxFailure as exc:
+                cell = self._current_cell
+                self.kill()
+                if cell is None or cell in self.skip:
+                    raise
+                self.skip[cell] = CellReport(
+                    cell, exc.reason, {"type": exc.reason, "message": exc.detail}
+                )
+                continue
+            reports = [CellReport(c["index"], c["status"], c.get("error")) for c in reply["cells"]]
+            self.cell_reports = [self.skip.get(r.index, r) for r in reports]
+            self.names = [n for n in reply["names"] if isinstance(n, str)]
+            self.output = str(reply.get("output", ""))
+            return
+
+    def _spawn(self) -> None:
+        self.generation += 1
+        self._scratch = tempfile.mkdtemp(prefix="optigrade-sandbox-", dir=self.workdir)
+        self._sock, pid, self.layers = self.zygote.spawn(self._scratch, self.limits)
+        try:
+            self._pidfd = os.pidfd_open(pid)
+        except OSError:
+            self._pidfd = None  # it already died; the first request will notice
+
+    def kill(self) -> None:
+        """Kill the sandbox and everything it started; remove its scratch directory."""
+        if self._pidfd is not None:
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+            os.close(self._pidfd)
+            self._pidfd = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            if self.layers.get("process_limit") and os.getuid() == 0:
+                for root in isolation.CGROUP_PIDS_ROOTS:
+                    isolation.remove_cgroup(
+                        os.path.join(root, "optigrade", os.path.basename(self._scratch))
+                    )
+            self._scratch = None
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.kill()
+
+    # -- requests -----------------------------------------------------------------------------
+    def _request(
+        self, message: dict[str, Any], timeout: float, track_progress: bool = False
+    ) -> dict:
+        remaining = self._budget_end - time.monotonic()
+        if remaining <= 0:
+            raise BudgetExhausted("the submission used up its time budget")
+        if self._sock is None:
+            raise SandboxCrashed("the sandbox is not running")
+        self._current_cell = None
+        request_id = secrets.randbits(62)
+        deadline = time.monotonic() + min(timeout, remaining)
+        try:
+            wire.send(self._sock, {**message, "id": request_id})
+            while True:
+                reply = wire.recv(self._sock, deadline)
+                if not isinstance(reply, dict) or reply.get("id") != request_id:
+                    raise ProtocolViolation("a reply that does not answer the request")
+                if track_progress and isinstance(reply.get("progress"), int) and "ok" not in reply:
+                    self._current_cell = reply["progress"]
+                    continue
+                return reply
+        except TimeoutError as exc:
+            failure: SandboxFailure = (
+                CallTimeout(f"no answer within {min(timeout, remaining):.1f} s")
+                if remaining > timeout
+                else BudgetExhausted("the submission used up its time budget")
+            )
+            raise self._failed(failure) from exc
+        except wire.PeerClosed as exc:
+            raise self._failed(SandboxCrashed("the sandbox process ended")) from exc
+        except wire.ProtocolError as exc:
+            raise self._failed(ProtocolViolation(str(exc))) from exc
+        except OSError as exc:
+            raise self._failed(SandboxCrashed(str(exc))) from exc
+
+    def _failed(self, failure: SandboxFailure) -> SandboxFailure:
+        self.failures.append(failure.reason)
+        self.kill()
+        return failure
+
+    def call(
+        self,
+        target: str | int,
+        method: str | None,
+        args: list,
+        kwargs: dict,
+        generation: int | None = None,
+    ) -> dict[str, Any]:
+        """One call into the sandbox; mirrors in-place changes to ``args`` back to the caller."""
+        if generation is not None and generation != self.generation:
+            raise StaleHandle("the object was lost when the sandbox restarted after a failure")
+        if self._sock is None:
+            self.start()
+        reply = self._request(
+            {"op": "call", "target": target, "method": method, "args": args, "kwargs": kwargs},
+            self.timeouts.call,
+        )
+        if not reply.get("ok"):
+            error = reply.get("error") or {}
+            kind = MissingName if error.get("type") == "MissingName" else StudentError
+            raise kind(
+                str(error.get("type")),
+                str(error.get("message", "")),
+                str(error.get("traceback", "")),
+            )
+        after = reply.get("args_after")
+        if isinstance(after, list) and len(after) == len(args):
+            for original, state in zip(args, after, strict=True):
+                _mirror(original, state)
+        return reply
+
+
+def _mirror(original: Any, state: Any) -> None:
+    """Reflect what the sandbox's call did to an argument onto the caller's own object."""
+    if (
+        isinstance(original, dict)
+        and isinstance(state, dict)
+        and isinstance(state.get("dict"), dict)
+    ):
+        entries = state["dict"]
+        for key in [k for k in original if str(k) not in entries]:
+            del original[key]
+        for key, entry in entries.items():
+            if not isinstance(entry, dict):
+                continue
+            value, current = entry.get("value"), original.get(key)
+            same = (
+                entry.get("same") is True
+                and isinstance(current, np.ndarray)
+                and isinstance(value, np.ndarray)
+                and current.shape == value.shape
+            )
+            if same:
+                np.copyto(current, value, casting="unsafe")
+            else:
+                original[key] = value
+    elif isinstance(original, np.ndarray) and isinstance(state, dict):
+        value = state.get("array")
+        if isinstance(value, np.ndarray) and value.shape == original.shape:
+            np.copyto(original, value, casting="unsafe")

@@ -1,0 +1,214 @@
+"""Locking a freshly forked sandbox down, layer by layer, and saying which layers hold.
+
+The layers, from outside in:
+
+* namespaces (``unshare``): a PID namespace, so that killing the sandbox's first process kills
+  everything the student started and nothing outside can be named by PID; a network namespace
+  with no interfaces up; a user namespace where we are not root (it is what lets an ordinary
+  user create the other two);
+* no capabilities when the grader runs as root (uid 0 stays, so that the interpreter under a
+  private home directory remains readable, but without any of root's powers), and a ``pids``
+  cgroup that caps the number of processes, because the kernel never applies RLIMIT_NPROC
+  to uid 0;
+* resource limits (``setrlimit``): CPU seconds, address space, file size, open files, and
+  processes for ordinary users;
+* Landlock: read-only access to the Python installation, read-write to the scratch directory,
+  nothing else; no TCP; no signals out of the sandbox.
+
+Each layer that the machine does not offer is reported, never faked: see ``optigrade doctor``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import functools
+import os
+import resource
+import sys
+import sysconfig
+import time
+from dataclasses import asdict, dataclass
+
+from autograder.sandbox import landlock
+
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x10000000, 0x20000000, 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
+_PR_CAPBSET_DROP = 24
+_CAP_LAST = 63
+CGROUP_PIDS_ROOTS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource budget of one sandbox (one submission)."""
+
+    cpu_seconds: int = 60
+    memory_mb: int = 1024
+    file_size_mb: int = 16
+    open_files: int = 64
+    processes: int = 32
+
+
+@dataclass
+class Layers:
+    """Which isolation layers are in force inside a sandbox."""
+
+    user_namespace: bool = False
+    pid_namespace: bool = False
+    network_namespace: bool = False
+    no_capabilities: bool = False
+    process_limit: bool = False
+    rlimits: bool = False
+    landlock_fs: bool = False
+    landlock_tcp: bool = False
+    landlock_signal_scope: bool = False
+
+    def as_dict(self) -> dict[str, bool]:
+        return asdict(self)
+
+
+def enter_namespaces(layers: Layers) -> None:
+    """Called in the sandbox's parent: new PID/net (and user) namespaces for its next child."""
+    uid, gid = os.getuid(), os.getgid()
+    flags = CLONE_NEWPID | CLONE_NEWNET
+    if uid != 0:
+        flags |= CLONE_NEWUSER
+    if _libc.unshare(flags) != 0 and uid != 0:
+        # Some machines forbid unprivileged user namespaces; a network namespace alone then
+        # needs privileges we do not have, so carry on with the other layers.
+        return
+    if uid != 0:
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"{uid} {uid} 1")
+        _write("/proc/self/gid_map", f"{gid} {gid} 1")
+        layers.user_namespace = True
+    layers.pid_namespace = layers.network_namespace = True
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as handle:
+        handle.write(text)
+
+
+@functools.cache
+def python_read_paths() -> list[str]:
+    """Where the interpreter, the standard library and installed packages live."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(sys.executable)}
+    for name in ("stdlib", "platstdlib", "purelib", "platlib"):
+        paths.add(sysconfig.get_paths()[name])
+    paths.update(p for p in sys.path if "site-packages" in p or "dist-packages" in p)
+    # Shared libraries that numpy and the interpreter may still load lazily.
+    paths.update(("/usr/lib", "/lib", "/lib64", "/usr/lib64", "/usr/share/zoneinfo"))
+    paths.update(("/dev/null", "/dev/urandom", "/dev/zero"))
+    return sorted(p for p in paths if p)
+
+
+def lock_down(scratch: str, limits: Limits, layers: Layers) -> None:
+    """Called in the sandbox itself, before any student code runs. Irreversible."""
+    read_paths = python_read_paths()
+    _set_rlimits(limits, layers)
+    if os.getuid() == 0:
+        _drop_capabilities()
+        layers.no_capabilities = True
+    try:
+        held = landlock.restrict(read_paths, [scratch])
+    except landlock.LandlockError:
+        held = {}
+    for name, value in held.items():
+        setattr(layers, name, value)
+    os.chdir(scratch)
+    os.environ.clear()
+    os.environ.update(
+        {"HOME": scratch, "TMPDIR": scratch, "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"}
+    )
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
+def _drop_capabilities() -> None:
+    for cap in range(_CAP_LAST + 1):
+        _libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)  # fails harmlessly past the last cap
+    header = _CapHeader(version=0x20080522, pid=0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (_CapData * 2)()
+    if _libc.capset(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
+
+
+def join_pids_cgroup(name: str, limit: int) -> str | None:
+    """Put this process (and so its future children) in a new ``pids`` cgroup.
+
+    Returns the cgroup's path, to be removed once the sandbox is gone, or ``None`` where no
+    writable pids controller exists (then only RLIMIT_NPROC, if anything, limits forks).
+    """
+    for root in CGROUP_PIDS_ROOTS:
+        if not os.path.exists(os.path.join(root, "pids.max")) and not os.path.exists(
+            os.path.join(root, "cgroup.procs")
+        ):
+            continue
+        path = os.path.join(root, "optigrade", name)
+        try:
+            os.makedirs(path, exist_ok=True)
+            _write(os.path.join(path, "pids.max"), str(limit))
+            _write(os.path.join(path, "cgroup.procs"), str(os.getpid()))
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.rmdir(path)
+            continue
+        return path
+    return None
+
+
+def remove_cgroup(path: str) -> None:
+    """Remove a sandbox's cgroup once its processes are gone (they may take a moment to exit)."""
+    for _ in range(50):
+        try:
+            os.rmdir(path)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.01)
+
+
+def _set_rlimits(limits: Limits, layers: Layers) -> None:
+    mib = 1024 * 1024
+    # The address-space cap is on top of what the interpreter and numpy already mapped.
+    with open("/proc/self/statm") as statm:
+        mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    caps = {
+        resource.RLIMIT_CPU: limits.cpu_seconds,
+        resource.RLIMIT_AS: mapped + limits.memory_mb * mib,
+        resource.RLIMIT_FSIZE: limits.file_size_mb * mib,
+        resource.RLIMIT_NOFILE: limits.open_files,
+        resource.RLIMIT_CORE: 0,
+    }
+    if os.getuid() != 0:  # the kernel never applies RLIMIT_NPROC to uid 0
+        caps[resource.RLIMIT_NPROC] = _processes_of_this_user() + limits.processes
+        layers.process_limit = True
+    for which, value in caps.items():
+        resource.setrlimit(which, (value, value))
+    layers.rlimits = True
+
+
+def _processes_of_this_user() -> int:
+    # RLIMIT_NPROC counts every process of the real uid, the grader's included.
+    uid = os.getuid()
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                count += os.stat(f"/proc/{entry}").st_uid == uid
+            except OSError:
+                pass
+    return count

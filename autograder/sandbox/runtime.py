@@ -1,0 +1,221 @@
+"""The loop that runs inside a sandbox: execute one submission's cells, then answer calls.
+
+Requests (from the trusted grader) and replies are plain-data messages (``autograder.wire``);
+every request carries a random ``id`` that the reply must echo, so output that student code
+writes to the channel in advance can never pass for a reply.
+
+* ``load``: run the submission's code cells in order, each in its own ``try`` (as a student
+  re-running the notebook would go on after a failing cell). Before each cell a ``cell``
+  progress frame is sent, so that when a cell hangs the grader knows which one to skip on
+  restart.
+* ``call``: call a top-level name (``target``: a string) or a method of an object made
+  earlier (``target``: a handle number), and send back the return value together with what
+  the call left in its array/dict arguments, so that in-place updates are observable.
+"""
+
+from __future__ import annotations
+
+import io
+import linecache
+import os
+import signal
+import socket
+import sys
+import traceback
+import types
+from typing import Any
+
+import numpy as np
+
+from autograder import wire
+
+MAX_OUTPUT_CHARS = 20_000
+MAX_TRACEBACK_CHARS = 4_000
+_CELL_FILE = "<cell {}>"
+
+
+class CappedText(io.TextIOBase):
+    """A stdout/stderr replacement that keeps the first characters and counts the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.parts, self.size, self.dropped = limit, [], 0, 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        text = str(text)
+        room = self.limit - self.size
+        if room > 0:
+            self.parts.append(text[:room])
+            self.size += min(room, len(text))
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def value(self) -> str:
+        return "".join(self.parts)
+
+
+def student_traceback(exc: BaseException) -> str:
+    """The traceback restricted to frames from the student's cells, capped."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith("<cell")]
+    lines = traceback.format_list(frames) + traceback.format_exception_only(type(exc), exc)
+    return "".join(lines)[-MAX_TRACEBACK_CHARS:]
+
+
+def describe_error(exc: BaseException) -> dict[str, str]:
+    return {
+        "type": type(exc).__name__,
+        "message": str(exc)[:1000],
+        "traceback": student_traceback(exc),
+    }
+
+
+class Runtime:
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
+        self.handles: dict[int, Any] = {}
+        self.output = CappedText(MAX_OUTPUT_CHARS)
+
+    def serve(self) -> None:
+        while True:
+            try:
+                request = wire.recv(self.sock)
+            except wire.PeerClosed:
+                return
+            handler = getattr(self, "op_" + str(request.get("op")), None)
+            if handler is None:
+                reply = {"ok": False, "error": {"type": "ProtocolError", "message": "unknown op"}}
+            else:
+                reply = handler(request)
+            reply["id"] = request["id"]
+            self._send(reply)
+
+    def _send(self, message: dict[str, Any]) -> None:
+        try:
+            wire.send(self.sock, message)
+        except (TypeError, ValueError, OverflowError, wire.ProtocolError) as exc:
+            # The student's value could not be encoded (an object, a huge array, …).
+            wire.send(
+                self.sock,
+                {
+                    "id": message["id"],
+                    "ok": False,
+                    "error": {"type": "UnsendableResult", "message": str(exc)[:500]},
+                },
+            )
+
+    # -- load ---------------------------------------------------------------------------------
+    def op_load(self, request: dict[str, Any]) -> dict[str, Any]:
+        skip = set(request.get("skip", ()))
+        results = []
+        for index, source in enumerate(request["cells"]):
+            if index in skip:
+                results.append({"index": index, "status": "skipped"})
+                continue
+            wire.send(self.sock, {"id": request["id"], "progress": index})
+            results.append({"index": index, **self._run_cell(index, source)})
+        names = sorted(k for k in self.namespace if not k.startswith("_"))
+        return {
+            "ok": True,
+            "cells": results,
+            "names": names,
+            "output": self.output.value(),
+            "output_dropped": self.output.dropped,
+        }
+
+    def _run_cell(self, index: int, source: str) -> dict[str, Any]:
+        filename = _CELL_FILE.format(index)
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        try:
+            code = compile(source, filename, "exec")
+        except SyntaxError as exc:
+            return {"status": "syntax_error", "error": describe_error(exc)}
+        try:
+            exec(code, self.namespace)
+        except SystemExit as exc:
+            return {"status": "exit", "error": {"type": "SystemExit", "message": str(exc.code)}}
+        except BaseException as exc:
+            return {"status": "error", "error": describe_error(exc)}
+        return {"status": "ok"}
+
+    # -- call ---------------------------------------------------------------------------------
+    def op_call(self, request: dict[str, Any]) -> dict[str, Any]:
+        target, method = request["target"], request.get("method")
+        args, kwargs = request.get("args", []), request.get("kwargs", {})
+        try:
+            if isinstance(target, int):
+                function = getattr(self.handles[target], method)
+            elif target in self.namespace:
+                function = self.namespace[target]
+            else:
+                return {"ok": False, "error": {"type": "MissingName", "message": target}}
+            before = [_snapshot(a) for a in args]
+            value = function(*args, **kwargs)
+            reply: dict[str, Any] = {
+                "ok": True,
+                "args_after": [_after(a, b) for a, b in zip(args, before, strict=True)],
+            }
+            if (
+                isinstance(target, str)
+                and isinstance(function, type)
+                and isinstance(value, function)
+            ):
+                self.handles[len(self.handles) + 1] = value
+                reply["handle"] = len(self.handles)
+            else:
+                reply["value"] = _plain(value)
+        except SystemExit as exc:
+            return {"ok": False, "error": {"type": "SystemExit", "message": str(exc.code)}}
+        except BaseException as exc:
+            return {"ok": False, "error": describe_error(exc)}
+        return reply
+
+
+def _snapshot(arg: Any) -> Any:
+    """Identities of the arrays a dict argument holds, to tell in-place updates from rebinding."""
+    if isinstance(arg, dict):
+        return {k: id(v) for k, v in arg.items()}
+    return None
+
+
+def _after(arg: Any, identities: Any) -> Any:
+    """What a call left in one argument: a dict's entries (with ``same`` = updated in place)."""
+    if isinstance(arg, dict):
+        return {
+            "dict": {
+                str(k): {"value": _plain(v), "same": identities.get(k) == id(v)}
+                for k, v in arg.items()
+            }
+        }
+    if isinstance(arg, np.ndarray):
+        return {"array": arg}
+    return None
+
+
+def _plain(value: Any) -> Any:
+    """Convert what student code returned into plain data, as far as that is meaningful."""
+    if isinstance(value, np.ndarray):
+        return np.array(value, copy=True)  # drops any ndarray subclass and its behaviour
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def main(sock: socket.socket) -> None:
+    """Entry point in the locked-down sandbox process."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over-large writes fail instead of killing
+    runtime = Runtime(sock)
+    sys.stdout = sys.stderr = runtime.output
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    sys.modules["__main__"].__dict__.update(runtime.namespace)
+    runtime.namespace = sys.modules["__main__"].__dict__
+    try:
+        runtime.serve()
+    finally:
+        os._exit(0)

@@ -1,0 +1,85 @@
+"""The zygote: a process that has imported numpy once and forks a sandbox per request.
+
+Started by the trusted grader (``client.Zygote``) with a control socket whose fd is argv[1]. Each request
+carries one end of a fresh socket pair (passed as a file descriptor) and a scratch directory;
+the zygote forks a *monitor* that enters new namespaces and forks the sandbox proper, which
+becomes PID 1 of its own PID namespace (so that killing it kills everything the student
+started). The monitor reports the sandbox's PID on the socket and exits at once.
+
+This module imports only what the sandbox needs: never ``solutions`` or the hidden suites.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import sys
+
+import numpy  # noqa: F401 - imported once here so that every fork has it for free
+
+from autograder import wire
+from autograder.sandbox import isolation, runtime
+
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _spawn(request: dict, channel: socket.socket) -> None:
+    limits = isolation.Limits(**request["limits"])
+    layers = isolation.Layers()
+    if os.getuid() == 0 and request.get("cgroup"):
+        layers.process_limit = (
+            isolation.join_pids_cgroup(request["cgroup"], limits.processes) is not None
+        )
+    isolation.enter_namespaces(layers)
+    sandbox_pid = os.fork()
+    if sandbox_pid == 0:
+        try:
+            os.setsid()
+            _keep_only(channel.fileno())
+            isolation.lock_down(request["scratch"], limits, layers)
+            wire.send(channel, {"ready": True, "layers": layers.as_dict()})
+            runtime.main(channel)
+        finally:
+            os._exit(70)
+    wire.send(channel, {"pid": sandbox_pid})
+
+
+def _keep_only(fd: int) -> None:
+    """Leave the sandbox with its channel and a harmless stdin/stdout/stderr, nothing else."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for target in (0, 1, 2):
+        os.dup2(devnull, target)
+    os.closerange(3, fd)
+    os.closerange(fd + 1, 65536)
+
+
+def main() -> None:
+    isolation.python_read_paths()  # computed once, while the whole installation is readable
+    # Sandboxes are reparented to us when their monitor exits; ignoring SIGCHLD reaps them.
+    ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    # Only the installation stays importable: no working directory, no checkout of the course.
+    prefixes = (sys.prefix, sys.base_prefix)
+    sys.path[:] = [p for p in sys.path if p and os.path.abspath(p).startswith(prefixes)]
+    control = socket.socket(fileno=int(sys.argv[1]))
+    while True:
+        try:
+            data, fds, _flags, _addr = socket.recv_fds(control, 65536, 1)
+        except OSError:
+            return
+        if not data:
+            return  # the grader went away
+        channel = socket.socket(fileno=fds[0])
+        if os.fork() == 0:  # the monitor
+            try:
+                control.close()
+                _spawn(wire.decode(data), channel)
+            finally:
+                os._exit(0)
+        channel.close()
+
+
+if __name__ == "__main__":
+    main()
