@@ -1,0 +1,275 @@
+"""From what a TA hands us (files, folders, LMS zips) to each student's code cells.
+
+Everything here reads untrusted files, so every step is bounded and every failure becomes a
+recorded status with a reason instead of an exception: an unreadable notebook is a row in the
+gradebook, not a crashed batch.
+
+* Notebooks are read with nbformat (version 3 upgraded to 4) and validated; code cells are
+  taken in order, except those the assignment notebook marks as public checks or experiments
+  (``metadata.optigrade.role``, see ``docs/NOTEBOOKS.md``), and IPython magics and shell
+  lines are neutralised, since they are not Python.
+* A ``.py`` file is split into cells at ``# %%`` markers (the Jupytext/VS Code convention), so
+  that a syntax error in one part does not cost the rest.
+* Zips are extracted with limits on entry count, total size and paths; Canvas and Moodle
+  naming conventions give the student id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import nbformat
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_ZIP_ENTRIES = 20_000
+MAX_ZIP_BYTES = 2 * 1024**3
+MAX_CODE_CHARS = 2_000_000
+SUBMISSION_SUFFIXES = (".ipynb", ".py")
+SKIPPED_ROLES = frozenset({"check", "experiment", "prose"})
+
+# Canvas: <name>_<userid>_<submissionid>_<original file name>, with "_LATE" after the name.
+_CANVAS = re.compile(r"^(?P<name>[a-z0-9]+)(?:_late)?_(?P<id>\d+)_(?P<sub>\d+)_(?P<file>.+)$", re.I)
+# Moodle: "<Full Name>_<id>_assignsubmission_file_/<file>" (a folder per student).
+_MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_?$")
+_MAGIC_LINE = re.compile(r"^(\s*)([%!].*)$")
+_SHELL_ASSIGN = re.compile(r"^(\s*[\w, ]+=\s*)(!.*)$")
+
+
+@dataclass
+class SubmissionFile:
+    """One file of one student's submission, as found on disk."""
+
+    student: str
+    path: Path
+
+
+@dataclass
+class Ingested:
+    """A student's code, ready for the sandbox, or the reason it is not."""
+
+    student: str
+    files: list[str]
+    content_hash: str
+    cells: list[str] = field(default_factory=list)
+    status: str = "ok"  # ok, unreadable, empty, too_large
+    reason: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+class IngestError(Exception):
+    """The TA's input itself is unusable (a path that does not exist, a corrupt zip)."""
+
+
+def student_id_from_name(name: str) -> str:
+    """The student id in an LMS file or folder name, else the name's stem."""
+    stem = PurePosixPath(name).name
+    for pattern in (_CANVAS, _MOODLE):
+        match = pattern.match(stem)
+        if match:
+            return match.group("id")
+    return PurePosixPath(stem).stem
+
+
+def discover(paths: list[Path], scratch: Path) -> list[SubmissionFile]:
+    """Expand files, folders and zips into submission files, each with its student id."""
+    found: list[SubmissionFile] = []
+    for path in paths:
+        if not path.exists():
+            raise IngestError(f"{path}: no such file or folder")
+        if path.is_dir():
+            found.extend(_from_folder(path))
+        elif zipfile.is_zipfile(path):
+            target = (
+                scratch / f"zip-{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]}"
+            )
+            _safe_extract(path, target)
+            found.extend(_from_folder(target))
+        else:
+            found.append(SubmissionFile(student_id_from_name(path.name), path))
+    return found
+
+
+def _from_folder(root: Path) -> list[SubmissionFile]:
+    files = []
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.suffix.lower() not in SUBMISSION_SUFFIXES:
+            continue
+        if any(part.startswith(".") or part == "__MACOSX" for part in path.relative_to(root).parts):
+            continue
+        relative = path.relative_to(root)
+        # Moodle puts each student's files in a folder named after them; Canvas names files.
+        owner = relative.parts[0] if len(relative.parts) > 1 else relative.name
+        student = (
+            student_id_from_name(owner)
+            if _MOODLE.match(owner)
+            else student_id_from_name(relative.name)
+        )
+        files.append(SubmissionFile(student, path))
+    return files
+
+
+def _safe_extract(archive: Path, target: Path) -> None:
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            entries = zf.infolist()
+            if len(entries) > MAX_ZIP_ENTRIES:
+                raise IngestError(f"{archive}: more than {MAX_ZIP_ENTRIES} entries")
+            if sum(e.file_size for e in entries) > MAX_ZIP_BYTES:
+                raise IngestError(f"{archive}: expands to more than {MAX_ZIP_BYTES} bytes")
+            for entry in entries:
+                name = PurePosixPath(entry.filename.replace("\\", "/"))
+                if entry.is_dir() or name.is_absolute() or ".." in name.parts:
+                    continue  # directories are implied; absolute or climbing paths are refused
+                if (
+                    name.suffix.lower() not in SUBMISSION_SUFFIXES
+                    or entry.file_size > MAX_FILE_BYTES
+                ):
+                    continue
+                destination = target.joinpath(*name.parts)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(entry) as source, open(destination, "wb") as sink:
+                    sink.write(source.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES])
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError) as exc:
+        raise IngestError(f"{archive}: not a readable zip ({exc})") from exc
+
+
+def group_by_student(files: list[SubmissionFile]) -> dict[str, list[Path]]:
+    grouped: dict[str, list[Path]] = {}
+    for entry in files:
+        grouped.setdefault(entry.student, []).append(entry.path)
+    return grouped
+
+
+def content_hash(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.name.encode())
+        try:
+            with open(path, "rb") as handle:
+                digest.update(handle.read(MAX_FILE_BYTES + 1))
+        except OSError as exc:
+            digest.update(f"unreadable:{exc}".encode())
+    return digest.hexdigest()
+
+
+def ingest(student: str, paths: list[Path]) -> Ingested:
+    """Read a student's files into code cells; never raises for a bad file."""
+    result = Ingested(student, [str(p) for p in paths], content_hash(paths))
+    problems: list[tuple[str, str]] = []
+    for path in sorted(paths):
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                problems.append(
+                    ("too_large", f"{path.name}: {size} bytes, the limit is {MAX_FILE_BYTES}")
+                )
+                continue
+            raw = path.read_bytes()
+            cells = (
+                _notebook_cells(raw, result) if path.suffix.lower() == ".ipynb" else _py_cells(raw)
+            )
+        except _Unreadable as exc:
+            problems.append(("unreadable", f"{path.name}: {exc}"))
+            continue
+        except OSError as exc:
+            problems.append(("unreadable", f"{path.name}: {exc.strerror}"))
+            continue
+        result.cells.extend(neutralise_magics(cell) for cell in cells)
+    if sum(len(c) for c in result.cells) > MAX_CODE_CHARS:
+        result.status, result.reason, result.cells = (
+            "too_large",
+            f"more than {MAX_CODE_CHARS} characters of code",
+            [],
+        )
+    elif not any(cell.strip() for cell in result.cells):
+        result.cells = []
+        if problems:
+            result.status, result.reason = problems[0][0], "; ".join(p[1] for p in problems)
+        else:
+            result.status, result.reason = "empty", "no code found"
+    elif problems:
+        result.notes.extend(p[1] for p in problems)
+    return result
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _decode_text(raw: bytes) -> str:
+    if b"\x00" in raw[:8192]:
+        raise _Unreadable("binary content, not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _Unreadable("not UTF-8 text") from None
+
+
+def _notebook_cells(raw: bytes, result: Ingested) -> list[str]:
+    text = _decode_text(raw)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _Unreadable(f"not a notebook (invalid JSON at line {exc.lineno})") from None
+    if not isinstance(data, dict):
+        raise _Unreadable("not a notebook (JSON is not an object)")
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many types for malformed input
+        raise _Unreadable(
+            f"not a readable notebook ({type(exc).__name__}: {str(exc)[:200]})"
+        ) from None
+    if data.get("nbformat", 4) < 4:
+        result.notes.append(f"upgraded from nbformat {data.get('nbformat')} to 4")
+    cells = []
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        meta = cell.get("metadata", {}).get("optigrade", {})
+        role = meta.get("role") if isinstance(meta, dict) else None
+        if role in SKIPPED_ROLES:
+            continue
+        source = cell.get("source", "")
+        cells.append(source if isinstance(source, str) else "".join(source))
+    return cells
+
+
+def _py_cells(raw: bytes) -> list[str]:
+    text = _decode_text(raw)
+    parts = re.split(r"(?m)^# ?%%.*$", text)
+    return [part for part in parts if part.strip()]
+
+
+def neutralise_magics(source: str) -> str:
+    """IPython magics and shell escapes become comments; a ``%%`` cell magic empties the cell."""
+    if source.lstrip().startswith("%%"):
+        return "pass  # optigrade: cell magic removed\n"
+    lines = []
+    for line in source.splitlines():
+        assigned = _SHELL_ASSIGN.match(line)
+        if assigned:
+            line = f"{assigned.group(1)}None  # optigrade: shell escape removed"
+        else:
+            magic = _MAGIC_LINE.match(line)
+            if magic and not _inside_expression(lines):
+                line = f"{magic.group(1)}pass  # optigrade: removed {magic.group(2)[:60]!r}"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _inside_expression(previous: list[str]) -> bool:
+    # A line starting with % after an open bracket or a backslash is Python (the modulo operator).
+    if not previous:
+        return False
+    last = previous[-1].rstrip()
+    joined = "\n".join(previous)
+    return (
+        last.endswith("\\")
+        or joined.count("(") > joined.count(")")
+        or joined.count("[") > joined.count("]")
+    )

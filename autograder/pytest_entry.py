@@ -1,0 +1,79 @@
+"""pytest entry point: ``pytest autograder/suites/<assignment> --submission PATH``.
+
+Lets a TA run a hidden suite on one submission as ordinary pytest, through the same sandbox as
+the batch grader, and prints the score per item at the end. Does nothing without
+``--submission`` (the batch engine registers :class:`GradingPlugin` itself).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from autograder.ingest import ingest, student_id_from_name
+from autograder.plugin import GradingPlugin
+from autograder.proxy import StudentProxy
+from autograder.sandbox.client import Sandbox, Zygote
+
+_KEY = "optigrade_grading"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("optigrade")
+    group.addoption(
+        "--submission",
+        metavar="PATH",
+        help="grade this .ipynb or .py with the hidden suite being run (student code is sandboxed)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    path = config.getoption("submission", default=None)
+    if not path:
+        return
+    submission = ingest(student_id_from_name(Path(path).name), [Path(path)])
+    if submission.status != "ok":
+        raise pytest.UsageError(f"{path}: {submission.status}: {submission.reason}")
+    plugin = GradingPlugin()
+    zygote = Zygote()
+    sandbox = Sandbox(zygote, submission.cells, workdir=tempfile.gettempdir())
+    sandbox.start()
+    plugin.state.proxy = StudentProxy(sandbox)
+    config.pluginmanager.register(plugin, _KEY)
+    config.stash[_STASH] = (plugin, zygote, sandbox)
+
+
+_STASH = pytest.StashKey[tuple]()
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    if _STASH not in config.stash:
+        return
+    plugin, _zygote, sandbox = config.stash[_STASH]
+    points = plugin.state.points
+    if points is None:
+        return
+    scores: dict[str, float] = dict.fromkeys(points.by_item, 0.0)
+    for outcome in plugin.state.outcomes:
+        if outcome.passed:
+            scores[outcome.item] = scores.get(outcome.item, 0.0) + outcome.points
+    terminalreporter.section("optigrade score")
+    for item, score in scores.items():
+        terminalreporter.write_line(f"{item:>22}: {score:g} / {points.item_max(item):g}")
+    terminalreporter.write_line(f"{'total':>22}: {sum(scores.values()):g} / {points.max_score:g}")
+    for report in sandbox.cell_reports:
+        if report.status not in ("ok", "skipped"):
+            terminalreporter.write_line(
+                f"cell {report.index}: {report.status} {report.error or ''}"
+            )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _STASH in config.stash:
+        _plugin, zygote, sandbox = config.stash[_STASH]
+        sandbox.kill()
+        zygote.close()

@@ -1,0 +1,250 @@
+"""What a hidden test uses: the ``check`` helper and the failure it raises.
+
+A hidden test is an ordinary pytest function. It receives the ``student`` fixture (the
+submission, running in its sandbox: ``student.Adam(lr=0.1)`` builds an object there, calls on
+it run there), the ``reference`` fixture (the ``solutions`` package) and ``check``. The usual
+shape is a *scenario*, a function of an implementation namespace that returns what to compare::
+
+    def adam_three_steps(impl):
+        opt = impl.Adam(lr=0.05)
+        params = {"w": np.array([1.0, -2.0])}
+        for g in ([0.1, 0.2], [0.3, -0.1], [0.0, 0.5]):
+            opt.update(params, {"w": np.array(g)})
+        return params["w"]
+
+    def test_adam_carries_state(check):
+        check.same(adam_three_steps, case=Case(ko="세 번 update", en="three updates"))
+
+``check.same`` runs the scenario on the reference and on the student's code and compares
+element-wise. When they differ it tries the accepted equivalents of the item (the student
+passes if one matches) and then the known mistakes (the failure names the one that matches),
+both from ``solutions.variants``. Every failure is a :class:`Failure` carrying structured,
+bilingual facts for the feedback: the case, the inputs in brief, expected, received, the first
+differing element, the diagnosed mistake, the student's traceback.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import solutions
+from autograder.sandbox.client import MissingName, SandboxFailure, StudentError
+from optigrade.i18n import Text
+from solutions.variants import EQUIVALENTS, MISTAKES, Variant
+
+Scenario = Callable[[Any], Any]
+RTOL, ATOL = 1e-6, 1e-10
+
+
+@dataclass(frozen=True)
+class Case:
+    """A test case as the student will read it: in words, and its inputs (described briefly)."""
+
+    ko: str
+    en: str
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> Text:
+        return Text(ko=self.ko, en=self.en)
+
+
+class Failure(AssertionError):
+    """A failed hidden test, with the facts the feedback is written from (plain data only)."""
+
+    def __init__(self, kind: str, case: Case, **facts: Any) -> None:
+        self.kind, self.case, self.facts = kind, case, facts
+        super().__init__(f"{kind}: {case.en} {facts}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "case": {"ko": self.case.ko, "en": self.case.en},
+            "inputs": {k: brief(v) for k, v in self.case.inputs.items()},
+            **self.facts,
+        }
+
+
+def brief(value: Any, items: int = 4) -> str:
+    """A short description of a value: shape and first elements of arrays, nested briefly."""
+    if isinstance(value, np.ndarray):
+        flat = value.reshape(-1)[:items]
+        head = ", ".join(
+            f"{x:.6g}" if np.issubdtype(value.dtype, np.number) else str(x) for x in flat
+        )
+        more = ", …" if value.size > items else ""
+        return f"array(shape={value.shape}, [{head}{more}])"
+    if isinstance(value, dict):
+        return (
+            "{"
+            + ", ".join(f"{k!r}: {brief(v, items)}" for k, v in list(value.items())[:items])
+            + "}"
+        )
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(brief(v, items) for v in value[:items])
+        return f"[{inner}{', …' if len(value) > items else ''}] (length {len(value)})"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return repr(value)[:200]
+
+
+def variant_namespace(variant: Variant) -> types.SimpleNamespace:
+    """The reference with one item replaced by a variant: what a scenario runs against."""
+    names = {name: getattr(solutions, name) for name in solutions.__all__}
+    names[variant.item] = variant.impl
+    return types.SimpleNamespace(**names)
+
+
+def first_difference(
+    received: Any, expected: Any, rtol: float, atol: float, path: str = ""
+) -> dict | None:
+    """``None`` when ``received`` matches ``expected`` within tolerance, else where it does not."""
+    if isinstance(expected, dict):
+        if not isinstance(received, dict) or set(map(str, received)) != set(map(str, expected)):
+            return {
+                "where": path or "result",
+                "expected": brief(expected),
+                "received": brief(received),
+            }
+        for key in expected:
+            found = first_difference(received[key], expected[key], rtol, atol, f"{path}[{key!r}]")
+            if found:
+                return found
+        return None
+    if isinstance(expected, (list, tuple)):
+        if not isinstance(received, (list, tuple)) or len(received) != len(expected):
+            return {
+                "where": path or "result",
+                "expected": brief(expected),
+                "received": brief(received),
+            }
+        for i, (r, e) in enumerate(zip(received, expected, strict=True)):
+            found = first_difference(r, e, rtol, atol, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    if expected is None or isinstance(expected, (str, bool)):
+        same = received == expected and type(received) is type(expected)
+        return (
+            None
+            if same
+            else {
+                "where": path or "result",
+                "expected": brief(expected),
+                "received": brief(received),
+            }
+        )
+    return _numeric_difference(received, expected, rtol, atol, path)
+
+
+def _numeric_difference(
+    received: Any, expected: Any, rtol: float, atol: float, path: str
+) -> dict | None:
+    exp = np.asarray(expected, dtype=float)
+    try:
+        rec = np.asarray(received, dtype=float)
+    except (TypeError, ValueError):
+        return {"where": path or "result", "expected": brief(expected), "received": brief(received)}
+    if rec.shape != exp.shape:
+        return {
+            "where": path or "result",
+            "expected": f"shape {exp.shape}",
+            "received": f"shape {rec.shape}: {brief(received)}",
+        }
+    close = np.isclose(rec, exp, rtol=rtol, atol=atol, equal_nan=False)
+    if close.all():
+        return None
+    index = tuple(int(i) for i in np.argwhere(~close)[0])
+    where = f"{path}{list(index) if index else ''}" or "result"
+    return {
+        "where": where,
+        "expected": f"{exp[index]:.10g}",
+        "received": f"{rec[index]:.10g}",
+        "mismatched": int((~close).sum()),
+        "total": int(close.size),
+    }
+
+
+class Checker:
+    """The ``check`` fixture: comparisons that fail with a :class:`Failure`."""
+
+    def __init__(self, student: Any, item: str | None) -> None:
+        self.student, self.item = student, item
+
+    def _run_student(self, scenario: Scenario, case: Case) -> Any:
+        try:
+            return scenario(self.student)
+        except MissingName as exc:
+            raise Failure("missing", case, name=exc.message) from None
+        except StudentError as exc:
+            kind = "not_implemented" if exc.exc_type == "NotImplementedError" else "exception"
+            raise Failure(
+                kind, case, error=f"{exc.exc_type}: {exc.message}", traceback=exc.traceback
+            ) from None
+        except SandboxFailure as exc:
+            raise Failure(exc.reason, case, detail=exc.detail) from None
+
+    def _variants(self, catalogue: dict[str, list[Variant]]) -> Iterator[Variant]:
+        return iter(catalogue.get(self.item or "", []))
+
+    def same(self, scenario: Scenario, case: Case, rtol: float = RTOL, atol: float = ATOL) -> None:
+        """The student's scenario result equals the reference's (or an accepted equivalent's)."""
+        expected = scenario(solutions)
+        received = self._run_student(scenario, case)
+        difference = first_difference(received, expected, rtol, atol)
+        if difference is None:
+            return
+        for variant in self._variants(EQUIVALENTS):
+            if first_difference(received, scenario(variant_namespace(variant)), rtol, atol) is None:
+                return
+        mistake = None
+        for variant in self._variants(MISTAKES):
+            try:
+                mistaken = scenario(variant_namespace(variant))
+            except Exception:  # noqa: BLE001 - a variant that cannot run this case says nothing
+                continue
+            if first_difference(received, mistaken, rtol, atol) is None:
+                mistake = {"id": variant.id, "ko": variant.label.ko, "en": variant.label.en}
+                break
+        raise Failure("mismatch", case, mistake=mistake, **difference)
+
+    def raises(self, scenario: Scenario, exc_type: str, case: Case) -> None:
+        """The student's scenario raises ``exc_type`` (by name), as the reference does."""
+        try:
+            scenario(self.student)
+        except StudentError as exc:
+            if exc.exc_type == exc_type:
+                return
+            if exc.exc_type == "NotImplementedError":
+                raise Failure("not_implemented", case, error=exc.message) from None
+            raise Failure(
+                "wrong_exception",
+                case,
+                expected=exc_type,
+                received=exc.exc_type,
+                traceback=exc.traceback,
+            ) from None
+        except MissingName as exc:
+            raise Failure("missing", case, name=exc.message) from None
+        except SandboxFailure as exc:
+            raise Failure(exc.reason, case, detail=exc.detail) from None
+        raise Failure("no_exception", case, expected=exc_type)
+
+    def holds(self, condition: bool, case: Case, expected: Text, received: str = "") -> None:
+        """A property of the student's output holds (for checks where exact values are unfair).
+
+        ``expected`` says in both languages what should be true; ``received`` what was seen.
+        """
+        if not condition:
+            raise Failure(
+                "property", case, expected={"ko": expected.ko, "en": expected.en}, received=received
+            )
+
+    def run(self, scenario: Scenario, case: Case) -> Any:
+        """Run a scenario on the student's code only (for property checks), failing cleanly."""
+        return self._run_student(scenario, case)
