@@ -25,7 +25,9 @@ def main() -> None:
 
 def _register() -> None:
     # Imported here, not at module top, so that a broken optional part cannot stop `--help`.
-    pass
+    from assignments.cli import assign
+
+    main.add_command(assign)
 
 
 _register()
