@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-quiz system-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,12 +19,28 @@ $(VENV)/.torch: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python examples/optimizer_paths.py
 
-test: $(STAMP) $(VENV)/.torch
+# Chromium prints the quiz PDFs (and screenshots the HTML in tests); Nanum fonts draw Korean.
+SYSTEM_DEPS := chromium fonts-nanum poppler-utils
+$(VENV)/.system-deps: $(STAMP)
+	@if command -v chromium >/dev/null && command -v pdftoppm >/dev/null \
+		&& fc-list 2>/dev/null | grep -qi nanum; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $(SYSTEM_DEPS); \
+	else echo "optigrade: install these system packages for PDF quizzes: $(SYSTEM_DEPS)"; fi
+	@touch $@
+
+system-deps: $(VENV)/.system-deps
+
+test: $(STAMP) $(VENV)/.torch $(VENV)/.system-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+bench-quiz: $(STAMP)
+	$(BIN)/python benchmarks/quiz_build.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -28,6 +28,9 @@ def _register() -> None:
     from assignments.cli import assign
 
     main.add_command(assign)
+    from quizzes.cli import quiz
+
+    main.add_command(quiz)
 
 
 _register()

@@ -1,0 +1,164 @@
+"""``optigrade quiz``: list the bank, build sheets and exports, stress-test the items."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from optigrade.i18n import LANGS
+from quizzes.draw import anonymous_students, build_quiz, choose_items
+from quizzes.errors import QuizError
+from quizzes.items import load_bank, select
+from quizzes.roster import read_roster
+from quizzes.topics import TOPICS
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _fail(error: QuizError) -> None:
+    raise click.ClickException(str(error))
+
+
+@click.group()
+def quiz() -> None:
+    """Quiz bank, personalised quiz sheets and LMS exports."""
+
+
+@quiz.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the bank as JSON.")
+@click.option("--topics", help="Comma-separated topics to show.")
+def list_items(as_json: bool, topics: str | None) -> None:
+    """Show the bank: id, topic, type, kind, languages, misconception tags."""
+    try:
+        items = select(load_bank(), topics=_split(topics))
+    except QuizError as error:
+        _fail(error)
+    rows = [
+        {
+            "id": i.id,
+            "topic": i.topic,
+            "type": i.type,
+            "kind": i.kind,
+            "languages": list(i.languages),
+            "misconceptions": list(i.misconceptions),
+            "file": i.path.name,
+        }
+        for i in items
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"optigrade quiz bank: {len(rows)} items, {len(TOPICS)} topics")
+    for column in ("id", "topic", "type", "kind", "languages", "misconceptions"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row["id"],
+            row["topic"],
+            row["type"],
+            row["kind"],
+            ",".join(row["languages"]),
+            ", ".join(row["misconceptions"]),
+        )
+    Console().print(table)
+
+
+@quiz.command("build")
+@click.option("--seed", type=int, required=True, help="The quiz seed: same seed, same sheets.")
+@click.option("--name", default="quiz", show_default=True, help="Quiz name (part of the seed).")
+@click.option(
+    "--roster",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV with a student_id column: one sheet per student.",
+)
+@click.option("--variants", type=click.IntRange(1), help="N anonymous sheets instead of a roster.")
+@click.option("--topics", help="Comma-separated topics (default: all).")
+@click.option("--items", "item_ids", help="Comma-separated item ids to use (default: all).")
+@click.option("--per-topic", type=click.IntRange(1), help="K items drawn from each topic.")
+@click.option("--count", type=click.IntRange(1), help="N items drawn from the whole selection.")
+@click.option("--lang", type=click.Choice(LANGS), default="ko", show_default=True)
+@click.option(
+    "--format",
+    "formats",
+    default="md,html",
+    show_default=True,
+    help="Comma-separated: md, html, pdf, moodle, gift, qti.",
+)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+def build(
+    seed: int,
+    name: str,
+    roster: Path | None,
+    variants: int | None,
+    topics: str | None,
+    item_ids: str | None,
+    per_topic: int | None,
+    count: int | None,
+    lang: str,
+    formats: str,
+    out: Path,
+) -> None:
+    """Build personalised sheets, answer keys, a proof sheet and the exports."""
+    from quizzes.render import FORMATS
+
+    chosen_formats = _split(formats)
+    unknown = [f for f in chosen_formats if f not in FORMATS]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}",
+            param_hint="--format",
+        )
+    if per_topic and count:
+        raise click.UsageError("give --per-topic or --count, not both")
+    if roster and variants:
+        raise click.UsageError("give --roster or --variants, not both")
+    started = time.perf_counter()
+    try:
+        students = read_roster(roster) if roster else anonymous_students(variants or 1)
+        pool = select(load_bank(), topics=_split(topics), ids=_split(item_ids))
+        items = choose_items(pool, seed, name, per_topic=per_topic, count=count)
+        built = build_quiz(items, seed, name, students, lang, distinct=roster is None)
+        written = [path for fmt in chosen_formats for path in FORMATS[fmt](built, out)]
+    except QuizError as error:
+        _fail(error)
+    elapsed = time.perf_counter() - started
+    click.echo(
+        f"{len(built.sheets)} sheet(s) × {len(items)} item(s) → {len(written)} file(s) "
+        f"in {out} ({elapsed:.1f} s)"
+    )
+
+
+@quiz.command("stress")
+@click.option("--seeds", type=click.IntRange(1), default=2000, show_default=True)
+@click.option("--items", "item_ids", help="Comma-separated item ids (default: all).")
+def stress_command(seeds: int, item_ids: str | None) -> None:
+    """Draw every item under many seeds; fail on any broken, unbalanced or degenerate item."""
+    from quizzes.stress import stress
+
+    try:
+        items = select(load_bank(), ids=_split(item_ids))
+    except QuizError as error:
+        _fail(error)
+    reports = stress(items, seeds)
+    bad = [r for r in reports if not r.ok]
+    for report in reports:
+        status = "ok " if report.ok else "BAD"
+        balance = f"chi²={report.chi2:5.1f}/dof {report.dof}" if report.dof else " " * 15
+        click.echo(
+            f"{status} {report.item_id:32s} {report.draws:5d} draws "
+            f"{report.distinct:5d} distinct {balance}"
+        )
+        for problem in report.problems[:5]:
+            click.echo(f"    {problem}")
+    click.echo(f"{len(reports) - len(bad)} ok, {len(bad)} with problems ({seeds} seeds each)")
+    if bad:
+        sys.exit(1)

@@ -1,0 +1,43 @@
+"""Markdown sheets, keys and proof sheet (math stays as ``$…$``, as Pandoc and GitHub read it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from quizzes.model import Quiz
+from quizzes.render.output import write_text
+from quizzes.render.view import PageView, QuestionView, proof_page, sheet_page
+from quizzes.texts import ANSWER, ANSWER_BLANK, MISCONCEPTIONS
+
+
+def _question(q: QuestionView, lang: str) -> str:
+    lines = [f"### {q.heading}", "", q.prompt.strip(), "", f"*{q.instruction}*", ""]
+    lines += [f"- **{label}.** {text}" for label, text in q.options]
+    if q.right:
+        lines += ["", *(f"- **{label}.** {text}" for label, text in q.right)]
+    if q.answer is not None:
+        lines += ["", f"**{ANSWER.render(lang)}:** {q.answer}"]
+        if q.misconceptions:
+            lines += ["", f"*{MISCONCEPTIONS.render(lang)}:*", ""]
+            lines += [f"- {text} — `{tag}`" for text, tag in q.misconceptions]
+    elif not q.options:
+        lines += ["", ANSWER_BLANK.render(lang)]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def page_markdown(page: PageView, lang: str) -> str:
+    parts = [f"# {page.title}", ""]
+    parts += [f"**{label}:** {value or '________________'}  " for label, value in page.header]
+    parts.append("")
+    parts += [_question(q, lang) for q in page.questions]
+    return "\n".join(parts)
+
+
+def write(quiz: Quiz, out: Path) -> list[Path]:
+    written = []
+    for sheet in quiz.sheets:
+        for folder, with_answer in (("sheets", False), ("keys", True)):
+            text = page_markdown(sheet_page(quiz, sheet, with_answer), quiz.lang)
+            written.append(write_text(out / folder / f"{sheet.student_id}.md", text))
+    written.append(write_text(out / "proof.md", page_markdown(proof_page(quiz), quiz.lang)))
+    return written

@@ -1,0 +1,115 @@
+"""Drawing every item under many seeds and checking what no single test draw would show."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from optigrade.i18n import LANGS
+from quizzes.draw import draw_variant
+from quizzes.errors import QuizError
+from quizzes.items import ItemSpec
+from quizzes.model import Variant
+
+#: chi-square critical values at p = 0.001 by degrees of freedom: a balanced position count
+#: exceeds them once in a thousand items, a biased shuffle almost always does.
+CHI2_CRITICAL = {1: 10.83, 2: 13.82, 3: 16.27, 4: 18.47, 5: 20.52, 6: 22.46, 7: 24.32}
+MIN_DISTINCT = 3
+
+
+@dataclass
+class ItemReport:
+    item_id: str
+    draws: int = 0
+    distinct: int = 0
+    positions: Counter[str] = field(default_factory=Counter)
+    chi2: float = 0.0
+    dof: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _variant_problems(variant: Variant) -> list[str]:
+    problems = []
+    for lang in LANGS:
+        if not variant.prompt[lang].strip():
+            problems.append(f"empty prompt in {lang}")
+        texts = [c.text[lang] for c in variant.choices]
+        if len(set(texts)) < len(texts):
+            problems.append(f"two identical choices in {lang}: {texts}")
+        for side in ("left", "right"):
+            sides = [getattr(p, side)[lang] for p in variant.pairs]
+            if len(set(sides)) < len(sides):
+                problems.append(f"two identical {side} entries in {lang}")
+    right = [c for c in variant.choices if c.correct]
+    for choice in variant.choices:
+        if choice.correct or choice.value is None:
+            continue
+        for r in right:
+            if r.value is not None and abs(choice.value - r.value) <= variant.margin:
+                problems.append(f"distractor {choice.value} within tolerance of {r.value}")
+    if variant.numeric is not None:
+        for d in variant.distractors:
+            if d.value is None or abs(d.value - variant.numeric.value) <= variant.numeric.margin:
+                problems.append(f"misconception {d.misconception} gives the right answer")
+    return problems
+
+
+def _position_key(variant: Variant) -> str | None:
+    if variant.type == "single":
+        return str(variant.correct_positions[0])
+    if variant.type == "truefalse":
+        return str(variant.truth)
+    return None
+
+
+def stress_item(item: ItemSpec, seeds: int, quiz: str = "stress") -> ItemReport:
+    report = ItemReport(item.id)
+    fingerprints = set()
+    for seed in range(seeds):
+        try:
+            variant = draw_variant(item, seed, quiz, "S")
+        except QuizError as error:
+            report.problems.append(f"seed {seed}: {error}")
+            break
+        report.draws += 1
+        fingerprints.add(variant.fingerprint())
+        for problem in _variant_problems(variant):
+            report.problems.append(f"seed {seed}: {problem}")
+        key = _position_key(variant)
+        if key is not None:
+            report.positions[key] += 1
+        if len(report.problems) > 5:
+            break
+    report.distinct = len(fingerprints)
+    if report.draws >= 20 and report.distinct < MIN_DISTINCT:
+        report.problems.append(f"only {report.distinct} distinct variant(s): randomise more")
+    _balance(item, report)
+    return report
+
+
+def _balance(item: ItemSpec, report: ItemReport) -> None:
+    if not report.positions or report.draws < 50:
+        return
+    slots = (
+        [str(b) for b in (True, False)]
+        if item.type == "truefalse"
+        else [str(i) for i in range(item.pick or len(item.options))]
+    )
+    expected = report.draws / len(slots)
+    report.chi2 = sum((report.positions[s] - expected) ** 2 / expected for s in slots)
+    report.dof = len(slots) - 1
+    limit = CHI2_CRITICAL.get(report.dof)
+    if limit is not None and report.chi2 > limit:
+        report.problems.append(
+            f"answer positions unbalanced (chi² = {report.chi2:.1f} > {limit} at p = 0.001, "
+            f"counts {dict(report.positions)})"
+        )
+
+
+def stress(items: Sequence[ItemSpec], seeds: int) -> list[ItemReport]:
+    return [stress_item(item, seeds) for item in items]
