@@ -17,6 +17,7 @@ import numbers
 import os
 import sys
 import traceback
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,8 +174,8 @@ def _compare(expected: Any, received: Any, path: str) -> tuple[str, list[str]] |
             expected=_number(want[first]),
             received=_number(got[first]),
         ),
-        _message("expected", value=_show(want)),
-        _message("received", value=_show(got)),
+        _labelled("expected", want),
+        _labelled("received", got),
         _message("tolerance", rtol=RTOL, atol=atol),
     ]
 
@@ -227,6 +228,14 @@ def _show(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return np.array2string(value, precision=8, threshold=24, edgeitems=3, separator=", ")
     return repr(value)
+
+
+def _labelled(message: str, array: np.ndarray) -> str:
+    """The message with a multi-line array aligned under its first line."""
+    label = _message(message, value="")
+    indent = " " * sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in label)
+    first, *rest = _show(array).splitlines()
+    return "\n".join([label + first, *(indent + line for line in rest)])
 
 
 def _number(value: Any) -> str:
