@@ -125,3 +125,49 @@ def recv(sock: socket.socket, deadline: float | None = None) -> Any:
     if length > MAX_FRAME_BYTES:
         raise ProtocolError(f"frame of {length} bytes exceeds {MAX_FRAME_BYTES}")
     return decode(_recv_exactly(sock, length, deadline))
+
+
+# numpy Generators cross as their bit generator's state (128-bit integers as decimal strings, as
+# msgpack integers stop at 64 bits), so that a draw in the sandbox continues the caller's stream.
+_GENERATOR_TAG = "__numpy_generator__"
+
+
+def generator_to_plain(rng: np.random.Generator) -> dict[str, Any]:
+    state = rng.bit_generator.state
+    return {_GENERATOR_TAG: _stringify_ints(state)}
+
+
+def generator_from_plain(value: Any) -> np.random.Generator | None:
+    """The Generator a tagged dict describes, or ``None`` when ``value`` is not one."""
+    if not (isinstance(value, dict) and set(value) == {_GENERATOR_TAG}):
+        return None
+    state = _parse_ints(value[_GENERATOR_TAG])
+    name = state.get("bit_generator") if isinstance(state, dict) else None
+    if name not in ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937"):
+        raise ProtocolError(f"unknown bit generator {name!r}")
+    bit_generator = getattr(np.random, name)()
+    try:
+        bit_generator.state = state
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ProtocolError(f"malformed generator state: {exc}") from exc
+    return np.random.Generator(bit_generator)
+
+
+def _stringify_ints(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _stringify_ints(v) for k, v in value.items()}
+    if isinstance(value, int) and not isinstance(value, bool):
+        return {"int": str(value)}
+    return value
+
+
+def _parse_ints(value: Any) -> Any:
+    if isinstance(value, dict):
+        if (
+            set(value) == {"int"}
+            and isinstance(value["int"], str)
+            and value["int"].lstrip("-").isdigit()
+        ):
+            return int(value["int"])
+        return {k: _parse_ints(v) for k, v in value.items()}
+    return value

@@ -25,6 +25,10 @@ def main() -> None:
 
 def _register() -> None:
     # Imported here, not at module top, so that a broken optional part cannot stop `--help`.
+    from autograder.cli import doctor, grade, report
+
+    for command in (grade, report, doctor):
+        main.add_command(command)
     from assignments.cli import assign
 
     main.add_command(assign)

@@ -287,7 +287,13 @@ class Sandbox:
         if self._sock is None:
             self.start()
         reply = self._request(
-            {"op": "call", "target": target, "method": method, "args": args, "kwargs": kwargs},
+            {
+                "op": "call",
+                "target": target,
+                "method": method,
+                "args": [_to_wire(a) for a in args],
+                "kwargs": {k: _to_wire(v) for k, v in kwargs.items()},
+            },
             self.timeouts.call,
         )
         if not reply.get("ok"):
@@ -305,8 +311,22 @@ class Sandbox:
         return reply
 
 
+def _to_wire(value: Any) -> Any:
+    if isinstance(value, np.random.Generator):
+        return wire.generator_to_plain(value)
+    return value
+
+
 def _mirror(original: Any, state: Any) -> None:
     """Reflect what the sandbox's call did to an argument onto the caller's own object."""
+    if isinstance(original, np.random.Generator):
+        try:
+            advanced = wire.generator_from_plain(state)
+        except wire.ProtocolError:
+            return
+        if advanced is not None and type(advanced.bit_generator) is type(original.bit_generator):
+            original.bit_generator.state = advanced.bit_generator.state
+        return
     if (
         isinstance(original, dict)
         and isinstance(state, dict)

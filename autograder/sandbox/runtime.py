@@ -145,6 +145,8 @@ class Runtime:
         target, method = request["target"], request.get("method")
         args, kwargs = request.get("args", []), request.get("kwargs", {})
         try:
+            args = [_revive(a) for a in args]
+            kwargs = {k: _revive(v) for k, v in kwargs.items()}
             if isinstance(target, int):
                 function = getattr(self.handles[target], method)
             elif target in self.namespace:
@@ -173,6 +175,11 @@ class Runtime:
         return reply
 
 
+def _revive(value: Any) -> Any:
+    generator = wire.generator_from_plain(value)
+    return value if generator is None else generator
+
+
 def _snapshot(arg: Any) -> Any:
     """Identities of the arrays a dict argument holds, to tell in-place updates from rebinding."""
     if isinstance(arg, dict):
@@ -191,6 +198,8 @@ def _after(arg: Any, identities: Any) -> Any:
         }
     if isinstance(arg, np.ndarray):
         return {"array": arg}
+    if isinstance(arg, np.random.Generator):
+        return wire.generator_to_plain(arg)
     return None
 
 

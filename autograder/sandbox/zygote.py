@@ -23,6 +23,7 @@ from autograder import wire
 from autograder.sandbox import isolation, runtime
 
 _PR_SET_CHILD_SUBREAPER = 36
+_PR_SET_PDEATHSIG = 1
 
 
 def _spawn(request: dict, channel: socket.socket) -> None:
@@ -55,10 +56,32 @@ def _keep_only(fd: int) -> None:
     os.closerange(fd + 1, 65536)
 
 
+def _kill_sandboxes_and_exit(*_: object) -> None:
+    """Sandboxes are our children (we are their subreaper): none may outlive the grader."""
+    me = str(os.getpid())
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = stat.read().rsplit(")", 1)[1].split()[1]
+        except OSError:
+            continue
+        if parent == me:
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass
+    os._exit(0)
+
+
 def main() -> None:
     isolation.python_read_paths()  # computed once, while the whole installation is readable
+    libc = ctypes.CDLL(None)
     # Sandboxes are reparented to us when their monitor exits; ignoring SIGCHLD reaps them.
-    ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    signal.signal(signal.SIGTERM, _kill_sandboxes_and_exit)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     # Only the installation stays importable: no working directory, no checkout of the course.
     prefixes = (sys.prefix, sys.base_prefix)
@@ -68,12 +91,14 @@ def main() -> None:
         try:
             data, fds, _flags, _addr = socket.recv_fds(control, 65536, 1)
         except OSError:
-            return
+            _kill_sandboxes_and_exit()
         if not data:
-            return  # the grader went away
+            _kill_sandboxes_and_exit()  # the grader went away
         channel = socket.socket(fileno=fds[0])
         if os.fork() == 0:  # the monitor
             try:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 control.close()
                 _spawn(wire.decode(data), channel)
             finally:

@@ -1,0 +1,185 @@
+"""A whole class: discover submissions, skip finished ones, grade in parallel, record each.
+
+The main process never runs student code or tests: it discovers the submissions, asks the
+gradebook which ones are already graded (same content hash and suite version), hands the rest
+to worker processes (each an :mod:`autograder.engine` worker with its own zygote) and commits
+every result to the gradebook the moment it arrives. A worker that dies takes only its
+submission in flight with it; that submission is retried once on another worker and otherwise
+recorded as ``internal_error``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder.engine import Settings, Task, die_with_parent, grade_stream
+from autograder.gradebook import Gradebook
+from autograder.ingest import content_hash, discover, group_by_student
+
+_STOP = None
+
+
+@dataclass
+class BatchPlan:
+    tasks: list[Task]
+    skipped: list[str] = field(default_factory=list)  # already graded, unchanged
+
+
+def plan(
+    settings: Settings,
+    paths: list[Path],
+    gradebook: Gradebook,
+    scratch: Path,
+    regrade: bool = False,
+) -> BatchPlan:
+    grouped = group_by_student(discover(paths, scratch))
+    result = BatchPlan([])
+    for student, files in sorted(grouped.items()):
+        digest = content_hash(files)
+        if not regrade and gradebook.is_current(
+            settings.assignment, student, digest, settings.suite_version
+        ):
+            result.skipped.append(student)
+        else:
+            result.tasks.append(Task(student, [str(f) for f in files], digest))
+    return result
+
+
+def _worker(index: int, settings: Settings, tasks: mp.Queue, results: mp.Queue) -> None:
+    die_with_parent()
+    # Reference and variant runs on hostile inputs may overflow; that is data, not a warning.
+    warnings.simplefilter("ignore", RuntimeWarning)
+    if hasattr(os, "sched_setaffinity"):
+        # One worker per core, its sandboxes with it: the worker and its sandbox take turns, so
+        # keeping both on one core avoids a cross-core wake-up on every call.
+        cores = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cores[index % len(cores)]})
+
+    def feed():  # noqa: ANN202
+        while (task := tasks.get()) is not _STOP:
+            results.put(("start", index, task.student))
+            yield task
+
+    code = grade_stream(settings, feed(), lambda result: results.put(("done", index, result)))
+    results.put(("exit", index, code))
+
+
+def run(
+    settings: Settings,
+    batch: BatchPlan,
+    gradebook: Gradebook,
+    jobs: int | None = None,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Grade ``batch.tasks`` on ``jobs`` worker processes; return the new results."""
+    if not batch.tasks:
+        return []
+    jobs = max(1, min(jobs or len(os.sched_getaffinity(0)), len(batch.tasks)))
+    context = mp.get_context("spawn")  # workers start clean: no inherited sqlite handle or threads
+    tasks: mp.Queue = context.Queue()
+    results: mp.Queue = context.Queue()
+    by_student = {t.student: t for t in batch.tasks}
+    for task in batch.tasks:
+        tasks.put(task)
+    workers = {i: _start_worker(context, i, settings, tasks, results) for i in range(jobs)}
+    in_flight: dict[int, str | None] = dict.fromkeys(workers)
+    retried: set[str] = set()
+    finished: list[dict[str, Any]] = []
+    remaining = len(batch.tasks)
+    stops_sent = False
+    try:
+        while remaining > 0 or any(w.is_alive() for w in workers.values()):
+            if remaining == 0 and not stops_sent:
+                for _ in workers:
+                    tasks.put(_STOP)
+                stops_sent = True
+            try:
+                kind, index, payload = results.get(timeout=0.5)
+            except queue.Empty:
+                for index, worker in list(workers.items()):
+                    if worker.is_alive() or worker.exitcode == 0:
+                        continue
+                    lost = in_flight.get(index)
+                    in_flight[index] = None
+                    if remaining > 0:
+                        workers[index] = _start_worker(context, index, settings, tasks, results)
+                    if lost is None:
+                        continue
+                    if lost in retried:
+                        result = _internal_error(settings, by_student[lost], worker.exitcode)
+                        gradebook.record(result)
+                        finished.append(result)
+                        remaining -= 1
+                        if on_result:
+                            on_result(result)
+                    else:
+                        retried.add(lost)
+                        tasks.put(by_student[lost])
+                continue
+            if kind == "start":
+                in_flight[index] = payload
+            elif kind == "done":
+                in_flight[index] = None
+                gradebook.record(payload)
+                finished.append(payload)
+                remaining -= 1
+                if on_result:
+                    on_result(payload)
+            elif kind == "exit" and payload not in (0, 1, 5):  # 1: some student failed a test
+                raise RuntimeError(
+                    f"the hidden suite of {settings.assignment!r} could not run (pytest exit {payload})"
+                )
+    finally:
+        for worker in workers.values():
+            if worker.is_alive():
+                worker.terminate()
+            worker.join(timeout=5)
+    return finished
+
+
+def _start_worker(
+    context: Any, index: int, settings: Settings, tasks: mp.Queue, results: mp.Queue
+) -> Any:
+    process = context.Process(target=_worker, args=(index, settings, tasks, results), daemon=True)
+    process.start()
+    return process
+
+
+def _internal_error(settings: Settings, task: Task, exitcode: int | None) -> dict[str, Any]:
+    from autograder.scoring import load_points
+
+    points = load_points(settings.assignment)
+    return {
+        "assignment": settings.assignment,
+        "student": task.student,
+        "files": [Path(f).name for f in task.files],
+        "content_hash": task.content_hash,
+        "suite_version": settings.suite_version,
+        "status": "internal_error",
+        "reason": f"the grading worker died twice on this submission (exit code {exitcode})",
+        "score": 0.0,
+        "max_score": points.max_score,
+        "items": {i: {"score": 0.0, "max_score": points.item_max(i)} for i in points.by_item},
+        "tests": [],
+        "cells": [],
+        "notes": [],
+        "sandbox_failures": [],
+        "output": "",
+        "seconds": 0.0,
+    }
+
+
+def scratch_dir(out: Path) -> Path:
+    """Where zips are unpacked: beside the outputs, so that a resumed run finds the same paths."""
+    path = out / ".work"
+    path.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="batch-", dir=path))

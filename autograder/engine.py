@@ -1,0 +1,228 @@
+"""One grading worker: the hidden suite collected once, then one submission after another.
+
+A worker is a trusted process. It starts a zygote (from which every submission's sandbox is
+forked), runs pytest once on the assignment's suite, and replaces pytest's run loop with ours:
+for each submission it ingests the files, starts the sandbox, runs every collected test with
+``student`` pointing at that sandbox, kills the sandbox, and hands back a result (plain data).
+The same :func:`grade_stream` serves the local process pool and any other executor.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import signal
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograder.ingest import Ingested, ingest
+from autograder.plugin import GradingPlugin, TestOutcome, run_submissions
+from autograder.proxy import StudentProxy
+from autograder.sandbox.client import Sandbox, SandboxFailure, Timeouts, Zygote
+from autograder.sandbox.isolation import Limits
+from autograder.scoring import Points, suite_dir
+
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class Task:
+    """One student's submission to grade."""
+
+    student: str
+    files: list[str]
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    assignment: str
+    suite_version: str
+    limits: Limits = field(default_factory=Limits)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    workdir: str | None = None
+
+
+class _Loop:
+    """pytest plugin: run our submissions instead of pytest's single pass."""
+
+    def __init__(
+        self,
+        grading: GradingPlugin,
+        tasks: Iterable[Task],
+        settings: Settings,
+        emit: Callable[[dict[str, Any]], None],
+    ) -> None:
+        self.grading, self.tasks, self.settings, self.emit = grading, tasks, settings, emit
+        self.zygote: Zygote | None = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        if session.testsfailed or self.grading.state.points is None:
+            return False  # collection failed: let pytest report it
+        self.zygote = Zygote()
+        try:
+            pending: dict[str, Any] = {}
+
+            def open_proxy(task: Task) -> StudentProxy | None:
+                started = time.monotonic()
+                submission = ingest(task.student, [Path(f) for f in task.files])
+                pending.update(task=task, submission=submission, started=started, sandbox=None)
+                if submission.status != "ok":
+                    return None
+                sandbox = self._start(submission)
+                pending["sandbox"] = sandbox
+                return None if sandbox is None else StudentProxy(sandbox)
+
+            def done(task: Task, outcomes: list[TestOutcome]) -> None:
+                sandbox = pending.get("sandbox")
+                if sandbox is not None:
+                    sandbox.kill()
+                seconds = time.monotonic() - pending["started"]
+                self.emit(
+                    build_result(
+                        self.settings,
+                        self.grading.state.points,
+                        pending["submission"],
+                        sandbox,
+                        outcomes,
+                        seconds,
+                    )
+                )
+
+            run_submissions(session, self.grading, self.tasks, open_proxy, done)
+        finally:
+            self.zygote.close()
+        return True
+
+    def _start(self, submission: Ingested) -> Sandbox | None:
+        for attempt in range(2):
+            sandbox = Sandbox(
+                self.zygote,
+                submission.cells,
+                self.settings.limits,
+                self.settings.timeouts,
+                self.settings.workdir,
+            )
+            try:
+                sandbox.start()
+                return sandbox
+            except SandboxFailure as exc:
+                sandbox.kill()
+                if attempt == 0 and self.zygote.process.poll() is not None:
+                    self.zygote.close()  # the zygote itself died: replace it and try again
+                    self.zygote = Zygote()
+                    continue
+                submission.status, submission.reason = (
+                    exc.reason,
+                    f"the sandbox failed: {exc.detail}",
+                )
+        return None
+
+
+def build_result(
+    settings: Settings,
+    points: Points,
+    submission: Ingested,
+    sandbox: Sandbox | None,
+    outcomes: list[TestOutcome],
+    seconds: float,
+) -> dict[str, Any]:
+    """The gradebook record of one submission (plain data, JSON-ready)."""
+    graded = submission.status == "ok" and sandbox is not None
+    tests = (
+        [
+            {
+                "name": o.name,
+                "item": o.item,
+                "score": round(o.points if o.passed else 0.0, 4),
+                "max_score": round(o.points, 4),
+                "passed": o.passed,
+                "failure": o.failure,
+                "error": o.error,
+            }
+            for o in outcomes
+        ]
+        if graded
+        else []
+    )
+    items = {
+        item: {
+            "score": round(sum(t["score"] for t in tests if t["item"] == item), 4),
+            "max_score": points.item_max(item),
+        }
+        for item in points.by_item
+    }
+    status, reason = submission.status, submission.reason
+    if graded:
+        status = "graded"
+        if sandbox.failures and "time_budget" in sandbox.failures:
+            status, reason = "timeout", "the submission used up its total time budget"
+    cells = [asdict(c) for c in sandbox.cell_reports if c.status != "ok"] if sandbox else []
+    return {
+        "assignment": settings.assignment,
+        "student": submission.student,
+        "files": [Path(f).name for f in submission.files],
+        "content_hash": submission.content_hash,
+        "suite_version": settings.suite_version,
+        "status": "graded" if status == "ok" else status,
+        "reason": reason,
+        "score": round(sum(i["score"] for i in items.values()), 4),
+        "max_score": points.max_score,
+        "items": items,
+        "tests": tests,
+        "cells": cells,
+        "notes": submission.notes,
+        "sandbox_failures": sandbox.failures if sandbox else [],
+        "output": (sandbox.output[:2000] if sandbox else ""),
+        "seconds": round(seconds, 4),
+    }
+
+
+# pytest is a library here: no terminal output, no cache, no log or warning capture, and none of
+# the project's own pytest settings (the suite is run from an empty, private ini file).
+PYTEST_ARGS = (
+    "-p",
+    "no:cacheprovider",
+    "-p",
+    "no:logging",
+    "-p",
+    "no:warnings",
+    "-p",
+    "no:faulthandler",
+    "--capture=no",
+    "-p",
+    "no:terminal",
+)
+
+
+def grade_stream(
+    settings: Settings, tasks: Iterable[Task], emit: Callable[[dict[str, Any]], None]
+) -> int:
+    """Grade every task, calling ``emit(result)`` as each finishes. Returns pytest's exit code."""
+    grading = GradingPlugin(settings.assignment)
+    loop = _Loop(grading, tasks, settings, emit)
+    with tempfile.TemporaryDirectory(prefix="optigrade-pytest-") as rootdir:
+        ini = Path(rootdir) / "pytest.ini"
+        ini.write_text("[pytest]\n")
+        args = [
+            str(suite_dir(settings.assignment)),
+            "-c",
+            str(ini),
+            "--rootdir",
+            rootdir,
+            *PYTEST_ARGS,
+        ]
+        return int(pytest.main(args, plugins=[grading, loop]))
+
+
+def die_with_parent() -> None:
+    """A worker must not outlive its batch (e.g. when the batch is killed with SIGKILL)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)

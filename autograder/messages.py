@@ -1,0 +1,123 @@
+"""Every sentence of the feedback, in Korean and English (``optigrade.i18n.Text``)."""
+
+from __future__ import annotations
+
+from optigrade.i18n import Text
+
+TITLE = Text(ko="{assignment} 채점 결과: {student}", en="{assignment} grading report: {student}")
+SCORE = Text(ko="점수: **{score:g} / {max_score:g}**", en="Score: **{score:g} / {max_score:g}**")
+STATUS = {
+    "graded": Text(ko="채점 완료", en="graded"),
+    "timeout": Text(
+        ko="시간 초과: 제출물이 전체 시간 예산을 다 썼습니다",
+        en="timeout: the submission used up its total time budget",
+    ),
+    "unreadable": Text(ko="파일을 읽을 수 없음", en="unreadable file"),
+    "empty": Text(ko="코드가 없음", en="no code found"),
+    "too_large": Text(ko="파일이 너무 큼", en="file too large"),
+    "crashed": Text(ko="실행 환경이 비정상 종료됨", en="the sandbox crashed"),
+    "internal_error": Text(
+        ko="채점기 내부 오류 (조교에게 알려 주세요)",
+        en="internal grader error (please tell your TA)",
+    ),
+}
+STATUS_LINE = Text(ko="상태: {status}", en="Status: {status}")
+REASON = Text(ko="이유: {reason}", en="Reason: {reason}")
+ITEM_HEADER = Text(ko="항목", en="Item")
+POINTS_HEADER = Text(ko="점수", en="Points")
+ALL_PASSED = Text(ko="모든 테스트를 통과했습니다. 잘했어요!", en="All tests passed. Well done!")
+FAILED_TESTS = Text(ko="통과하지 못한 테스트", en="Tests that did not pass")
+CASE = Text(ko="경우", en="Case")
+INPUTS = Text(ko="입력", en="Inputs")
+EXPECTED = Text(ko="기대값", en="Expected")
+RECEIVED = Text(ko="받은 값", en="Received")
+WHERE = Text(ko="처음 다른 위치", en="First difference at")
+MISMATCHED = Text(
+    ko="{total}개 중 {mismatched}개 원소가 다릅니다", en="{mismatched} of {total} elements differ"
+)
+MISTAKE = Text(
+    ko="알려진 실수와 일치합니다: **{label}**", en="This matches a known mistake: **{label}**"
+)
+YOUR_TRACEBACK = Text(ko="여러분의 코드에서 난 오류", en="The error in your code")
+CELLS_HEADER = Text(ko="노트북 셀 실행 문제", en="Problems running your notebook cells")
+OUTPUT_NOTE = Text(ko="참고", en="Notes")
+SUITE_ERROR = Text(
+    ko="채점 테스트 자체의 오류로 이 테스트를 평가하지 못했습니다 (조교에게 알려 주세요).",
+    en="This test could not be evaluated because of an error in the test itself (please tell your TA).",
+)
+
+FAILURE_KIND = {
+    "mismatch": Text(
+        ko="결과가 기준 구현과 다릅니다.", en="The result differs from the reference."
+    ),
+    "not_implemented": Text(
+        ko="아직 구현하지 않았습니다 (`NotImplementedError`). 구현한 뒤 다시 제출하세요.",
+        en="Not implemented yet (`NotImplementedError`). Implement it and submit again.",
+    ),
+    "missing": Text(
+        ko="노트북에 `{name}`이(가) 정의되어 있지 않습니다. 이름과 철자를 확인하세요.",
+        en="`{name}` is not defined in your notebook. Check the name and its spelling.",
+    ),
+    "exception": Text(
+        ko="코드 실행 중 오류가 났습니다: `{error}`", en="Your code raised an error: `{error}`"
+    ),
+    "wrong_exception": Text(
+        ko="`{expected}` 예외가 나야 하는데 `{received}` 예외가 났습니다.",
+        en="It should raise `{expected}` but raised `{received}`.",
+    ),
+    "no_exception": Text(
+        ko="`{expected}` 예외가 나야 하는데 아무 예외도 나지 않았습니다.",
+        en="It should raise `{expected}` but raised nothing.",
+    ),
+    "property": Text(
+        ko="지켜져야 할 성질: {expected_text}", en="Property that must hold: {expected_text}"
+    ),
+    "timeout": Text(
+        ko="시간 제한 안에 끝나지 않았습니다 ({detail}). 무한 루프가 없는지 확인하세요.",
+        en="It did not finish within the time limit ({detail}). Check for an infinite loop.",
+    ),
+    "time_budget": Text(
+        ko="제출물 전체의 시간 예산을 다 써서 이 테스트를 실행하지 못했습니다.",
+        en="The submission had used up its total time budget, so this test could not run.",
+    ),
+    "crashed": Text(
+        ko="코드를 실행하던 프로세스가 종료되었습니다 ({detail}). `os._exit`, 메모리 과다 사용 등을 확인하세요.",
+        en="The process running your code ended ({detail}). Check for `os._exit`, excessive memory use, etc.",
+    ),
+    "protocol": Text(
+        ko="코드가 채점 통신을 방해했습니다 ({detail}).",
+        en="Your code interfered with the grader's channel ({detail}).",
+    ),
+    "restarted": Text(
+        ko="앞선 실패로 실행 환경이 다시 시작되어 객체가 사라졌습니다.",
+        en="The object was lost when the sandbox restarted after an earlier failure.",
+    ),
+}
+
+CELL_STATUS = {
+    "error": Text(
+        ko="셀 {index}에서 오류 (다음 셀부터 계속 실행): {detail}",
+        en="Cell {index} raised an error (went on with the next cell): {detail}",
+    ),
+    "syntax_error": Text(
+        ko="셀 {index}에 문법 오류 (이 셀은 건너뜀): {detail}",
+        en="Cell {index} has a syntax error (this cell was skipped): {detail}",
+    ),
+    "exit": Text(
+        ko="셀 {index}에서 `sys.exit` 호출 (무시하고 계속 실행)",
+        en="Cell {index} called `sys.exit` (ignored, went on)",
+    ),
+    "timeout": Text(
+        ko="셀 {index}이(가) 시간 안에 끝나지 않아 건너뜀 (무한 루프나 긴 `sleep`?)",
+        en="Cell {index} did not finish in time and was skipped (an infinite loop or a long `sleep`?)",
+    ),
+    "crashed": Text(
+        ko="셀 {index}이(가) 프로세스를 종료시켜 건너뜀 (`os._exit`, 메모리 과다?)",
+        en="Cell {index} ended the process and was skipped (`os._exit`, too much memory?)",
+    ),
+    "protocol": Text(
+        ko="셀 {index}이(가) 채점 통신을 방해해 건너뜀",
+        en="Cell {index} interfered with the grader's channel and was skipped",
+    ),
+    "skipped": Text(ko="셀 {index} 건너뜀", en="Cell {index} skipped"),
+}
