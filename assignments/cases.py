@@ -135,10 +135,13 @@ def _schedule_calls(item: str, rng: np.random.Generator) -> list[Call]:
             ((0.1, np.arange(0, 40, 7)), {"decay_rate": 0.5, "time_interval": 10}),
         ],
         "random_mini_batches": lambda: [
-            ((rng.normal(size=(3, 10)), rng.normal(size=(1, 10))), {"batch_size": 4, "seed": 1}),
+            (
+                (rng.normal(size=(3, 10)), rng.normal(size=(1, 10))),
+                {"batch_size": 4, "seed": public_seed(item, 0)},
+            ),
             (
                 (rng.normal(size=(2, 8)), rng.normal(size=(1, 8))),
-                {"batch_size": 4, "seed": public_seed(item)},
+                {"batch_size": 4, "seed": public_seed(item, 1)},
             ),
         ],
     }

@@ -18,6 +18,7 @@ from nbclient import NotebookClient
 
 import solutions
 from assignments.build import build, checks_source, notebook
+from assignments.cases import PUBLIC_SEEDS
 from assignments.messages import MESSAGES
 from assignments.reference import Reference
 from assignments.stubs import STUB_BODY, setup_source, stub_source
@@ -423,6 +424,23 @@ def test_check_finds_the_item_in_the_callers_globals(built, capsys):
     assert capsys.readouterr().out.strip() == MESSAGES["passed"].render(
         "en", name="relu", total=total
     )
+
+
+def test_without_matplotlib_the_experiments_say_so_instead_of_crashing(built, capsys, monkeypatch):
+    checks = _checks_for(built, "relu", "ko")
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    assert checks.pyplot() is None
+    assert capsys.readouterr().out.strip() == MESSAGES["no_matplotlib"].render("ko")
+
+
+def test_every_random_input_of_the_public_cases_comes_from_the_public_seeds(built):
+    seeds = []
+    for assignment in ASSIGNMENTS:
+        text = (bundle(built, "en", "student", assignment).parent / "checks.py").read_text()
+        data = text[text.index("\n_DATA = ") :]
+        seeds += [int(s) for s in re.findall(r"'(?:rng|seed)': (\d+)", data)]
+    assert seeds and all(s in PUBLIC_SEEDS for s in seeds), seeds
 
 
 # --- the notebooks, executed in a real kernel -----------------------------------------------------
