@@ -14,7 +14,6 @@ import multiprocessing as mp
 import os
 import queue
 import tempfile
-import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,7 +63,7 @@ def _worker(index: int, settings: Settings, tasks: mp.Queue, results: mp.Queue) 
         cores = sorted(os.sched_getaffinity(0))
         os.sched_setaffinity(0, {cores[index % len(cores)]})
 
-    def feed():  # noqa: ANN202
+    def feed():
         while (task := tasks.get()) is not _STOP:
             results.put(("start", index, task.student))
             yield task
@@ -136,7 +135,8 @@ def run(
                     on_result(payload)
             elif kind == "exit" and payload not in (0, 1, 5):  # 1: some student failed a test
                 raise RuntimeError(
-                    f"the hidden suite of {settings.assignment!r} could not run (pytest exit {payload})"
+                    f"the hidden suite of {settings.assignment!r} could not run "
+                    f"(pytest exit {payload})"
                 )
     finally:
         for worker in workers.values():

@@ -171,7 +171,8 @@ def grade(
     else:
         print_summary(summary, Console())
         click.echo(
-            f"Wrote {out / 'grades.csv'}, {out / 'results'}/, {out / 'feedback'}/ (gradebook {book.path})"
+            f"Wrote {out / 'grades.csv'}, {out / 'results'}/, {out / 'feedback'}/ "
+            f"(gradebook {book.path})"
         )
 
 
@@ -192,7 +193,10 @@ def grade(
 @LANG
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def report(assignment: str, out: Path, gradebook: Path | None, lang: str, as_json: bool) -> None:
-    """Regenerate grades.csv, results/ and feedback/ from the gradebook (e.g. in another language)."""
+    """Regenerate grades.csv, results/ and feedback/ from the gradebook.
+
+    Use it to write the feedback in the other language, or after a change to the exports.
+    """
     path = gradebook or out / "gradebook.sqlite"
     if not path.exists():
         raise click.ClickException(

@@ -22,7 +22,9 @@ _PROBES = {
         "import socket\ndef probe(port):\n"
         "    socket.create_connection(('127.0.0.1', port), timeout=1)\n    return 'connected'\n"
     ),
-    "signal the grader": "import os, signal\ndef probe(pid):\n    os.kill(pid, 0)\n    return 'allowed'\n",
+    "signal the grader": (
+        "import os, signal\ndef probe(pid):\n    os.kill(pid, 0)\n    return 'allowed'\n"
+    ),
 }
 
 

@@ -97,7 +97,10 @@ def _failure_lines(test: dict[str, Any], lang: str) -> list[str]:
         lines.append(f"- {m.RECEIVED.render(lang)}: `{failure.get('received', '')}`")
         if "mismatched" in failure:
             lines.append(
-                f"- {m.MISMATCHED.render(lang, mismatched=failure['mismatched'], total=failure['total'])}"
+                "- "
+                + m.MISMATCHED.render(
+                    lang, mismatched=failure["mismatched"], total=failure["total"]
+                )
             )
     mistake = failure.get("mistake")
     if mistake:

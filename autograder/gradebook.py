@@ -47,7 +47,8 @@ class Gradebook:
         self, assignment: str, student: str, content_hash: str, suite_version: str
     ) -> bool:
         row = self.db.execute(
-            "SELECT 1 FROM results WHERE assignment=? AND student=? AND content_hash=? AND suite_version=?",
+            "SELECT 1 FROM results WHERE assignment=? AND student=?"
+            " AND content_hash=? AND suite_version=?",
             (assignment, student, content_hash, suite_version),
         ).fetchone()
         return row is not None

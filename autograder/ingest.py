@@ -170,6 +170,8 @@ def ingest(student: str, paths: list[Path]) -> Ingested:
                 )
                 continue
             raw = path.read_bytes()
+            if not raw.strip():
+                continue  # an empty file: no code (the status says "empty", not "unreadable")
             cells = (
                 _notebook_cells(raw, result) if path.suffix.lower() == ".ipynb" else _py_cells(raw)
             )
@@ -220,7 +222,7 @@ def _notebook_cells(raw: bytes, result: Ingested) -> list[str]:
         raise _Unreadable("not a notebook (JSON is not an object)")
     try:
         notebook = nbformat.reads(text, as_version=4)
-    except Exception as exc:  # noqa: BLE001 - nbformat raises many types for malformed input
+    except Exception as exc:
         raise _Unreadable(
             f"not a readable notebook ({type(exc).__name__}: {str(exc)[:200]})"
         ) from None

@@ -1,7 +1,7 @@
 """The zygote: a process that has imported numpy once and forks a sandbox per request.
 
-Started by the trusted grader (``client.Zygote``) with a control socket whose fd is argv[1]. Each request
-carries one end of a fresh socket pair (passed as a file descriptor) and a scratch directory;
+Started by the trusted grader (``client.Zygote``) with a control socket whose fd is argv[1].
+Each request carries one end of a fresh socket pair (passed as a file descriptor) and a scratch directory;
 the zygote forks a *monitor* that enters new namespaces and forks the sandbox proper, which
 becomes PID 1 of its own PID namespace (so that killing it kills everything the student
 started). The monitor reports the sandbox's PID on the socket and exits at once.
@@ -11,6 +11,7 @@ This module imports only what the sandbox needs: never ``solutions`` or the hidd
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -68,10 +69,8 @@ def _kill_sandboxes_and_exit(*_: object) -> None:
         except OSError:
             continue
         if parent == me:
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(int(entry), signal.SIGKILL)
-            except OSError:
-                pass
     os._exit(0)
 
 

@@ -1,0 +1,190 @@
+"""Hidden suite of assignment 3 — activations, their derivatives, Xavier and He initialization.
+
+Activations are called in the student's sandbox and compared element-wise with the reference
+(``solutions/init.py``) on a Python number, a 0-d array, vectors, matrices and a 3-d array,
+including large magnitudes (±50, ±800: a sigmoid must not return NaN there) and, for the
+activations themselves, exact zeros. ``relu_grad`` is *not* tested at exactly 0: the spec does
+not fix the derivative there (the reference takes 0, taking 1 is as defensible), so its inputs
+avoid 0.
+
+Initializers draw from a seeded ``numpy.random.Generator`` (seeds 7400+) and are checked three
+ways: the exact numbers for the same seed (drawing the transposed matrix is accepted, see
+``solutions/variants.py``); that the draw continues the given generator's stream (two calls
+in a row); and, as a property that any correct method passes, the shape and the sample mean and
+variance of a 400 x 600 draw. With N = 240 000 samples the relative standard error of the sample
+variance is sqrt(2/N) ≈ 0.3 %, so the stated tolerance of 3 % is ten standard errors, while the
+known wrong variances (1/n_in, 2/n_in, the variance used as the standard deviation) are 25 % or
+more away.
+
+The tests marked ``needs_generator_transport`` pass a Generator into the sandbox: the proxy sends
+its state and the caller's generator is advanced as the student's code advanced it.
+"""
+
+import numpy as np
+import pytest
+
+from autograder.testing import Case
+from optigrade.i18n import Text
+
+# -- activations --------------------------------------------------------------------------------
+
+_rng = np.random.default_rng(7300)
+INPUTS = [
+    pytest.param(2.5, id="python-float"),
+    pytest.param(np.array(-1.25), id="0-d"),
+    pytest.param(np.array([-3.0, -0.5, 0.25, 4.0]), id="vector"),
+    pytest.param(_rng.normal(0, 3, size=(4, 5)), id="matrix"),
+    pytest.param(_rng.normal(0, 2, size=(2, 3, 4)), id="3-d"),
+    pytest.param(np.array([-800.0, -50.0, -1e-9, 1e-9, 50.0, 800.0]), id="large-and-tiny"),
+]
+WITH_ZEROS = [*INPUTS, pytest.param(np.array([[0.0, -0.0], [0.0, 1.0]]), id="zeros")]
+
+
+def activation(function, x, **kwargs):
+    """The scenario ``function(x, **kwargs)`` and the case a student reads when it fails."""
+    shown = f"{x!r}" if np.ndim(x) == 0 else f"array(shape={np.shape(x)})"
+    call = f"{function}({shown}{''.join(f', {k}={v!r}' for k, v in kwargs.items())})"
+
+    def scenario(impl):
+        return getattr(impl, function)(x, **kwargs)
+
+    return scenario, Case(
+        ko=f"{call}의 결과", en=f"the result of {call}", inputs={"x": x, **kwargs}
+    )
+
+
+@pytest.mark.parametrize("x", WITH_ZEROS)
+def test_relu(check, x):
+    check.same(*activation("relu", x))
+
+
+@pytest.mark.parametrize("x", INPUTS)
+def test_relu_grad(check, x):
+    check.same(*activation("relu_grad", x))
+
+
+@pytest.mark.parametrize("alpha", [None, 0.2])
+@pytest.mark.parametrize("x", WITH_ZEROS)
+def test_leaky_relu(check, x, alpha):
+    check.same(*activation("leaky_relu", x, **({} if alpha is None else {"alpha": alpha})))
+
+
+@pytest.mark.parametrize("alpha", [None, 0.5])
+@pytest.mark.parametrize("x", WITH_ZEROS)
+def test_elu(check, x, alpha):
+    check.same(*activation("elu", x, **({} if alpha is None else {"alpha": alpha})))
+
+
+@pytest.mark.parametrize("x", WITH_ZEROS)
+def test_sigmoid(check, x):
+    check.same(*activation("sigmoid", x))
+
+
+@pytest.mark.parametrize("x", WITH_ZEROS)
+def test_sigmoid_grad(check, x):
+    check.same(*activation("sigmoid_grad", x))
+
+
+# -- initialization -----------------------------------------------------------------------------
+
+VARIANCE = {"xavier_init": lambda n_in, n_out: 2 / (n_in + n_out)}
+VARIANCE["he_init"] = lambda n_in, n_out: 4 / (n_in + n_out)
+SMALL_SHAPES = [pytest.param(3, 5, id="3x5"), pytest.param(64, 32, id="64x32")]
+SMALL_SHAPES += [pytest.param(1, 1, id="1x1")]
+
+
+def draws(function, shapes, seed):
+    """Scenario: ``function(n_in, n_out, rng)`` for each shape, all from one generator."""
+
+    def scenario(impl):
+        rng = np.random.default_rng(seed)
+        return [getattr(impl, function)(n_in, n_out, rng) for n_in, n_out in shapes]
+
+    return scenario
+
+
+def draw_case(function, shapes, seed, ko, en):
+    calls = ", ".join(f"{function}({n_in}, {n_out}, rng)" for n_in, n_out in shapes)
+    return Case(
+        ko=f"rng = np.random.default_rng({seed}); {calls}: {ko}",
+        en=f"rng = np.random.default_rng({seed}); {calls}: {en}",
+    )
+
+
+def check_same_draw(check, function, n_in, n_out):
+    seed = 7400 + n_in
+    case = draw_case(function, [(n_in, n_out)], seed, "같은 seed면 정답과 같은 값", "same numbers")
+    check.same(draws(function, [(n_in, n_out)], seed), case)
+
+
+def check_continues_stream(check, function):
+    shapes = [(4, 3), (4, 3)]
+    case = draw_case(
+        function,
+        shapes,
+        7450,
+        "두 번째 호출은 주어진 rng에서 이어서 뽑아야 함 (rng를 새로 만들지 말 것)",
+        "the second call continues the given rng (do not create a generator of your own)",
+    )
+    check.same(draws(function, shapes, 7450), case)
+
+
+def check_statistics(check, function):
+    n_in, n_out, seed = 400, 600, 7460
+    case = draw_case(function, [(n_in, n_out)], seed, "모양, 평균, 분산", "shape, mean, variance")
+    (weights,) = check.run(draws(function, [(n_in, n_out)], seed), case)
+    weights = np.asarray(weights, dtype=float)
+    check.holds(
+        weights.shape == (n_in, n_out),
+        case,
+        expected=Text(ko=f"모양 ({n_in}, {n_out})", en=f"shape ({n_in}, {n_out})"),
+        received=f"shape {weights.shape}",
+    )
+    variance = VARIANCE[function](n_in, n_out)
+    check.holds(
+        abs(weights.mean()) < 0.01 * np.sqrt(variance),
+        case,
+        expected=Text(ko="평균이 0에 가까움", en="a mean close to 0"),
+        received=f"mean {weights.mean():.4g}",
+    )
+    check.holds(
+        abs(weights.var() / variance - 1) < 0.03,
+        case,
+        expected=Text(
+            ko=f"분산 {variance:.4g} (±3 %)",
+            en=f"variance {variance:.4g} (±3 %)",
+        ),
+        received=f"variance {weights.var():.4g}",
+    )
+
+
+@pytest.mark.needs_generator_transport
+@pytest.mark.parametrize(("n_in", "n_out"), SMALL_SHAPES)
+def test_xavier_init_same_draw(check, n_in, n_out):
+    check_same_draw(check, "xavier_init", n_in, n_out)
+
+
+@pytest.mark.needs_generator_transport
+def test_xavier_init_continues_the_given_rng(check):
+    check_continues_stream(check, "xavier_init")
+
+
+@pytest.mark.needs_generator_transport
+def test_xavier_init_statistics(check):
+    check_statistics(check, "xavier_init")
+
+
+@pytest.mark.needs_generator_transport
+@pytest.mark.parametrize(("n_in", "n_out"), SMALL_SHAPES)
+def test_he_init_same_draw(check, n_in, n_out):
+    check_same_draw(check, "he_init", n_in, n_out)
+
+
+@pytest.mark.needs_generator_transport
+def test_he_init_continues_the_given_rng(check):
+    check_continues_stream(check, "he_init")
+
+
+@pytest.mark.needs_generator_transport
+def test_he_init_statistics(check):
+    check_statistics(check, "he_init")

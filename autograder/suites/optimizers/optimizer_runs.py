@@ -1,0 +1,179 @@
+"""Scenarios of the optimizers suite: an optimizer is built and ``update`` is called several times.
+
+A *run* is a scenario in the sense of :mod:`autograder.testing`: called with an implementation
+namespace (the reference, the student's sandboxed code, or a catalogued variant) it builds the
+optimizer there, feeds it seeded gradients and returns the parameters after every call. The
+seeds (7000+) are the suite's own: the public checks in the notebooks use 1000-1999.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from autograder.testing import Case
+
+#: A matrix, a vector, a 0-d array and a 3-d array, so that no shape is assumed.
+KEYS = {"W1": (3, 4), "b1": (4,), "gamma": (), "W2": (2, 3, 2)}
+#: A second network with other names, for a second optimizer instance.
+OTHER_KEYS = {"conv.weight": (2, 2, 3), "bias": (5,)}
+
+
+def _arrays(rng: np.random.Generator, keys: dict, scale: float = 1.0, positive: bool = False):
+    draw = {k: rng.normal(size=shape) for k, shape in keys.items()}
+    return {k: scale * (np.abs(v) + 0.1 if positive else v) for k, v in draw.items()}
+
+
+def _signature(name: str, kwargs: dict) -> str:
+    return f"{name}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
+
+
+@dataclass(frozen=True)
+class Run:
+    """``optimizer(**kwargs)`` updating parameters with ``keys`` for ``steps`` calls."""
+
+    optimizer: str
+    kwargs: dict[str, Any]
+    label: tuple[str, str]  # (ko, en): what this run is about, for the student
+    steps: int = 5
+    keys: dict[str, tuple] = field(default_factory=lambda: KEYS)
+    grad_scale: float = 1.0
+    positive: bool = False  # every gradient > 0: a steady slope (g and g*g differ in sign)
+    seed: int = 7000
+
+    def __call__(self, impl: Any) -> list[dict[str, np.ndarray]]:
+        rng = np.random.default_rng(self.seed)
+        opt = getattr(impl, self.optimizer)(**self.kwargs)
+        params = _arrays(rng, self.keys)
+        after_each_step = []
+        for _ in range(self.steps):
+            opt.update(params, _arrays(rng, self.keys, self.grad_scale, self.positive))
+            after_each_step.append({k: np.copy(v) for k, v in params.items()})
+        return after_each_step
+
+    def __str__(self) -> str:
+        return self.label[1].split(":")[0].replace(" ", "-")
+
+    @property
+    def case(self) -> Case:
+        call = _signature(self.optimizer, self.kwargs)
+        return Case(
+            ko=f"{call}: {self.label[0]}, update {self.steps}번",
+            en=f"{call}: {self.label[1]}, {self.steps} update calls",
+            inputs={
+                "keys and shapes": {k: list(s) for k, s in self.keys.items()},
+                "gradient scale": self.grad_scale,
+            },
+        )
+
+
+@dataclass(frozen=True)
+class TwoInstances:
+    """Two optimizers of the same class, each on its own network, updated in turn."""
+
+    optimizer: str
+    kwargs: dict[str, Any]
+    steps: int = 4
+    seed: int = 7050
+
+    def __call__(self, impl: Any) -> list[dict[str, np.ndarray]]:
+        rng = np.random.default_rng(self.seed)
+        first, second = (getattr(impl, self.optimizer)(**self.kwargs) for _ in range(2))
+        net1, net2 = _arrays(rng, KEYS), _arrays(rng, OTHER_KEYS)
+        history = []
+        for _ in range(self.steps):
+            first.update(net1, _arrays(rng, KEYS))
+            second.update(net2, _arrays(rng, OTHER_KEYS))
+            history.append({**{k: np.copy(v) for k, v in net1.items()}, **net2})
+        return history
+
+    def __str__(self) -> str:
+        return "two-instances"
+
+    @property
+    def case(self) -> Case:
+        call = _signature(self.optimizer, self.kwargs)
+        return Case(
+            ko=f"{call} 객체 두 개가 서로 다른 매개변수(키가 다름)를 번갈아 update: "
+            "상태를 공유하면 안 됨",
+            en=f"two {call} objects updating different parameters (other keys) in turn: "
+            "they must not share state",
+            inputs={"keys of the first": list(KEYS), "keys of the second": list(OTHER_KEYS)},
+        )
+
+
+def standard_runs(optimizer: str, **kwargs: Any) -> list[Any]:
+    """The runs every optimizer is graded on; ``kwargs`` are its non-default arguments."""
+    return [
+        Run(
+            optimizer,
+            {},
+            ("기본 인자, 첫 update 한 번", "default arguments: first update alone"),
+            steps=1,
+            seed=7001,
+        ),
+        Run(optimizer, {}, ("기본 인자", "default arguments"), steps=3, seed=7002),
+        Run(
+            optimizer,
+            kwargs,
+            ("상태가 update 사이에 이어져야 함", "state carried across calls"),
+            steps=8,
+            seed=7003,
+        ),
+        Run(
+            optimizer,
+            kwargs,
+            ("아주 작은 gradient (~1e-6)", "tiny gradients: about 1e-6"),
+            grad_scale=1e-6,
+            seed=7004,
+        ),
+        Run(
+            optimizer,
+            kwargs,
+            ("아주 큰 gradient (~1e3)", "large gradients: about 1e3"),
+            grad_scale=1e3,
+            seed=7005,
+        ),
+        Run(
+            optimizer,
+            kwargs,
+            ("모든 gradient가 양수 (일정한 경사)", "steady slope: every gradient positive"),
+            positive=True,
+            seed=7006,
+        ),
+        Run(
+            optimizer,
+            {},
+            ("긴 학습, 키 하나", "long run: one key"),
+            steps=40,
+            keys={"w": (6,)},
+            seed=7007,
+        ),
+        TwoInstances(optimizer, kwargs),
+    ]
+
+
+@dataclass(frozen=True)
+class InPlace:
+    """One ``update``: its return value and the caller's own dict afterwards."""
+
+    optimizer: str
+    seed: int = 7060
+
+    def __call__(self, impl: Any) -> dict[str, Any]:
+        rng = np.random.default_rng(self.seed)
+        params = _arrays(rng, KEYS)
+        returned = getattr(impl, self.optimizer)().update(params, _arrays(rng, KEYS))
+        return {"update returned": returned, "caller's params after update": params}
+
+    @property
+    def case(self) -> Case:
+        return Case(
+            ko=f"{self.optimizer}().update(params, grads)는 호출한 쪽의 params를 바꾸고 "
+            "None을 돌려줘야 함 (params[k] -= ... 또는 params[k] = params[k] - ... 모두 됨)",
+            en=f"{self.optimizer}().update(params, grads) must change the caller's params and "
+            "return None (params[k] -= ... and params[k] = params[k] - ... both work)",
+            inputs={"keys and shapes": {k: list(s) for k, s in KEYS.items()}},
+        )

@@ -1,0 +1,328 @@
+"""``optigrade grade`` as a TA meets it: real files in, the contract files out.
+
+One batch holds a correct notebook, a known mistake, and every kind of broken input the
+issue names; each must end in a status and a reason, with what can be graded graded.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+import zipfile
+from html.parser import HTMLParser
+
+import jsonschema
+import nbformat
+import pytest
+
+import solutions
+from examples.synthetic_class import BROKEN, item_sources, notebook, preamble
+from tests.grading import optigrade_exe, read_grades
+
+pytestmark = pytest.mark.slow
+
+# Gradescope's documented results.json fields that we write (the autograder specification).
+GRADESCOPE_SCHEMA = {
+    "type": "object",
+    "required": ["score", "tests"],
+    "properties": {
+        "score": {"type": "number"},
+        "output": {"type": "string"},
+        "visibility": {"enum": ["hidden", "after_due_date", "after_published", "visible"]},
+        "tests": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "score", "max_score", "status", "output", "visibility"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "score": {"type": "number"},
+                    "max_score": {"type": "number"},
+                    "status": {"enum": ["passed", "failed"]},
+                    "output": {"type": "string"},
+                    "visibility": {
+                        "enum": ["hidden", "after_due_date", "after_published", "visible"]
+                    },
+                },
+                "additionalProperties": False,
+            },
+        },
+    },
+}
+
+
+def run_grade(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [optigrade_exe(), "grade", "-a", "optimizers", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def class_cells() -> list[str]:
+    return [preamble("optimizers"), *item_sources("optimizers").values()]
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    root = tmp_path_factory.mktemp("batch")
+    subs = root / "subs"
+    subs.mkdir()
+    cells = class_cells()
+    (subs / "correct.ipynb").write_text(notebook(cells))
+    (subs / "nbformat3.ipynb").write_text(notebook(cells, version=3))
+    no_bias = [
+        c.replace("m_hat = self.m[key] / (1 - self.beta1**self.t)", "m_hat = self.m[key]")
+        for c in cells
+    ]
+    (subs / "mistake.ipynb").write_text(notebook(no_bias))
+    for kind, make in BROKEN.items():
+        if kind in ("sleep",):
+            continue  # the same path as infinite_loop, only slower
+        made = make(cells)
+        path = subs / f"{kind}.ipynb"
+        if isinstance(made, bytes):
+            path.write_bytes(made)
+        elif isinstance(made, str):
+            path.write_text(made)
+        else:
+            path.write_text(notebook(made))
+    # A very large notebook is large because of its outputs (plots): 8 MB of them here.
+    large = nbformat.reads(notebook(cells), as_version=4)
+    image = base64.b64encode(os.urandom(6_000_000)).decode()
+    large.cells[1].outputs = [nbformat.v4.new_output("display_data", data={"image/png": image})]
+    (subs / "very_large.ipynb").write_text(nbformat.writes(large))
+    # An LMS download: Canvas names files, Moodle makes a folder per student.
+    canvas = root / "canvas.zip"
+    with zipfile.ZipFile(canvas, "w") as zf:
+        zf.writestr("kimminsu_12345_67890_optimizers.ipynb", notebook(cells))
+        zf.writestr("leejiwoo_LATE_22222_3333_optimizers-1.ipynb", notebook(no_bias))
+        zf.writestr("../../escape.py", "print('zip slip')")
+    moodle = root / "moodle.zip"
+    with zipfile.ZipFile(moodle, "w") as zf:
+        zf.writestr("Park Seoyeon_55555_assignsubmission_file_/optimizers.ipynb", notebook(cells))
+    out = root / "out"
+    result = run_grade(
+        "--out",
+        str(out),
+        "--json",
+        "--lang",
+        "en",
+        "--timeout-call",
+        "2",
+        "--timeout-submission",
+        "20",
+        str(subs),
+        str(canvas),
+        str(moodle),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = read_grades(out)
+    return root, out, rows, json.loads(result.stdout)
+
+
+def test_csv_has_the_contract_columns(batch):
+    _root, out, _rows, _summary = batch
+    with open(out / "grades.csv", encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    assert header == [
+        "student",
+        "status",
+        "score",
+        "max_score",
+        *solutions.ASSIGNMENTS["optimizers"],
+    ]
+
+
+def test_correct_notebooks_get_full_marks(batch):
+    _root, _out, rows, _summary = batch
+    for student in ("correct", "nbformat3", "magics", "very_large", "12345", "55555"):
+        row = rows[student]
+        assert row["status"] == "graded", (student, row)
+        assert float(row["score"]) == float(row["max_score"]) > 0, (student, row)
+
+
+def test_a_mistake_loses_that_item_only_and_is_named(batch):
+    _root, out, rows, _summary = batch
+    for student in ("mistake", "22222"):
+        row = rows[student]
+        assert float(row["Adam"]) == 0, row
+        assert all(float(row[i]) > 0 for i in ("SGD", "Momentum", "AdaGrad", "RMSProp")), row
+    feedback = (out / "feedback" / "mistake.md").read_text(encoding="utf-8")
+    assert "known mistake" in feedback and "bias" in feedback.lower(), feedback
+
+
+@pytest.mark.parametrize(
+    ("student", "status", "evidence"),
+    [
+        ("not_a_notebook", "unreadable", "invalid JSON"),
+        ("binary", "unreadable", "binary"),
+        ("empty", "empty", "no code"),
+    ],
+)
+def test_unusable_files_get_a_status_and_a_reason(batch, student, status, evidence):
+    _root, out, rows, _summary = batch
+    assert rows[student]["status"] == status
+    assert float(rows[student]["score"]) == 0
+    assert evidence in (out / "feedback" / f"{student}.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("student", "cell_status"),
+    [
+        ("syntax_error", "syntax error"),
+        ("infinite_loop", "did not finish in time"),
+        ("os_exit", "ended the process"),
+        ("sys_exit", "sys.exit"),
+        ("exception_in_cell", "raised an error"),
+        ("memory_bomb", "MemoryError"),
+    ],
+)
+def test_broken_cells_are_reported_and_the_rest_is_graded(batch, student, cell_status):
+    _root, out, rows, _summary = batch
+    row = rows[student]
+    assert row["status"] == "graded", row
+    assert float(row["score"]) == float(row["max_score"]), (
+        f"{student}: the items themselves were correct: {row}"
+    )
+    assert cell_status in (out / "feedback" / f"{student}.md").read_text(encoding="utf-8")
+
+
+def test_missing_item_costs_exactly_that_item(batch):
+    _root, out, rows, _summary = batch
+    row = rows["missing_item"]
+    assert float(row["Adam"]) == 0 and float(row["SGD"]) > 0
+    assert "`Adam` is not defined" in (out / "feedback" / "missing_item.md").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_output_flood_is_capped(batch):
+    _root, out, rows, _summary = batch
+    assert rows["output_flood"]["status"] == "graded"
+    assert (out / "feedback" / "output_flood.md").stat().st_size < 100_000
+
+
+def test_zip_slip_entry_is_not_extracted(batch):
+    root, _out, rows, _summary = batch
+    assert "escape" not in rows
+    assert not list(root.parent.glob("escape.py")) and not list(root.glob("escape.py"))
+
+
+def test_gradescope_results_match_the_schema_and_the_csv(batch):
+    _root, out, rows, _summary = batch
+    for student, row in rows.items():
+        payload = json.loads((out / "results" / f"{student}.json").read_text(encoding="utf-8"))
+        jsonschema.validate(payload, GRADESCOPE_SCHEMA)
+        assert payload["score"] == pytest.approx(float(row["score"]))
+        assert sum(t["score"] for t in payload["tests"]) == pytest.approx(float(row["score"]))
+
+
+class _TextOf(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_html_feedback_says_what_the_markdown_says(batch):
+    _root, out, _rows, _summary = batch
+    parser = _TextOf()
+    parser.feed((out / "feedback" / "mistake.html").read_text(encoding="utf-8"))
+    text = "".join(parser.text)
+    assert "Expected" in text and "Received" in text and "Adam" in text
+
+
+def test_summary_json_counts_everything(batch):
+    _root, _out, rows, summary = batch
+    assert summary["submissions"] == len(rows)
+    assert sum(summary["status"].values()) == len(rows)
+    assert summary["common_mistakes"], "the no-bias-correction mistakes should be counted"
+
+
+def test_report_regenerates_feedback_in_korean(batch):
+    _root, out, _rows, _summary = batch
+    result = subprocess.run(
+        [optigrade_exe(), "report", "-a", "optimizers", "--out", str(out), "--lang", "ko"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "채점 결과" in (out / "feedback" / "mistake.md").read_text(encoding="utf-8")
+
+
+def test_rerun_skips_unchanged_and_regrade_forces(batch, tmp_path):
+    root, out, rows, _summary = batch
+    again = run_grade(
+        "--out",
+        str(out),
+        "--json",
+        str(root / "subs"),
+        str(root / "canvas.zip"),
+        str(root / "moodle.zip"),
+    )
+    summary = json.loads(again.stdout)
+    assert summary["graded_now"] == 0 and summary["skipped_unchanged"] == len(rows)
+    single = tmp_path / "one"
+    single.mkdir()
+    (single / "correct.ipynb").write_text((root / "subs" / "correct.ipynb").read_text())
+    forced = json.loads(run_grade("--out", str(out), "--json", "--regrade", str(single)).stdout)
+    assert forced["graded_now"] == 1
+
+
+def test_bad_arguments_say_what_to_do(tmp_path):
+    missing = run_grade("--out", str(tmp_path / "o"), str(tmp_path / "nope"))
+    assert missing.returncode != 0 and "no such file or folder" in missing.stderr
+    wrong = subprocess.run(
+        [optigrade_exe(), "grade", "-a", "nonsense", "--out", str(tmp_path), str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert wrong.returncode == 2 and "optimizers" in wrong.stderr
+
+
+def test_sigkill_mid_batch_loses_nothing(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    cells = class_cells()
+    for i in range(40):
+        (subs / f"s{i:02d}.ipynb").write_text(notebook([*cells, f"marker = {i}\n"]))
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [optigrade_exe(), "grade", "-a", "optimizers", "--out", str(out), str(subs)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    database = out / "gradebook.sqlite"
+    committed = 0
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and committed < 5:
+        time.sleep(0.05)
+        if database.exists():
+            try:
+                with sqlite3.connect(database) as db:
+                    committed = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+            except sqlite3.Error:
+                pass
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert 5 <= committed < 40, f"expected to interrupt mid-batch, saw {committed} committed"
+    with sqlite3.connect(database) as db:
+        survived = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+    assert survived >= committed, "committed results must survive SIGKILL"
+    resumed = json.loads(run_grade("--out", str(out), "--json", str(subs)).stdout)
+    assert resumed["submissions"] == 40
+    assert resumed["skipped_unchanged"] == survived
+    assert resumed["graded_now"] == 40 - survived
+    assert resumed["status"] == {"graded": 40}
