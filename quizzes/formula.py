@@ -39,6 +39,19 @@ def state_after(optimizer: Any, name: str, w: float, grads: Iterable[float]) -> 
     return float(getattr(optimizer, name)["w"][0])
 
 
+class _ScaleProbe:
+    """Stands in for a numpy Generator: ``normal`` returns its scale, so an initializer of the
+    reference reveals the standard deviation it draws with."""
+
+    def normal(self, loc: float = 0.0, scale: float = 1.0, size: Any = None) -> np.ndarray:
+        return np.full(size, float(scale))
+
+
+def init_std(initializer: Any, n_in: int, n_out: int) -> float:
+    """The standard deviation that ``solutions.xavier_init``/``he_init`` draws with."""
+    return float(initializer(n_in, n_out, _ScaleProbe())[0, 0])
+
+
 def last(values: Any) -> float:
     """The last element of a reference result as a float (e.g. ``v_t`` of ``ewma``)."""
     return float(np.asarray(values).reshape(-1)[-1])
@@ -61,6 +74,7 @@ NAMESPACE: dict[str, Any] = {
     "after_steps": after_steps,
     "state_after": state_after,
     "last": last,
+    "init_std": init_std,
     "fmt": fmt,
     **{
         name: getattr(builtins, name)

@@ -1,0 +1,31 @@
+"""Quiz build speed: 1,000 personalised sheets with keys in Markdown + HTML + Moodle XML.
+
+Run: `make bench-quiz` (or `.venv/bin/python benchmarks/quiz_build.py`). Target: < 10 s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from quizzes.draw import build_quiz, choose_items
+from quizzes.items import load_bank
+from quizzes.render import html, markdown, moodle
+
+STUDENTS = 1000
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    items = choose_items(load_bank(), seed=1, quiz="bench", per_topic=1)
+    students = [(f"2026{n:05d}", {"name": f"student {n}"}) for n in range(STUDENTS)]
+    quiz = build_quiz(items, 1, "bench", students, "ko")
+    drawn = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        files = sum(len(w.write(quiz, Path(tmp))) for w in (markdown, html, moodle))
+    ended = time.perf_counter()
+    print(
+        f"{STUDENTS} sheets × {len(items)} items: draw {drawn - started:.2f} s, "
+        f"render md+html+moodle {ended - drawn:.2f} s, total {ended - started:.2f} s "
+        f"({files} files; target < 10 s)"
+    )
