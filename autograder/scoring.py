@@ -13,10 +13,9 @@ An item's maximum is the sum of its tests' points; the assignment's is the sum o
 from __future__ import annotations
 
 import hashlib
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-
-import tomllib
 
 import solutions
 

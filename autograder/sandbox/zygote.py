@@ -1,10 +1,11 @@
 """The zygote: a process that has imported numpy once and forks a sandbox per request.
 
 Started by the trusted grader (``client.Zygote``) with a control socket whose fd is argv[1].
-Each request carries one end of a fresh socket pair (passed as a file descriptor) and a scratch directory;
-the zygote forks a *monitor* that enters new namespaces and forks the sandbox proper, which
-becomes PID 1 of its own PID namespace (so that killing it kills everything the student
-started). The monitor reports the sandbox's PID on the socket and exits at once.
+Each request carries one end of a fresh socket pair (passed as a file descriptor) and a
+scratch directory; the zygote forks a *monitor* that enters new namespaces and forks the
+sandbox proper, which becomes PID 1 of its own PID namespace (so that killing it kills
+everything the student started). The monitor reports the sandbox's PID on the socket and
+exits at once.
 
 This module imports only what the sandbox needs: never ``solutions`` or the hidden suites.
 """
