@@ -16,8 +16,13 @@ $(VENV)/.torch: $(STAMP)
 	$(BIN)/python -m pip install --quiet 'torch==2.13.0'
 	@touch $@
 
+# The TA's main job on the bundled example class: grade, then show where the outputs are.
 demo: $(STAMP)
-	$(BIN)/python examples/optimizer_paths.py
+	$(BIN)/optigrade grade --assignment optimizers --out out/demo --regrade \
+		examples/submissions/optimizers examples/submissions/canvas_download.zip
+	@echo; echo "--- out/demo/grades.csv ---"; cat out/demo/grades.csv
+	@echo; echo "--- out/demo/feedback/yoon_jisu.md (Korean feedback for a known mistake) ---"
+	@cat out/demo/feedback/yoon_jisu.md
 
 # Chromium prints the quiz PDFs (and screenshots the HTML in tests); Nanum fonts draw Korean.
 SYSTEM_DEPS := chromium fonts-nanum poppler-utils

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -16,6 +17,7 @@ def summarize(results: list[dict[str, Any]], new: int, skipped: int) -> dict[str
     items: dict[str, list[float]] = {}
     mistakes: Counter[str] = Counter()
     for result in results:
+        seen: set[str] = set()  # a mistake counts once per student, however many tests show it
         for name, item in result["items"].items():
             items.setdefault(name, []).append(
                 item["score"] / item["max_score"] if item["max_score"] else 0
@@ -24,7 +26,8 @@ def summarize(results: list[dict[str, Any]], new: int, skipped: int) -> dict[str
             tests.setdefault(f"{test['item']}::{test['name']}", []).append(int(test["passed"]))
             mistake = (test.get("failure") or {}).get("mistake")
             if mistake:
-                mistakes[f"{test['item']}: {mistake.get('en', mistake.get('id'))}"] += 1
+                seen.add(f"{test['item']}: {mistake.get('en', mistake.get('id'))}")
+        mistakes.update(seen)
     return {
         "submissions": len(results),
         "graded_now": new,
@@ -68,14 +71,14 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
         tests.add_column("test")
         tests.add_column("passed", justify="right")
         for name, rate in worst:
-            tests.add_row(name, f"{rate:.0%}")
+            tests.add_row(escape(name), f"{rate:.0%}")  # [param] ids are not rich markup
         console.print(tests)
     if summary["common_mistakes"]:
         mistakes = Table(title="Most frequent diagnosed mistakes", show_edge=False)
         mistakes.add_column("mistake")
-        mistakes.add_column("n", justify="right")
+        mistakes.add_column("students", justify="right")
         for name, count in summary["common_mistakes"].items():
-            mistakes.add_row(name, str(count))
+            mistakes.add_row(escape(name), str(count))
         console.print(mistakes)
     slow = ", ".join(f"{s['student']} ({s['seconds']:.2f} s)" for s in summary["slowest"])
     console.print(f"Slowest: {slow}")

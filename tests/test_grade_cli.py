@@ -326,3 +326,34 @@ def test_sigkill_mid_batch_loses_nothing(tmp_path):
     assert resumed["skipped_unchanged"] == survived
     assert resumed["graded_now"] == 40 - survived
     assert resumed["status"] == {"graded": 40}
+
+
+def test_the_demo_class_is_graded_as_its_categories_say(tmp_path):
+    """The bundled example class (``make demo``): correct styles full marks, mistakes lose their item."""
+    examples = Path(__file__).resolve().parents[1] / "examples" / "submissions"
+    categories = json.loads((examples / "categories.json").read_text(encoding="utf-8"))
+    result = run_grade(
+        "--out",
+        str(tmp_path),
+        "--json",
+        str(examples / "optimizers"),
+        str(examples / "canvas_download.zip"),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = read_grades(tmp_path)
+    assert set(rows) == set(categories)
+    for student, category in categories.items():
+        row = rows[student]
+        if (
+            category.startswith("correct")
+            or category.startswith("broken:")
+            and category not in ("broken:not_a_notebook",)
+        ):
+            assert float(row["score"]) == float(row["max_score"]), f"{student} ({category}): {row}"
+        elif category.startswith("mistake:"):
+            item = category.split(":")[1].split()[0]
+            assert float(row[item]) == 0, f"{student} ({category}) kept points for {item}: {row}"
+            others = [i for i in solutions.ASSIGNMENTS["optimizers"] if i != item]
+            assert all(float(row[i]) > 0 for i in others), f"{student} ({category}): {row}"
+        else:
+            assert row["status"] == "unreadable", f"{student} ({category}): {row}"

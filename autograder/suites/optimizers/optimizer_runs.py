@@ -86,7 +86,8 @@ class TwoInstances:
         for _ in range(self.steps):
             first.update(net1, _arrays(rng, KEYS))
             second.update(net2, _arrays(rng, OTHER_KEYS))
-            history.append({**{k: np.copy(v) for k, v in net1.items()}, **net2})
+            # Copies: an in-place update would otherwise rewrite the history it is compared on.
+            history.append({k: np.copy(v) for k, v in (net1 | net2).items()})
         return history
 
     def __str__(self) -> str:
