@@ -16,6 +16,7 @@ import subprocess
 import time
 import zipfile
 from html.parser import HTMLParser
+from pathlib import Path
 
 import jsonschema
 import nbformat
