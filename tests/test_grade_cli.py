@@ -330,7 +330,10 @@ def test_sigkill_mid_batch_loses_nothing(tmp_path):
 
 
 def test_the_demo_class_is_graded_as_its_categories_say(tmp_path):
-    """The bundled example class (``make demo``): correct styles full marks, mistakes lose their item."""
+    """The bundled example class of ``make demo``, graded as its categories say.
+
+    Correct styles and recoverable breakage get full marks; a mistake loses its item only.
+    """
     examples = Path(__file__).resolve().parents[1] / "examples" / "submissions"
     categories = json.loads((examples / "categories.json").read_text(encoding="utf-8"))
     result = run_grade(
@@ -345,11 +348,7 @@ def test_the_demo_class_is_graded_as_its_categories_say(tmp_path):
     assert set(rows) == set(categories)
     for student, category in categories.items():
         row = rows[student]
-        if (
-            category.startswith("correct")
-            or category.startswith("broken:")
-            and category not in ("broken:not_a_notebook",)
-        ):
+        if category.startswith(("correct", "broken:")) and category != "broken:not_a_notebook":
             assert float(row["score"]) == float(row["max_score"]), f"{student} ({category}): {row}"
         elif category.startswith("mistake:"):
             item = category.split(":")[1].split()[0]
