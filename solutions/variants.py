@@ -15,7 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+from numpy.typing import ArrayLike
+
 from optigrade.i18n import Text
+from solutions import init as _init
+from solutions import optimizers as _opt
+from solutions import schedules as _sched
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,7 @@ EQUIVALENTS: dict[str, list[Variant]] = {}
 MISTAKES: dict[str, list[Variant]] = {}
 
 
-def register(kind: dict[str, list[Variant]], item: str, id: str, ko: str, en: str):  # noqa: ANN201, A002
+def register(kind: dict[str, list[Variant]], item: str, id: str, ko: str, en: str):  # noqa: ANN201
     """Class/function decorator adding a variant of ``item`` to ``EQUIVALENTS`` or ``MISTAKES``."""
 
     def add(impl: Any) -> Any:
@@ -38,3 +44,702 @@ def register(kind: dict[str, list[Variant]], item: str, id: str, ko: str, en: st
         return impl
 
     return add
+
+
+# The variants below subclass the reference (optimizers) or reuse its helpers (functions), so each
+# one states only what it changes. Their state is created lazily per key with ``dict.get(key, 0)``
+# (a zero that broadcasts), which lets a variant call ``update`` on a subset of the keys.
+
+Arrays = dict[str, np.ndarray]
+
+
+# -- SGD ---------------------------------------------------------------------------------------
+
+
+@register(
+    MISTAKES,
+    "SGD",
+    "sgd_plus_sign",
+    "경사를 빼지 않고 더함 (w += lr*g)",
+    "adds the gradient instead of subtracting it (w += lr*g)",
+)
+class SGDPlusSign(_opt.SGD):
+    def update(self, params: Arrays, grads: Arrays) -> None:
+        for key in params:
+            params[key] += self.lr * grads[key]
+
+
+# -- Momentum ----------------------------------------------------------------------------------
+
+
+class _Momentum(_opt.Momentum):
+    """Momentum with its two formulas as hooks: ``v = velocity(v, g)``, then ``w += move(v)``."""
+
+    def update(self, params: Arrays, grads: Arrays) -> None:
+        self.v = self.v or {}
+        for key in params:
+            self.v[key] = self.velocity(self.v.get(key, 0.0), grads[key])
+            params[key] += self.move(self.v[key])
+
+    def velocity(self, v: np.ndarray, g: np.ndarray) -> np.ndarray:
+        return self.momentum * v - self.lr * g
+
+    def move(self, v: np.ndarray) -> np.ndarray:
+        return v
+
+
+@register(
+    MISTAKES,
+    "Momentum",
+    "momentum_ewma_form",
+    "(1 - beta) 지수가중평균 형태: v = m*v + (1-m)*g; w -= lr*v "
+    "(이 과제의 식은 v = m*v - lr*g; w += v)",
+    "the (1 - beta) EWMA form: v = m*v + (1-m)*g; w -= lr*v "
+    "(this assignment uses v = m*v - lr*g; w += v)",
+)
+class MomentumEwmaForm(_Momentum):
+    def velocity(self, v: np.ndarray, g: np.ndarray) -> np.ndarray:
+        return self.momentum * v + (1 - self.momentum) * g
+
+    def move(self, v: np.ndarray) -> np.ndarray:
+        return -self.lr * v
+
+
+# v = m*v + lr*g; w += v gives the same numbers as this one (its v is the negative of ours).
+@register(
+    MISTAKES,
+    "Momentum",
+    "momentum_sign_error",
+    "부호 오류: v = m*v - lr*g 인데 w -= v (또는 v = m*v + lr*g 인데 w += v)",
+    "sign error: v = m*v - lr*g but w -= v (or v = m*v + lr*g but w += v)",
+)
+class MomentumSignError(_Momentum):
+    def move(self, v: np.ndarray) -> np.ndarray:
+        return -v
+
+
+@register(
+    MISTAKES,
+    "Momentum",
+    "momentum_state_reset",
+    "update를 호출할 때마다 속도 v를 0으로 다시 만듦 (상태가 이어지지 않음)",
+    "the velocity v is reset to zero on every update call (no state carried over)",
+)
+class MomentumStateReset(_Momentum):
+    def update(self, params: Arrays, grads: Arrays) -> None:
+        self.v = None
+        super().update(params, grads)
+
+
+# -- AdaGrad and RMSProp -----------------------------------------------------------------------
+
+
+class _Adaptive:
+    """AdaGrad/RMSProp with hooks: ``h = accumulate(h, g)``, then ``w -= step(g, h)``."""
+
+    lr: float
+    eps: float
+    h: Arrays | None
+
+    def update(self, params: Arrays, grads: Arrays) -> None:
+        self.h = self.h or {}
+        for key in params:
+            self.h[key] = self.accumulate(self.h.get(key, 0.0), grads[key])
+            params[key] -= self.step(grads[key], self.h[key])
+
+    def accumulate(self, h: np.ndarray, g: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def step(self, g: np.ndarray, h: np.ndarray) -> np.ndarray:
+        return self.lr * g / (np.sqrt(h) + self.eps)
+
+
+class _AdaGrad(_Adaptive, _opt.AdaGrad):
+    def accumulate(self, h: np.ndarray, g: np.ndarray) -> np.ndarray:
+        return h + g * g
+
+
+class _RMSProp(_Adaptive, _opt.RMSProp):
+    def accumulate(self, h: np.ndarray, g: np.ndarray) -> np.ndarray:
+        return self.beta * h + (1 - self.beta) * g * g
+
+
+class _EpsInsideSqrt:
+    lr: float
+    eps: float
+
+    def step(self, g: np.ndarray, h: np.ndarray) -> np.ndarray:
+        return self.lr * g / np.sqrt(h + self.eps)
+
+
+class _NoSqrt:
+    lr: float
+    eps: float
+
+    def step(self, g: np.ndarray, h: np.ndarray) -> np.ndarray:
+        return self.lr * g / (h + self.eps)
+
+
+class _StateReset(_Adaptive):
+    def update(self, params: Arrays, grads: Arrays) -> None:
+        self.h = None
+        super().update(params, grads)
+
+
+_EPS_INSIDE = (
+    "ε를 제곱근 안에 넣음: g / sqrt(h + eps)",
+    "ε inside the square root: g / sqrt(h + eps)",
+)
+_NO_SQRT = (
+    "제곱근 없이 h로 나눔: g / (h + eps)",
+    "divides by h without the square root: g / (h + eps)",
+)
+_RESET = (
+    "update를 호출할 때마다 h를 0으로 다시 만듦 (상태가 이어지지 않음)",
+    "h is reset to zero on every update call (no state carried over)",
+)
+
+
+@register(EQUIVALENTS, "AdaGrad", "adagrad_eps_inside_sqrt", *_EPS_INSIDE)
+class AdaGradEpsInsideSqrt(_EpsInsideSqrt, _AdaGrad):
+    pass
+
+
+@register(
+    MISTAKES,
+    "AdaGrad",
+    "adagrad_g_not_squared",
+    "g*g 대신 g를 누적함: h += g",
+    "accumulates g instead of g*g: h += g",
+)
+class AdaGradGNotSquared(_AdaGrad):
+    def accumulate(self, h: np.ndarray, g: np.ndarray) -> np.ndarray:
+        return h + g
+
+
+@register(MISTAKES, "AdaGrad", "adagrad_no_sqrt", *_NO_SQRT)
+class AdaGradNoSqrt(_NoSqrt, _AdaGrad):
+    pass
+
+
+@register(MISTAKES, "AdaGrad", "adagrad_state_reset", *_RESET)
+class AdaGradStateReset(_StateReset, _AdaGrad):
+    pass
+
+
+@register(EQUIVALENTS, "RMSProp", "rmsprop_eps_inside_sqrt", *_EPS_INSIDE)
+class RMSPropEpsInsideSqrt(_EpsInsideSqrt, _RMSProp):
+    pass
+
+
+@register(
+    MISTAKES,
+    "RMSProp",
+    "rmsprop_g_not_squared",
+    "g*g 대신 g의 평균을 냄: h = beta*h + (1-beta)*g",
+    "averages g instead of g*g: h = beta*h + (1-beta)*g",
+)
+class RMSPropGNotSquared(_RMSProp):
+    def accumulate(self, h: np.ndarray, g: np.ndarray) -> np.ndarray:
+        return self.beta * h + (1 - self.beta) * g
+
+
+@register(
+    MISTAKES,
+    "RMSProp",
+    "rmsprop_beta_swapped",
+    "beta와 1-beta가 바뀜: h = (1-beta)*h + beta*g*g",
+    "beta and 1-beta swapped: h = (1-beta)*h + beta*g*g",
+)
+class RMSPropBetaSwapped(_RMSProp):
+    def accumulate(self, h: np.ndarray, g: np.ndarray) -> np.ndarray:
+        return (1 - self.beta) * h + self.beta * g * g
+
+
+@register(MISTAKES, "RMSProp", "rmsprop_no_sqrt", *_NO_SQRT)
+class RMSPropNoSqrt(_NoSqrt, _RMSProp):
+    pass
+
+
+@register(MISTAKES, "RMSProp", "rmsprop_state_reset", *_RESET)
+class RMSPropStateReset(_StateReset, _RMSProp):
+    pass
+
+
+# -- Adam --------------------------------------------------------------------------------------
+
+
+class _Adam(_opt.Adam):
+    """Adam with hooks: ``v`` averages ``square(g)`` and the step is ``step(m, v, t)``."""
+
+    def update(self, params: Arrays, grads: Arrays) -> None:
+        self.m, self.v = self.m or {}, self.v or {}
+        self.t += 1
+        for key in params:
+            g = grads[key]
+            self.m[key] = self.beta1 * self.m.get(key, 0.0) + (1 - self.beta1) * g
+            self.v[key] = self.beta2 * self.v.get(key, 0.0) + (1 - self.beta2) * self.square(g)
+            params[key] -= self.step(self.m[key], self.v[key], self.t)
+
+    def square(self, g: np.ndarray) -> np.ndarray:
+        return g * g
+
+    def step(self, m: np.ndarray, v: np.ndarray, t: int) -> np.ndarray:
+        m_hat, v_hat = m / (1 - self.beta1**t), v / (1 - self.beta2**t)
+        return self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+    def folded_lr(self, t: int) -> float:
+        """The step size with both bias corrections folded in, as some textbooks write Adam."""
+        return self.lr * np.sqrt(1 - self.beta2**t) / (1 - self.beta1**t)
+
+
+@register(
+    EQUIVALENTS,
+    "Adam",
+    "adam_eps_inside_sqrt",
+    "ε를 제곱근 안에 넣음: m_hat / sqrt(v_hat + eps)",
+    "ε inside the square root: m_hat / sqrt(v_hat + eps)",
+)
+class AdamEpsInsideSqrt(_Adam):
+    def step(self, m: np.ndarray, v: np.ndarray, t: int) -> np.ndarray:
+        m_hat, v_hat = m / (1 - self.beta1**t), v / (1 - self.beta2**t)
+        return self.lr * m_hat / np.sqrt(v_hat + self.eps)
+
+
+@register(
+    EQUIVALENTS,
+    "Adam",
+    "adam_folded_bias_correction",
+    "편향 보정을 학습률에 합침: lr_t = lr*sqrt(1-beta2**t)/(1-beta1**t); w -= lr_t*m/(sqrt(v)+eps)",
+    "bias correction folded into the step size: "
+    "lr_t = lr*sqrt(1-beta2**t)/(1-beta1**t); w -= lr_t*m/(sqrt(v)+eps)",
+)
+class AdamFoldedBiasCorrection(_Adam):
+    def step(self, m: np.ndarray, v: np.ndarray, t: int) -> np.ndarray:
+        return self.folded_lr(t) * m / (np.sqrt(v) + self.eps)
+
+
+@register(
+    EQUIVALENTS,
+    "Adam",
+    "adam_folded_eps_inside_sqrt",
+    "편향 보정을 학습률에 합치고 ε를 제곱근 안에 넣음: lr_t*m/sqrt(v+eps)",
+    "bias correction folded into the step size and ε inside the root: lr_t*m/sqrt(v+eps)",
+)
+class AdamFoldedEpsInsideSqrt(_Adam):
+    def step(self, m: np.ndarray, v: np.ndarray, t: int) -> np.ndarray:
+        return self.folded_lr(t) * m / np.sqrt(v + self.eps)
+
+
+@register(
+    MISTAKES,
+    "Adam",
+    "adam_no_bias_correction",
+    "편향 보정이 없음: m / (sqrt(v) + eps)를 그대로 씀",
+    "no bias correction: uses m / (sqrt(v) + eps) directly",
+)
+class AdamNoBiasCorrection(_Adam):
+    def step(self, m: np.ndarray, v: np.ndarray, t: int) -> np.ndarray:
+        return self.lr * m / (np.sqrt(v) + self.eps)
+
+
+@register(
+    MISTAKES,
+    "Adam",
+    "adam_corrects_only_m",
+    "m만 편향 보정하고 v는 보정하지 않음",
+    "bias-corrects m but not v",
+)
+class AdamCorrectsOnlyM(_Adam):
+    def step(self, m: np.ndarray, v: np.ndarray, t: int) -> np.ndarray:
+        return self.lr * m / (1 - self.beta1**t) / (np.sqrt(v) + self.eps)
+
+
+@register(
+    MISTAKES,
+    "Adam",
+    "adam_corrects_only_v",
+    "v만 편향 보정하고 m은 보정하지 않음",
+    "bias-corrects v but not m",
+)
+class AdamCorrectsOnlyV(_Adam):
+    def step(self, m: np.ndarray, v: np.ndarray, t: int) -> np.ndarray:
+        return self.lr * m / (np.sqrt(v / (1 - self.beta2**t)) + self.eps)
+
+
+@register(
+    MISTAKES,
+    "Adam",
+    "adam_g_not_squared",
+    "v에 g*g 대신 g의 평균을 냄: v = beta2*v + (1-beta2)*g",
+    "v averages g instead of g*g: v = beta2*v + (1-beta2)*g",
+)
+class AdamGNotSquared(_Adam):
+    def square(self, g: np.ndarray) -> np.ndarray:
+        return g
+
+
+@register(
+    MISTAKES,
+    "Adam",
+    "adam_t_not_incremented",
+    "t가 늘지 않고 1에 머묾 (편향 보정이 항상 t = 1로 계산됨)",
+    "t never grows past 1 (bias correction always uses t = 1)",
+)
+class AdamTNotIncremented(_Adam):
+    def step(self, m: np.ndarray, v: np.ndarray, t: int) -> np.ndarray:
+        return super().step(m, v, 1)
+
+
+@register(
+    MISTAKES,
+    "Adam",
+    "adam_t_per_key",
+    "t를 update 한 번에 한 번이 아니라 키(매개변수)마다 늘림",
+    "t is incremented once per key (parameter) instead of once per update call",
+)
+class AdamTPerKey(_Adam):
+    def update(self, params: Arrays, grads: Arrays) -> None:
+        for key in params:
+            one = {key: params[key]}
+            super().update(one, {key: grads[key]})
+            params[key] = one[key]  # the step rebinds a Python number; keep it
+
+
+@register(
+    MISTAKES,
+    "Adam",
+    "adam_t_starts_at_1",
+    "t가 0이 아니라 1에서 시작해 첫 update에서 t = 2가 됨 (하나 어긋남)",
+    "t starts at 1 instead of 0, so the first update uses t = 2 (off by one)",
+)
+class AdamTStartsAt1(_Adam):
+    def __init__(self, *args: float, **kwargs: float) -> None:
+        super().__init__(*args, **kwargs)
+        self.t = 1
+
+
+@register(
+    MISTAKES,
+    "Adam",
+    "adam_state_reset",
+    "update를 호출할 때마다 m과 v를 0으로 다시 만듦 (상태가 이어지지 않음)",
+    "m and v are reset to zero on every update call (no state carried over)",
+)
+class AdamStateReset(_Adam):
+    def update(self, params: Arrays, grads: Arrays) -> None:
+        self.m = self.v = None
+        super().update(params, grads)
+
+
+# -- ewma --------------------------------------------------------------------------------------
+
+
+def _ewma(
+    theta: ArrayLike,
+    beta: float,
+    bias_correction: bool,
+    *,
+    first: bool = False,
+    keep: float | None = None,
+    t0: int = 1,
+) -> np.ndarray:
+    """The EWMA loop with the knobs students get wrong: the start value ``v_0`` (0, or the
+    first value when ``first``), the weight ``keep`` of the old average (β) and where ``t`` of
+    the bias correction ``1 - β^t`` starts counting (``t0``)."""
+    values = np.asarray(theta, dtype=float).reshape(-1)
+    keep = beta if keep is None else keep
+    running, out = (values[0] if first else 0.0), []
+    for t, value in enumerate(values, start=t0):
+        running = keep * running + (1 - keep) * value
+        out.append(running / (1 - beta**t) if bias_correction else running)
+    return np.array(out)
+
+
+@register(
+    MISTAKES,
+    "ewma",
+    "ewma_starts_at_first_value",
+    "v_0 = 0이 아니라 첫 값에서 시작함 (v_0 = theta_1)",
+    "starts from the first value instead of zero (v_0 = theta_1)",
+)
+def ewma_starts_at_first_value(
+    theta: ArrayLike, beta: float = 0.9, bias_correction: bool = False
+) -> np.ndarray:
+    return _ewma(theta, beta, bias_correction, first=True)
+
+
+@register(
+    MISTAKES,
+    "ewma",
+    "ewma_bias_correction_off_by_one",
+    "편향 보정의 t가 하나 어긋남: 1 - beta**(t-1) (t를 0부터 셈)",
+    "bias correction off by one: 1 - beta**(t-1) (t counted from 0)",
+)
+def ewma_bias_correction_off_by_one(
+    theta: ArrayLike, beta: float = 0.9, bias_correction: bool = False
+) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):  # t = 0 divides by 1 - beta**0 = 0
+        return _ewma(theta, beta, bias_correction, t0=0)
+
+
+@register(
+    MISTAKES,
+    "ewma",
+    "ewma_beta_swapped",
+    "beta와 1-beta가 바뀜: v = (1-beta)*v + beta*theta",
+    "beta and 1-beta swapped: v = (1-beta)*v + beta*theta",
+)
+def ewma_beta_swapped(
+    theta: ArrayLike, beta: float = 0.9, bias_correction: bool = False
+) -> np.ndarray:
+    return _ewma(theta, beta, bias_correction, keep=1 - beta)
+
+
+# -- learning-rate schedules -------------------------------------------------------------------
+
+
+def _floats(*values: ArrayLike) -> list[np.ndarray]:
+    return [np.asarray(value, dtype=float) for value in values]
+
+
+@register(
+    MISTAKES,
+    "lr_inverse_time",
+    "lr_inverse_time_without_one",
+    "분모에 1+가 없음: lr0 / (decay_rate * epoch)",
+    "no 1+ in the denominator: lr0 / (decay_rate * epoch)",
+)
+def lr_inverse_time_without_one(
+    lr0: ArrayLike, epoch: ArrayLike, decay_rate: float = 1.0
+) -> float | np.ndarray:
+    lr0, epoch = _floats(lr0, epoch)
+    with np.errstate(divide="ignore"):
+        return _sched._as_result(lr0 / (decay_rate * epoch))
+
+
+@register(
+    MISTAKES,
+    "lr_exponential",
+    "lr_exponential_product",
+    "거듭제곱 대신 곱함: lr0 * base * epoch",
+    "multiplies instead of raising to a power: lr0 * base * epoch",
+)
+def lr_exponential_product(
+    lr0: ArrayLike, epoch: ArrayLike, base: float = 0.95
+) -> float | np.ndarray:
+    lr0, epoch = _floats(lr0, epoch)
+    return _sched._as_result(lr0 * base * epoch)
+
+
+@register(
+    MISTAKES,
+    "lr_exponential",
+    "lr_exponential_power_swapped",
+    "밑과 지수가 바뀜: epoch**base * lr0",
+    "base and exponent swapped: epoch**base * lr0",
+)
+def lr_exponential_power_swapped(
+    lr0: ArrayLike, epoch: ArrayLike, base: float = 0.95
+) -> float | np.ndarray:
+    lr0, epoch = _floats(lr0, epoch)
+    return _sched._as_result(epoch**base * lr0)
+
+
+@register(
+    MISTAKES,
+    "lr_inverse_sqrt",
+    "lr_inverse_sqrt_epoch_plus_one",
+    "sqrt(epoch) 대신 sqrt(epoch + 1)로 나눔",
+    "divides by sqrt(epoch + 1) instead of sqrt(epoch)",
+)
+def lr_inverse_sqrt_epoch_plus_one(
+    lr0: ArrayLike, epoch: ArrayLike, k: float = 1.0
+) -> float | np.ndarray:
+    _sched.lr_inverse_sqrt(lr0, epoch, k)  # the same ValueError for epoch < 1
+    lr0, epoch = _floats(lr0, epoch)
+    return _sched._as_result(k / np.sqrt(epoch + 1) * lr0)
+
+
+@register(
+    MISTAKES,
+    "lr_staircase",
+    "lr_staircase_no_floor",
+    "floor를 빠뜨림: 계단 없이 매 epoch 줄어듦 (epoch / time_interval)",
+    "floor missing: decays every epoch instead of in steps (epoch / time_interval)",
+)
+def lr_staircase_no_floor(
+    lr0: ArrayLike, epoch: ArrayLike, decay_rate: float = 1.0, time_interval: int = 1000
+) -> float | np.ndarray:
+    return _sched.lr_inverse_time(lr0, np.asarray(epoch, dtype=float) / time_interval, decay_rate)
+
+
+# -- random_mini_batches -----------------------------------------------------------------------
+
+Batches = list[tuple[np.ndarray, np.ndarray]]
+
+
+def _cut(X: np.ndarray, Y: np.ndarray, batch_size: int, keep_last: bool = True) -> Batches:
+    """Consecutive batches of already shuffled columns (without the short last one if asked)."""
+    m = X.shape[1]
+    end = m if keep_last else m - m % batch_size
+    return [(X[:, i : i + batch_size], Y[:, i : i + batch_size]) for i in range(0, end, batch_size)]
+
+
+@register(
+    MISTAKES,
+    "random_mini_batches",
+    "mini_batches_drop_last",
+    "batch_size보다 작은 마지막 미니배치를 버림",
+    "drops the last mini-batch when it is smaller than batch_size",
+)
+def mini_batches_drop_last(
+    X: np.ndarray, Y: np.ndarray, batch_size: int = 64, seed: int = 0
+) -> Batches:
+    order = np.random.default_rng(seed).permutation(X.shape[1])
+    return _cut(X[:, order], Y[:, order], batch_size, keep_last=False)
+
+
+@register(
+    MISTAKES,
+    "random_mini_batches",
+    "mini_batches_two_permutations",
+    "X와 Y를 서로 다른 순열로 섞음 (예제와 레이블의 짝이 깨짐)",
+    "shuffles X and Y with two different permutations (examples lose their labels)",
+)
+def mini_batches_two_permutations(
+    X: np.ndarray, Y: np.ndarray, batch_size: int = 64, seed: int = 0
+) -> Batches:
+    rng = np.random.default_rng(seed)
+    return _cut(X[:, rng.permutation(X.shape[1])], Y[:, rng.permutation(X.shape[1])], batch_size)
+
+
+@register(
+    MISTAKES,
+    "random_mini_batches",
+    "mini_batches_legacy_seed",
+    "np.random.seed(seed)와 np.random.permutation을 씀 "
+    "(과제는 np.random.default_rng(seed).permutation)",
+    "uses np.random.seed(seed) with np.random.permutation "
+    "(the assignment uses np.random.default_rng(seed).permutation)",
+)
+def mini_batches_legacy_seed(
+    X: np.ndarray, Y: np.ndarray, batch_size: int = 64, seed: int = 0
+) -> Batches:
+    # RandomState(seed) draws what np.random.seed(seed) + np.random.permutation draw, without
+    # touching the grader's global random state.
+    order = np.random.RandomState(seed).permutation(X.shape[1])
+    return _cut(X[:, order], Y[:, order], batch_size)
+
+
+# -- activations and their derivatives ---------------------------------------------------------
+
+
+@register(
+    MISTAKES,
+    "relu_grad",
+    "relu_grad_returns_relu",
+    "도함수 대신 relu(x) 자체를 돌려줌",
+    "returns relu(x) itself instead of its derivative",
+)
+def relu_grad_returns_relu(x: ArrayLike) -> np.ndarray:
+    return _init.relu(x)
+
+
+@register(
+    MISTAKES,
+    "leaky_relu",
+    "leaky_relu_alpha_on_positive_side",
+    "alpha를 양수 쪽에 곱함: x > 0이면 alpha*x, 아니면 x",
+    "alpha applied on the positive side: alpha*x for x > 0, else x",
+)
+def leaky_relu_alpha_on_positive_side(x: ArrayLike, alpha: float = 0.01) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    return np.where(x > 0, alpha * x, x)
+
+
+@register(
+    MISTAKES,
+    "elu",
+    "elu_without_minus_one",
+    "음수 쪽에서 1을 빼지 않음: alpha*exp(x) (정답은 alpha*(exp(x) - 1))",
+    "no -1 on the negative side: alpha*exp(x) (should be alpha*(exp(x) - 1))",
+)
+def elu_without_minus_one(x: ArrayLike, alpha: float = 1.0) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    return np.where(x > 0, x, alpha * np.exp(np.minimum(x, 0.0)))
+
+
+@register(
+    MISTAKES,
+    "sigmoid_grad",
+    "sigmoid_grad_one_minus_x",
+    "sigmoid(x)*(1 - sigmoid(x)) 대신 sigmoid(x)*(1 - x)",
+    "sigmoid(x)*(1 - x) instead of sigmoid(x)*(1 - sigmoid(x))",
+)
+def sigmoid_grad_one_minus_x(x: ArrayLike) -> np.ndarray:
+    return _init.sigmoid(x) * (1 - np.asarray(x, dtype=float))
+
+
+# -- initialization ----------------------------------------------------------------------------
+# Drawing the (n_out, n_in) matrix and transposing it is as random as the reference's draw, but
+# gives other numbers for the same seed: accepted, so that the exact comparison stays fair.
+
+
+def _normal(rng: np.random.Generator, variance: float, n_in: int, n_out: int) -> np.ndarray:
+    return rng.normal(0.0, np.sqrt(variance), size=(n_in, n_out))
+
+
+@register(
+    EQUIVALENTS,
+    "xavier_init",
+    "xavier_transposed_draw",
+    "(n_out, n_in) 행렬을 뽑아 전치함",
+    "draws an (n_out, n_in) matrix and transposes it",
+)
+def xavier_transposed_draw(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
+    return _normal(rng, 2 / (n_in + n_out), n_out, n_in).T
+
+
+@register(
+    MISTAKES,
+    "xavier_init",
+    "xavier_variance_as_std",
+    "분산 2/(n_in+n_out)을 표준편차로 씀 (제곱근을 빠뜨림)",
+    "uses the variance 2/(n_in+n_out) as the standard deviation (square root missing)",
+)
+def xavier_variance_as_std(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
+    return _normal(rng, (2 / (n_in + n_out)) ** 2, n_in, n_out)
+
+
+@register(
+    MISTAKES,
+    "xavier_init",
+    "xavier_fan_in_only",
+    "분산으로 1/n_in을 씀 (과제는 2/(n_in+n_out))",
+    "uses the variance 1/n_in (the assignment uses 2/(n_in+n_out))",
+)
+def xavier_fan_in_only(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
+    return _normal(rng, 1 / n_in, n_in, n_out)
+
+
+@register(
+    EQUIVALENTS,
+    "he_init",
+    "he_transposed_draw",
+    "(n_out, n_in) 행렬을 뽑아 전치함",
+    "draws an (n_out, n_in) matrix and transposes it",
+)
+def he_transposed_draw(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
+    return _normal(rng, 4 / (n_in + n_out), n_out, n_in).T
+
+
+@register(
+    MISTAKES,
+    "he_init",
+    "he_fan_in_only",
+    "분산으로 2/n_in을 씀 (이 강의 노트의 He는 팬 평균 4/(n_in+n_out))",
+    "uses the variance 2/n_in (these notes' He uses the fan average, 4/(n_in+n_out))",
+)
+def he_fan_in_only(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
+    return _normal(rng, 2 / n_in, n_in, n_out)

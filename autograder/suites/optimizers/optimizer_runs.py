@@ -23,7 +23,8 @@ OTHER_KEYS = {"conv.weight": (2, 2, 3), "bias": (5,)}
 
 def _arrays(rng: np.random.Generator, keys: dict, scale: float = 1.0, positive: bool = False):
     draw = {k: rng.normal(size=shape) for k, shape in keys.items()}
-    return {k: scale * (np.abs(v) + 0.1 if positive else v) for k, v in draw.items()}
+    # asarray: arithmetic on a 0-d array gives a numpy scalar, and "gamma" must stay an array.
+    return {k: np.asarray(scale * (np.abs(v) + 0.1 if positive else v)) for k, v in draw.items()}
 
 
 def _signature(name: str, kwargs: dict) -> str:
