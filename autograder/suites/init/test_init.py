@@ -11,8 +11,9 @@ Initializers draw from a seeded ``numpy.random.Generator`` (seeds 7400+) and are
 ways: the exact numbers for the same seed (drawing the transposed matrix is accepted, see
 ``solutions/variants.py``); that the draw continues the given generator's stream (two calls
 in a row); and, as a property that any correct method passes, the shape and the sample mean and
-variance of a 400 x 600 draw. With N = 240 000 samples the relative standard error of the sample
-variance is sqrt(2/N) ≈ 0.3 %, so the stated tolerance of 3 % is ten standard errors, while the
+variance of a 400 x 600 draw. With N = 240 000 samples the standard error of the mean is
+σ/sqrt(N) ≈ 0.002 σ (tolerance: 0.01 σ, five standard errors) and the relative standard error of
+the sample variance is sqrt(2/N) ≈ 0.3 % (tolerance: 3 %, ten standard errors), while the
 known wrong variances (1/n_in, 2/n_in, the variance used as the standard deviation) are 25 % or
 more away.
 

@@ -112,7 +112,7 @@ def standard_runs(optimizer: str, **kwargs: Any) -> list[Any]:
         Run(
             optimizer,
             {},
-            ("기본 인자, 첫 update 한 번", "default arguments: first update alone"),
+            ("첫 update 한 번, 기본 인자", "first update alone: default arguments"),
             steps=1,
             seed=7001,
         ),
