@@ -78,6 +78,13 @@ LANG = click.option(
     help="Seconds per call into student code.",
 )
 @click.option(
+    "--timeout-cell",
+    type=float,
+    default=3.0,
+    show_default=True,
+    help="Seconds per notebook cell while loading a submission; a cell that hangs is skipped.",
+)
+@click.option(
     "--timeout-submission",
     type=float,
     default=60.0,
@@ -101,6 +108,7 @@ def grade(
     jobs: int | None,
     regrade: bool,
     timeout_call: float,
+    timeout_cell: float,
     timeout_submission: float,
     memory_mb: int,
     as_json: bool,
@@ -124,7 +132,10 @@ def grade(
             suite_version(assignment),
             Limits(memory_mb=memory_mb, cpu_seconds=int(timeout_submission) + 5),
             Timeouts(
-                call=timeout_call, load=max(timeout_call * 2, 10.0), submission=timeout_submission
+                call=timeout_call,
+                cell=timeout_cell,
+                load=max(timeout_cell * 3, 10.0),
+                submission=timeout_submission,
             ),
         )
     except SuiteError as exc:

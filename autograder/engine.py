@@ -188,17 +188,29 @@ def build_result(
 # pytest is a library here: no terminal output, no cache, no log or warning capture, and none of
 # the project's own pytest settings (the suite is run from an empty, private ini file).
 PYTEST_ARGS = (
-    "-p",
-    "no:cacheprovider",
-    "-p",
-    "no:logging",
-    "-p",
-    "no:warnings",
-    "-p",
-    "no:faulthandler",
     "--capture=no",
-    "-p",
-    "no:terminal",
+    *(
+        arg
+        for plugin in (
+            "terminal",
+            "cacheprovider",
+            "logging",
+            "warnings",
+            "faulthandler",
+            "doctest",
+            "junitxml",
+            "pastebin",
+            "stepwise",
+            "setuponly",
+            "setupplan",
+            "legacypath",
+            "threadexception",
+            "unraisableexception",
+            "debugging",
+            "nose",
+        )
+        for arg in ("-p", f"no:{plugin}")
+    ),
 )
 
 

@@ -25,6 +25,7 @@ differing element, the diagnosed mistake, the student's traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -101,9 +102,13 @@ def variant_namespace(variant: Variant) -> types.SimpleNamespace:
 
 
 def first_difference(
-    received: Any, expected: Any, rtol: float, atol: float, path: str = ""
+    received: Any, expected: Any, rtol: float, atol: float, path: str = "", equal_nan: bool = False
 ) -> dict | None:
-    """``None`` when ``received`` matches ``expected`` within tolerance, else where it does not."""
+    """``None`` when ``received`` matches ``expected`` within tolerance, else where it does not.
+
+    ``equal_nan`` lets NaN match NaN: never for the reference (a NaN answer is wrong), but a
+    known mistake that produces NaN is still recognised by its NaNs.
+    """
     if isinstance(expected, dict):
         if not isinstance(received, dict) or set(map(str, received)) != set(map(str, expected)):
             return {
@@ -112,7 +117,9 @@ def first_difference(
                 "received": brief(received),
             }
         for key in expected:
-            found = first_difference(received[key], expected[key], rtol, atol, f"{path}[{key!r}]")
+            found = first_difference(
+                received[key], expected[key], rtol, atol, f"{path}[{key!r}]", equal_nan
+            )
             if found:
                 return found
         return None
@@ -124,7 +131,7 @@ def first_difference(
                 "received": brief(received),
             }
         for i, (r, e) in enumerate(zip(received, expected, strict=True)):
-            found = first_difference(r, e, rtol, atol, f"{path}[{i}]")
+            found = first_difference(r, e, rtol, atol, f"{path}[{i}]", equal_nan)
             if found:
                 return found
         return None
@@ -139,11 +146,11 @@ def first_difference(
                 "received": brief(received),
             }
         )
-    return _numeric_difference(received, expected, rtol, atol, path)
+    return _numeric_difference(received, expected, rtol, atol, path, equal_nan)
 
 
 def _numeric_difference(
-    received: Any, expected: Any, rtol: float, atol: float, path: str
+    received: Any, expected: Any, rtol: float, atol: float, path: str, equal_nan: bool
 ) -> dict | None:
     exp = np.asarray(expected, dtype=float)
     try:
@@ -156,7 +163,12 @@ def _numeric_difference(
             "expected": f"shape {exp.shape}",
             "received": f"shape {rec.shape}: {brief(received)}",
         }
-    close = np.isclose(rec, exp, rtol=rtol, atol=atol, equal_nan=False)
+    # np.isclose's rule (|r - e| <= atol + rtol*|e|, infinities equal only to themselves),
+    # written out: this runs hundreds of times per submission and isclose's overhead dominated.
+    with np.errstate(invalid="ignore", over="ignore"):
+        close = (rec == exp) | (np.abs(rec - exp) <= atol + rtol * np.abs(exp))
+    if equal_nan:
+        close |= np.isnan(rec) & np.isnan(exp)
     if close.all():
         return None
     index = tuple(int(i) for i in np.argwhere(~close)[0])
@@ -168,6 +180,45 @@ def _numeric_difference(
         "mismatched": int((~close).sum()),
         "total": int(close.size),
     }
+
+
+_TRUSTED_RESULTS: dict[tuple[str, Any], Any] = {}
+_CACHE_LIMIT = 20_000
+
+
+def trusted_result(scenario: Scenario, key: str, namespace: Any) -> Any:
+    """A scenario's result on trusted code (the reference or a variant), computed once.
+
+    Every submission of a batch meets the same scenarios, so a worker computes each expected
+    value once instead of once per student. Scenarios are deterministic by contract (their
+    inputs come from their own seeds); an unhashable scenario is simply not cached.
+    """
+    cache_key = _cache_key(key, scenario)
+    if cache_key is None:
+        return scenario(namespace)
+    if cache_key in _TRUSTED_RESULTS:
+        return _TRUSTED_RESULTS[cache_key]
+    result = scenario(namespace)
+    if len(_TRUSTED_RESULTS) < _CACHE_LIMIT:
+        _TRUSTED_RESULTS[cache_key] = result
+    return result
+
+
+def _cache_key(key: str, scenario: Scenario) -> tuple[str, Any] | None:
+    # A dataclass scenario is identified by its fields (its repr lists them all, dict fields
+    # included, which make it unhashable); anything else by itself, if hashable. A function
+    # kept as a key cannot be freed, so its identity is never reused by another.
+    if dataclasses.is_dataclass(scenario) and not isinstance(scenario, type):
+        return (key, f"{type(scenario).__module__}.{scenario!r}")
+    try:
+        hash(scenario)
+    except TypeError:
+        return None
+    return (key, scenario)
+
+
+def _run_variant(scenario: Scenario, variant: Variant) -> Any:
+    return trusted_result(scenario, f"{variant.item}:{variant.id}", variant_namespace(variant))
 
 
 class Checker:
@@ -194,21 +245,21 @@ class Checker:
 
     def same(self, scenario: Scenario, case: Case, rtol: float = RTOL, atol: float = ATOL) -> None:
         """The student's scenario result equals the reference's (or an accepted equivalent's)."""
-        expected = scenario(solutions)
+        expected = trusted_result(scenario, "reference", solutions)
         received = self._run_student(scenario, case)
         difference = first_difference(received, expected, rtol, atol)
         if difference is None:
             return
         for variant in self._variants(EQUIVALENTS):
-            if first_difference(received, scenario(variant_namespace(variant)), rtol, atol) is None:
+            if first_difference(received, _run_variant(scenario, variant), rtol, atol) is None:
                 return
         mistake = None
         for variant in self._variants(MISTAKES):
             try:
-                mistaken = scenario(variant_namespace(variant))
-            except Exception:
+                mistaken = _run_variant(scenario, variant)
+            except Exception:  # a variant that cannot run this case says nothing
                 continue
-            if first_difference(received, mistaken, rtol, atol) is None:
+            if first_difference(received, mistaken, rtol, atol, equal_nan=True) is None:
                 mistake = {"id": variant.id, "ko": variant.label.ko, "en": variant.label.en}
                 break
         raise Failure("mismatch", case, mistake=mistake, **difference)

@@ -104,27 +104,56 @@ def send(sock: socket.socket, message: Any) -> None:
     sock.sendall(_HEADER.pack(len(data)) + data)
 
 
+class Reader:
+    """Frames from a stream socket, read in large chunks: one system call per small message."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = bytearray()
+
+    def _fill(self, n: int, deadline: float | None) -> None:
+        while len(self.buffer) < n:
+            if deadline is not None:
+                # Re-arm per read so that a peer dripping bytes cannot stretch the deadline.
+                self.sock.settimeout(max(deadline - time.monotonic(), 1e-3))
+            chunk = self.sock.recv(max(n - len(self.buffer), 1 << 16))
+            if not chunk:
+                raise PeerClosed("connection closed")
+            self.buffer += chunk
+
+    def recv(self, deadline: float | None = None) -> Any:
+        """Receive one message; raise ``TimeoutError`` when ``deadline`` (monotonic) passes."""
+        self._fill(_HEADER.size, deadline)
+        (length,) = _HEADER.unpack_from(self.buffer)
+        if length > MAX_FRAME_BYTES:
+            raise ProtocolError(f"frame of {length} bytes exceeds {MAX_FRAME_BYTES}")
+        end = _HEADER.size + length
+        self._fill(end, deadline)
+        frame = bytes(self.buffer[_HEADER.size : end])
+        del self.buffer[:end]
+        return decode(frame)
+
+
+def recv(sock: socket.socket, deadline: float | None = None) -> Any:
+    """Receive exactly one message, reading no further (for a connection's first frames)."""
+    (length,) = _HEADER.unpack(_recv_exactly(sock, _HEADER.size, deadline))
+    if length > MAX_FRAME_BYTES:
+        raise ProtocolError(f"frame of {length} bytes exceeds {MAX_FRAME_BYTES}")
+    return decode(_recv_exactly(sock, length, deadline))
+
+
 def _recv_exactly(sock: socket.socket, n: int, deadline: float | None) -> bytes:
     buffer = bytearray(n)
     view = memoryview(buffer)
     received = 0
     while received < n:
         if deadline is not None:
-            # Re-arm per read so that a peer dripping bytes cannot stretch the deadline.
             sock.settimeout(max(deadline - time.monotonic(), 1e-3))
         count = sock.recv_into(view[received:])
         if count == 0:
             raise PeerClosed("connection closed")
         received += count
     return bytes(buffer)
-
-
-def recv(sock: socket.socket, deadline: float | None = None) -> Any:
-    """Receive one message; raise ``TimeoutError`` when ``deadline`` (monotonic) passes."""
-    (length,) = _HEADER.unpack(_recv_exactly(sock, _HEADER.size, deadline))
-    if length > MAX_FRAME_BYTES:
-        raise ProtocolError(f"frame of {length} bytes exceeds {MAX_FRAME_BYTES}")
-    return decode(_recv_exactly(sock, length, deadline))
 
 
 # numpy Generators cross as their bit generator's state (128-bit integers as decimal strings, as

@@ -183,7 +183,8 @@ def test_unusable_files_get_a_status_and_a_reason(batch, student, status, eviden
         ("os_exit", "ended the process"),
         ("sys_exit", "sys.exit"),
         ("exception_in_cell", "raised an error"),
-        ("memory_bomb", "MemoryError"),
+        # Filling 1 GiB may outlast the cell's time limit on a busy machine: either reason is right.
+        ("memory_bomb", ("MemoryError", "did not finish in time")),
     ],
 )
 def test_broken_cells_are_reported_and_the_rest_is_graded(batch, student, cell_status):
@@ -193,7 +194,9 @@ def test_broken_cells_are_reported_and_the_rest_is_graded(batch, student, cell_s
     assert float(row["score"]) == float(row["max_score"]), (
         f"{student}: the items themselves were correct: {row}"
     )
-    assert cell_status in (out / "feedback" / f"{student}.md").read_text(encoding="utf-8")
+    feedback = (out / "feedback" / f"{student}.md").read_text(encoding="utf-8")
+    reasons = cell_status if isinstance(cell_status, tuple) else (cell_status,)
+    assert any(reason in feedback for reason in reasons), feedback
 
 
 def test_missing_item_costs_exactly_that_item(batch):

@@ -83,6 +83,7 @@ class Timeouts:
     """Wall-clock budgets in seconds."""
 
     call: float = 5.0
+    cell: float = 3.0  # one notebook cell while loading: defining functions takes milliseconds
     load: float = 10.0
     submission: float = 60.0
 
@@ -166,6 +167,7 @@ class Sandbox:
         self.layers: dict[str, bool] = {}
         self.failures: list[str] = []  # reasons of every sandbox failure, in order
         self._sock: socket.socket | None = None
+        self._reader: wire.Reader | None = None
         self._pidfd: int | None = None
         self._scratch: str | None = None
         self._current_cell: int | None = None
@@ -181,6 +183,7 @@ class Sandbox:
                     {"op": "load", "cells": self.cells, "skip": sorted(self.skip)},
                     self.timeouts.load,
                     track_progress=True,
+                    step_timeout=self.timeouts.cell,
                 )
             except SandboxFailure as exc:
                 cell = self._current_cell
@@ -201,6 +204,7 @@ class Sandbox:
         self.generation += 1
         self._scratch = tempfile.mkdtemp(prefix="optigrade-sandbox-", dir=self.workdir)
         self._sock, pid, self.layers = self.zygote.spawn(self._scratch, self.limits)
+        self._reader = wire.Reader(self._sock)
         try:
             self._pidfd = os.pidfd_open(pid)
         except OSError:
@@ -234,8 +238,17 @@ class Sandbox:
 
     # -- requests -----------------------------------------------------------------------------
     def _request(
-        self, message: dict[str, Any], timeout: float, track_progress: bool = False
+        self,
+        message: dict[str, Any],
+        timeout: float,
+        track_progress: bool = False,
+        step_timeout: float | None = None,
     ) -> dict:
+        """Send one request and wait for its reply.
+
+        With ``track_progress`` the sandbox reports each cell as it starts; each such step then
+        gets ``step_timeout`` seconds of its own, within the overall ``timeout``.
+        """
         remaining = self._budget_end - time.monotonic()
         if remaining <= 0:
             raise BudgetExhausted("the submission used up its time budget")
@@ -243,23 +256,26 @@ class Sandbox:
             raise SandboxCrashed("the sandbox is not running")
         self._current_cell = None
         request_id = secrets.randbits(62)
-        deadline = time.monotonic() + min(timeout, remaining)
+        overall = time.monotonic() + min(timeout, remaining)
+        deadline = overall
         try:
             wire.send(self._sock, {**message, "id": request_id})
             while True:
-                reply = wire.recv(self._sock, deadline)
+                reply = self._reader.recv(deadline)
                 if not isinstance(reply, dict) or reply.get("id") != request_id:
                     raise ProtocolViolation("a reply that does not answer the request")
                 if track_progress and isinstance(reply.get("progress"), int) and "ok" not in reply:
                     self._current_cell = reply["progress"]
+                    if step_timeout is not None:
+                        deadline = min(overall, time.monotonic() + step_timeout)
                     continue
                 return reply
         except TimeoutError as exc:
-            failure: SandboxFailure = (
-                CallTimeout(f"no answer within {min(timeout, remaining):.1f} s")
-                if remaining > timeout
-                else BudgetExhausted("the submission used up its time budget")
-            )
+            if time.monotonic() >= self._budget_end:
+                failure: SandboxFailure = BudgetExhausted("the submission used up its time budget")
+            else:
+                limit = step_timeout if deadline < overall else min(timeout, remaining)
+                failure = CallTimeout(f"no answer within {limit:.1f} s")
             raise self._failed(failure) from exc
         except wire.PeerClosed as exc:
             raise self._failed(SandboxCrashed("the sandbox process ended")) from exc
@@ -332,9 +348,10 @@ def _mirror(original: Any, state: Any) -> None:
         and isinstance(state, dict)
         and isinstance(state.get("dict"), dict)
     ):
-        entries = state["dict"]
-        for key in [k for k in original if str(k) not in entries]:
-            del original[key]
+        entries, keys = state["dict"], state.get("keys")
+        if isinstance(keys, list):
+            for key in [k for k in original if str(k) not in keys]:
+                del original[key]
         for key, entry in entries.items():
             if not isinstance(entry, dict):
                 continue

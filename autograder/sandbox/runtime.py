@@ -79,9 +79,10 @@ class Runtime:
         self.output = CappedText(MAX_OUTPUT_CHARS)
 
     def serve(self) -> None:
+        reader = wire.Reader(self.sock)
         while True:
             try:
-                request = wire.recv(self.sock)
+                request = reader.recv()
             except wire.PeerClosed:
                 return
             handler = getattr(self, "op_" + str(request.get("op")), None)
@@ -181,26 +182,42 @@ def _revive(value: Any) -> Any:
 
 
 def _snapshot(arg: Any) -> Any:
-    """Identities of the arrays a dict argument holds, to tell in-place updates from rebinding."""
+    """What a dict argument held before the call: identities and copies of its arrays."""
     if isinstance(arg, dict):
-        return {k: id(v) for k, v in arg.items()}
+        return {k: (id(v), v.copy() if isinstance(v, np.ndarray) else None) for k, v in arg.items()}
     return None
 
 
-def _after(arg: Any, identities: Any) -> Any:
-    """What a call left in one argument: a dict's entries (with ``same`` = updated in place)."""
+def _after(arg: Any, before: Any) -> Any:
+    """What a call left in one argument.
+
+    For a dict: the keys it now has and only the entries that changed, each with ``same``
+    telling an array updated in place from a rebound one. Unchanged entries (a ``grads``
+    dict, say) are not sent back, which halves the traffic of a typical ``update``.
+    """
     if isinstance(arg, dict):
-        return {
-            "dict": {
-                str(k): {"value": _plain(v), "same": identities.get(k) == id(v)}
-                for k, v in arg.items()
-            }
-        }
+        changed = {}
+        for k, v in arg.items():
+            identity, copy = before.get(k, (None, None))
+            same = identity == id(v)
+            if same and copy is not None and isinstance(v, np.ndarray) and _unchanged(v, copy):
+                continue
+            changed[str(k)] = {"value": _plain(v), "same": same}
+        return {"dict": changed, "keys": [str(k) for k in arg]}
     if isinstance(arg, np.ndarray):
         return {"array": arg}
     if isinstance(arg, np.random.Generator):
         return wire.generator_to_plain(arg)
     return None
+
+
+def _unchanged(now: np.ndarray, before: np.ndarray) -> bool:
+    # Bytes, not values: NaN == NaN here, and -0.0 differs from 0.0, as a faithful mirror needs.
+    return (
+        now.shape == before.shape
+        and now.dtype == before.dtype
+        and now.tobytes() == before.tobytes()
+    )
 
 
 def _plain(value: Any) -> Any:
