@@ -16,6 +16,11 @@ $(VENV)/.torch: $(STAMP)
 	$(BIN)/python -m pip install --quiet 'torch==2.13.0'
 	@touch $@
 
+# otter-grader for `optigrade export otter` and its tests (an extra: the grader does not need it).
+$(VENV)/.otter: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[otter]'
+	@touch $@
+
 # The TA's main job on the bundled example class: grade, then show where the outputs are.
 demo: $(STAMP)
 	$(BIN)/optigrade grade --assignment optimizers --out out/demo --regrade \
@@ -37,7 +42,7 @@ $(VENV)/.system-deps: $(STAMP)
 
 system-deps: $(VENV)/.system-deps
 
-test: $(STAMP) $(VENV)/.torch $(VENV)/.system-deps
+test: $(STAMP) $(VENV)/.torch $(VENV)/.otter $(VENV)/.system-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -32,6 +32,9 @@ def _register() -> None:
     from assignments.cli import assign
 
     main.add_command(assign)
+    from assignments.otter.cli import export
+
+    main.add_command(export)
     from quizzes.cli import quiz
 
     main.add_command(quiz)

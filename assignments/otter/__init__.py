@@ -1,0 +1,1 @@
+"""Export an assignment to otter-grader: master notebook, student notebook, Gradescope zip."""
