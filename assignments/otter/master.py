@@ -2,15 +2,16 @@
 
 The master is our instructor notebook (``assignments.build.notebook``) with otter's blocks around
 each item: the item's prose opens a ``# BEGIN QUESTION`` (points = the item's points in
-``points.toml``), our student stub is its ``PROMPT`` cell and our instructor cell its
-``SOLUTION`` cell (so otter's student notebook is our student notebook, not a ``...`` cut of the
-reference), and its ``TESTS`` are one public test (our public checks, ``checks.py``, worth 0
+``points.toml``), its ``SOLUTION`` cell is our instructor cell with our student stub as otter's
+prompt (so otter's student notebook shows our stub, not a ``...`` cut of the reference), and its
+``TESTS`` are one public test (our public checks, ``checks.py``, worth 0
 points) followed by one hidden test per case of our hidden suite (:mod:`assignments.otter.cases`).
 Our own ``check("X")`` cells are left out: otter adds ``grader.check("X")`` in their place.
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
 import json
 import shutil
@@ -93,11 +94,8 @@ def master_notebook(reference: Reference, lang: str, cases: list[HiddenCase]) ->
             cells += [_raw("# BEGIN QUESTION", question), cell]
         elif role == "solution":
             cells += [
-                _raw("# BEGIN PROMPT"),
-                stubs[item],
-                _raw("# END PROMPT"),
                 _raw("# BEGIN SOLUTION"),
-                cell,
+                _solution_cell(cell, stubs[item].source),
                 _raw("# END SOLUTION"),
                 _raw("# BEGIN TESTS"),
                 _public_test(item),
@@ -114,6 +112,22 @@ def master_notebook(reference: Reference, lang: str, cases: list[HiddenCase]) ->
     for index, cell in enumerate(cells):
         cell.id = f"otter-{index:03d}"
     return nbformat.v4.new_notebook(cells=cells, metadata=solved.metadata)
+
+
+def _solution_cell(solved: NotebookNode, stub: str) -> NotebookNode:
+    """Our instructor cell for the autograder, our stub for the student, in otter's markers.
+
+    otter keeps a code cell of a SOLUTION block in the student notebook with the marked lines
+    cut out; the stub is otter's in-cell prompt, a string literal in the solution version.
+    """
+    if "'''" in stub:
+        raise ValueError("a stub containing ''' cannot be an otter prompt string")
+    cell = copy.deepcopy(solved)
+    cell.source = (
+        f"# BEGIN SOLUTION NO PROMPT\n{solved.source}\n# END SOLUTION\n"
+        f"''' # BEGIN PROMPT\n{stub}\n''' # END PROMPT"
+    )
+    return cell
 
 
 def _raw(head: str, body: str = "") -> NotebookNode:
