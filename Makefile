@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint bench bench-quiz system-deps clean
+.PHONY: demo test lint bench bench-quiz bench-peers system-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ bench: $(STAMP)
 
 bench-quiz: $(STAMP)
 	$(BIN)/python benchmarks/quiz_build.py
+
+# optigrade vs otter-grader vs nbgrader on one batch (own venvs under benchmarks/peers/); ~20 min.
+bench-peers: $(STAMP)
+	$(BIN)/python -m benchmarks.peers
 
 clean:
 	rm -rf $(VENV) build *.egg-info
