@@ -82,9 +82,11 @@ def list_items(as_json: bool, topics: str | None) -> None:
 )
 @click.option("--variants", type=click.IntRange(1), help="N anonymous sheets instead of a roster.")
 @click.option("--topics", help="Comma-separated topics (default: all).")
-@click.option("--items", "item_ids", help="Comma-separated item ids to use (default: all).")
+@click.option("--item-ids", help="Comma-separated item ids to choose from (default: all).")
 @click.option("--per-topic", type=click.IntRange(1), help="K items drawn from each topic.")
-@click.option("--count", type=click.IntRange(1), help="N items drawn from the whole selection.")
+@click.option(
+    "--items", "count", type=click.IntRange(1), help="N items drawn from the whole selection."
+)
 @click.option("--lang", type=click.Choice(LANGS), default="ko", show_default=True)
 @click.option(
     "--format",
@@ -118,7 +120,9 @@ def build(
             param_hint="--format",
         )
     if per_topic and count:
-        raise click.UsageError("give --per-topic or --count, not both")
+        raise click.UsageError(
+            "give --per-topic or --items, not both (--per-topic 와 --items 중 하나만 쓰십시오)"
+        )
     if roster and variants:
         raise click.UsageError("give --roster or --variants, not both")
     started = time.perf_counter()
@@ -139,7 +143,7 @@ def build(
 
 @quiz.command("stress")
 @click.option("--seeds", type=click.IntRange(1), default=2000, show_default=True)
-@click.option("--items", "item_ids", help="Comma-separated item ids (default: all).")
+@click.option("--item-ids", help="Comma-separated item ids (default: all).")
 def stress_command(seeds: int, item_ids: str | None) -> None:
     """Draw every item under many seeds; fail on any broken, unbalanced or degenerate item."""
     from quizzes.stress import stress

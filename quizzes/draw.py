@@ -18,6 +18,7 @@ from quizzes.errors import BankError, DegenerateItemError
 from quizzes.formula import evaluate, fmt
 from quizzes.items import ItemSpec, OptionSpec, ParamSpec
 from quizzes.model import Choice, Numeric, Pair, Quiz, Sheet, Variant
+from quizzes.parallel import fan_out
 from quizzes.templating import render
 
 MAX_ATTEMPTS = 60
@@ -265,6 +266,14 @@ def choose_items(
     return tuple(sorted(chosen, key=lambda item: order[item.id]))
 
 
+def _draw_rows(
+    shared: tuple[Sequence[ItemSpec], int, str], student_ids: Sequence[str]
+) -> list[tuple[Variant, ...]]:
+    """Each student's first draw of every item (one row per student)."""
+    items, seed, name = shared
+    return [tuple(draw_variant(item, seed, name, sid) for item in items) for sid in student_ids]
+
+
 def build_quiz(
     items: Sequence[ItemSpec],
     seed: int,
@@ -279,12 +288,15 @@ def build_quiz(
     redrawn, so no two sheets share a question while the parameter space allows; earlier sheets
     never depend on later ones, so asking for more variants keeps the first ones.
     """
+    # Each first draw depends on its student alone, so they run in parallel; the redraws of
+    # ``distinct`` depend on earlier sheets and stay serial, below.
+    ids = [student_id for student_id, _ in students]
+    first = [row for chunk in fan_out(_draw_rows, (items, seed, name), ids) for row in chunk]
     seen: dict[str, set[tuple[Any, ...]]] = {item.id: set() for item in items}
     sheets = []
-    for student_id, header in students:
+    for (student_id, header), row in zip(students, first, strict=True):
         variants = []
-        for item in items:
-            variant = draw_variant(item, seed, name, student_id)
+        for item, variant in zip(items, row, strict=True):
             for retry in range(1, DISTINCT_RETRIES + 1 if distinct else 1):
                 if variant.fingerprint() not in seen[item.id]:
                     break

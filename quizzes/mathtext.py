@@ -47,8 +47,10 @@ def _paragraphs(text: str, piece: Callable[[str, str], str]) -> str:
     )
 
 
+@lru_cache(maxsize=65536)
 def to_html(text: str, paragraphs: bool = False) -> str:
-    """HTML with MathML math (for the sheets)."""
+    """HTML with MathML math (for the sheets). Cached: a class's sheets repeat the same
+    prompts, choices and instructions, and each costs a regex pass and MathML lookups."""
 
     def piece(kind: str, body: str) -> str:
         return _prose_html(body) if kind == "text" else mathml(body, kind == "display")

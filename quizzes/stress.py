@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from quizzes.draw import draw_variant
 from quizzes.errors import QuizError
 from quizzes.items import ItemSpec
 from quizzes.model import Variant
+from quizzes.texts import INSTRUCTION
 
 #: chi-square critical values at p = 0.001 by degrees of freedom: a balanced position count
 #: exceeds them once in a thousand items, a biased shuffle almost always does.
@@ -33,11 +35,15 @@ class ItemReport:
         return not self.problems
 
 
-def _variant_problems(variant: Variant) -> list[str]:
+def variant_problems(variant: Variant) -> list[str]:
     problems = []
     for lang in LANGS:
         if not variant.prompt[lang].strip():
             problems.append(f"empty prompt in {lang}")
+        # The sheet prints the type's instruction under every prompt; saying it twice reads badly.
+        instruction = INSTRUCTION[variant.type].render(lang, margin="").split("(")[0].strip()
+        if _core(instruction) in _core(variant.prompt[lang]):
+            problems.append(f"the prompt repeats the sheet's instruction in {lang}: {instruction}")
         texts = [c.text[lang] for c in variant.choices]
         if len(set(texts)) < len(texts):
             problems.append(f"two identical choices in {lang}: {texts}")
@@ -53,10 +59,24 @@ def _variant_problems(variant: Variant) -> list[str]:
             if r.value is not None and abs(choice.value - r.value) <= variant.margin:
                 problems.append(f"distractor {choice.value} within tolerance of {r.value}")
     if variant.numeric is not None:
+        value, margin = variant.numeric.value, variant.numeric.margin
+        if not math.isfinite(value) or not math.isfinite(margin):
+            problems.append(f"numeric answer {value} ± {margin} is not a finite number")
+        # The key prints the answer rounded; a student who writes exactly that must be right.
+        elif abs(float(variant.numeric.shown) - value) > margin:
+            problems.append(
+                f"the key's {variant.numeric.shown} is outside ± {margin} of {value}: "
+                "raise `digits` or the tolerance"
+            )
         for d in variant.distractors:
             if d.value is None or abs(d.value - variant.numeric.value) <= variant.numeric.margin:
                 problems.append(f"misconception {d.misconception} gives the right answer")
     return problems
+
+
+def _core(text: str) -> str:
+    """Lower case, letters only: "옳은 것을 모두 고르시오." and "옳은 것을 모두 고르시오" match."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
 def _position_key(variant: Variant) -> str | None:
@@ -78,7 +98,7 @@ def stress_item(item: ItemSpec, seeds: int, quiz: str = "stress") -> ItemReport:
             break
         report.draws += 1
         fingerprints.add(variant.fingerprint())
-        for problem in _variant_problems(variant):
+        for problem in variant_problems(variant):
             report.problems.append(f"seed {seed}: {problem}")
         key = _position_key(variant)
         if key is not None:
@@ -88,11 +108,11 @@ def stress_item(item: ItemSpec, seeds: int, quiz: str = "stress") -> ItemReport:
     report.distinct = len(fingerprints)
     if report.draws >= 20 and report.distinct < MIN_DISTINCT:
         report.problems.append(f"only {report.distinct} distinct variant(s): randomise more")
-    _balance(item, report)
+    balance(item, report)
     return report
 
 
-def _balance(item: ItemSpec, report: ItemReport) -> None:
+def balance(item: ItemSpec, report: ItemReport) -> None:
     if not report.positions or report.draws < 50:
         return
     slots = (

@@ -234,26 +234,59 @@ def test_cli_stress_passes_on_the_bank():
     assert "0 with problems" in result.stdout
 
 
-def test_pdf_and_html_render_korean_in_chromium(tmp_path):
+def test_pdf_and_html_render_korean_in_chromium_and_the_pdf_is_byte_identical(tmp_path):
     import shutil
 
     if not shutil.which("chromium") or not shutil.which("pdftoppm"):
         pytest.skip("chromium/poppler-utils missing: run `make system-deps` as root")
-    result = optigrade(
-        "quiz",
-        "build",
-        "--seed",
-        "5",
-        "--variants",
-        "1",
-        "--topics",
-        "notation",
-        "--format",
-        "html,pdf",
-        "--out",
-        str(tmp_path),
-    )
-    assert result.returncode == 0, result.stderr
-    pdf = tmp_path / "sheets.pdf"
+    for run in ("a", "b"):
+        result = optigrade(
+            "quiz",
+            "build",
+            "--seed",
+            "5",
+            "--variants",
+            "1",
+            "--topics",
+            "notation",
+            "--format",
+            "html,pdf",
+            "--out",
+            str(tmp_path / run),
+        )
+        assert result.returncode == 0, result.stderr
+    pdf = tmp_path / "a" / "sheets.pdf"
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "미니배치" in text
+    for name in ("sheets.pdf", "keys.pdf", "proof.pdf"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_pdf_dates_are_fixed_without_moving_any_byte_offset():
+    from quizzes.render.pdf import fix_dates
+
+    info = b"<</CreationDate (D:20261123112845+09'00')\n/ModDate (D:20261123112846Z)>>"
+    fixed = fix_dates(info)
+    assert len(fixed) == len(info)
+    assert fixed == b"<</CreationDate (D:19800101000000+00'00')\n/ModDate (D:19800101000000Z)>>"
+
+
+def test_cli_items_draws_n_items_and_item_ids_chooses_them(tmp_path):
+    import json
+
+    result = optigrade(
+        "quiz", "build", "--seed", "2", "--items", "4", "--format", "md", "--out", str(tmp_path)
+    )
+    assert result.returncode == 0, result.stderr
+    assert "× 4 item(s)" in result.stdout
+    ids = [r["id"] for r in json.loads(optigrade("quiz", "list", "--json").stdout)][:3]
+    out = tmp_path / "ids"
+    result = optigrade(
+        "quiz", "build", "--seed", "2", "--item-ids", ",".join(ids), "--out", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    assert "× 3 item(s)" in result.stdout
+    both = optigrade(
+        "quiz", "build", "--seed", "2", "--items", "3", "--per-topic", "1", "--out", str(out)
+    )
+    assert both.returncode != 0 and "not both" in both.stderr

@@ -13,13 +13,13 @@ from markupsafe import Markup
 
 from quizzes.mathtext import to_html
 from quizzes.model import Quiz
-from quizzes.render.output import write_text
-from quizzes.render.view import PageView, proof_page, sheet_page
+from quizzes.render.output import write_sheets, write_text
+from quizzes.render.view import PageView, QuestionView, proof_page
 from quizzes.texts import ANSWER, ANSWER_BLANK
 
 
 @lru_cache(maxsize=1)
-def _template() -> jinja2.Template:
+def _env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("quizzes", "templates"),
         autoescape=True,
@@ -28,23 +28,35 @@ def _template() -> jinja2.Template:
         lstrip_blocks=True,
     )
     env.filters["math"] = lambda text, paragraphs=False: Markup(to_html(text, paragraphs))
-    return env.get_template("page.html.j2")
+    return env
+
+
+@lru_cache(maxsize=65536)
+def question_html(question: QuestionView, lang: str) -> Markup:
+    """One question's HTML. Cached: the sheets of a class repeat most questions (same variant,
+    same number), and rendering them once each is most of the time of 1,000 sheets."""
+    html = (
+        _env()
+        .get_template("question.html.j2")
+        .render(q=question, answer_label=ANSWER.render(lang), blank=ANSWER_BLANK.render(lang))
+    )
+    return Markup(html)
 
 
 def document(pages: Sequence[PageView], lang: str) -> str:
     """One HTML document holding ``pages``, each starting on a new printed page."""
-    return _template().render(
-        pages=pages, lang=lang, answer_label=ANSWER.render(lang), blank=ANSWER_BLANK.render(lang)
+    return (
+        _env()
+        .get_template("page.html.j2")
+        .render(pages=pages, lang=lang, question=lambda q: question_html(q, lang))
     )
 
 
+def _page_document(page: PageView, lang: str) -> str:
+    return document([page], lang)
+
+
 def write(quiz: Quiz, out: Path) -> list[Path]:
-    written = []
-    for sheet in quiz.sheets:
-        for folder, with_answer in (("sheets", False), ("keys", True)):
-            page = sheet_page(quiz, sheet, with_answer)
-            written.append(
-                write_text(out / folder / f"{sheet.student_id}.html", document([page], quiz.lang))
-            )
+    written = write_sheets(quiz, out, ".html", _page_document)
     written.append(write_text(out / "proof.html", document([proof_page(quiz)], quiz.lang)))
     return written

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from quizzes.model import Quiz
-from quizzes.render.output import write_text
-from quizzes.render.view import PageView, QuestionView, proof_page, sheet_page
+from quizzes.render.output import write_sheets, write_text
+from quizzes.render.view import PageView, QuestionView, proof_page
 from quizzes.texts import ANSWER, ANSWER_BLANK, MISCONCEPTIONS
 
 
@@ -34,10 +34,6 @@ def page_markdown(page: PageView, lang: str) -> str:
 
 
 def write(quiz: Quiz, out: Path) -> list[Path]:
-    written = []
-    for sheet in quiz.sheets:
-        for folder, with_answer in (("sheets", False), ("keys", True)):
-            text = page_markdown(sheet_page(quiz, sheet, with_answer), quiz.lang)
-            written.append(write_text(out / folder / f"{sheet.student_id}.md", text))
+    written = write_sheets(quiz, out, ".md", page_markdown)
     written.append(write_text(out / "proof.md", page_markdown(proof_page(quiz), quiz.lang)))
     return written

@@ -7,6 +7,7 @@ All sheets go into one ``sheets.pdf`` (each on new pages, ready for the printer)
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -27,6 +28,25 @@ HEADLESS_FLAGS = (
     "--disable-sync",
     "--no-first-run",
 )
+
+
+#: The Info dictionary's dates, as Skia (Chromium's PDF back end) writes them, uncompressed:
+#: ``/CreationDate (D:20261123112845+00'00')``. Group 2 is the time zone (``Z`` or ``+hh'mm'``).
+_PDF_DATE = re.compile(rb"(/(?:CreationDate|ModDate) \(D:)\d{14}(Z|[+-]\d\d'\d\d')?\)")
+#: The same fixed instant as the QTI zip's entries: a build's output must not depend on when it ran.
+_FIXED_DATE = b"19800101000000"
+
+
+def _fixed_time(match: re.Match[bytes]) -> bytes:
+    zone = match.group(2) or b""
+    return match.group(1) + _FIXED_DATE + (b"+00'00'" if len(zone) == 7 else zone) + b")"
+
+
+def fix_dates(pdf: bytes) -> bytes:
+    """The PDF with its creation and modification dates set to a fixed instant, so the same
+    command gives the same bytes. Each replacement has the length of what it replaces, so the
+    cross-reference table's byte offsets stay right and the file needs no rewriting."""
+    return _PDF_DATE.sub(_fixed_time, pdf)
 
 
 def find_browser() -> str:
@@ -58,6 +78,7 @@ def print_html(html_text: str, target: Path, timeout: float = 180) -> Path:
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     if result.returncode != 0 or not target.exists():
         raise ExportError(f"Chromium could not print {target.name}: {result.stderr.strip()[-400:]}")
+    target.write_bytes(fix_dates(target.read_bytes()))
     return target
 
 
