@@ -29,11 +29,12 @@ demo: $(STAMP)
 	@echo; echo "--- out/demo/feedback/yoon_jisu.md (Korean feedback for a known mistake) ---"
 	@cat out/demo/feedback/yoon_jisu.md
 
-# Chromium prints the quiz PDFs (and screenshots the HTML in tests); Nanum fonts draw Korean.
-SYSTEM_DEPS := chromium fonts-nanum poppler-utils
+# Chromium prints the quiz PDFs (and screenshots the HTML in tests); Nanum fonts draw Korean,
+# DejaVu Math TeX Gyre (an OpenType MATH font) places the MathML sub- and superscripts.
+SYSTEM_DEPS := chromium fonts-nanum fonts-dejavu-extra poppler-utils
 $(VENV)/.system-deps: $(STAMP)
 	@if command -v chromium >/dev/null && command -v pdftoppm >/dev/null \
-		&& fc-list 2>/dev/null | grep -qi nanum; then :; \
+		&& fc-list 2>/dev/null | grep -qi nanum && fc-list 2>/dev/null | grep -qi 'dejavu math'; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 			apt-get install -y -qq --no-install-recommends $(SYSTEM_DEPS); \
