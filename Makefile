@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint bench bench-quiz bench-peers system-deps clean
+.PHONY: demo test lint bench bench-grade bench-quiz bench-peers system-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,8 +47,10 @@ test: $(STAMP) $(VENV)/.torch $(VENV)/.otter $(VENV)/.system-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+bench: bench-grade bench-quiz
+
+bench-grade: $(STAMP)
+	$(BIN)/python benchmarks/grade_batch.py
 
 bench-quiz: $(STAMP)
 	$(BIN)/python benchmarks/quiz_build.py

@@ -57,3 +57,7 @@ class StudentProxy:
 
     def defines(self, name: str) -> bool:
         return name in self._sandbox.names
+
+    @property
+    def sandbox(self) -> Sandbox:
+        return self._sandbox

@@ -244,24 +244,38 @@ def test_sgd_still_scores_despite_the_attack(graded):
         assert float(rows[attack]["SGD"]) == float(rows["honest"]["SGD"]) > 0, attack
 
 
-def test_no_process_outlives_the_batch(graded):
-    time.sleep(0.5)
-    leftovers = []
+def _orphans() -> list[tuple[str, str, str]]:
+    """Sandbox-related processes whose parent is gone (reparented to PID 1).
+
+    Only orphans count: other grading runs on the same machine (a developer's parallel test
+    session) have live zygotes and sandboxes of their own, each with its living parent.
+    """
+    found = []
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                comm = Path(f"/proc/{entry}/comm").read_text().strip()
-                cmdline = (
-                    Path(f"/proc/{entry}/cmdline")
-                    .read_bytes()
-                    .replace(b"\0", b" ")
-                    .decode(errors="replace")
-                )
-            except OSError:
-                continue
-            if comm == "optigrade-evil" or "autograder.sandbox.zygote" in cmdline:
-                leftovers.append((entry, comm, cmdline[:80]))
-    assert not leftovers, f"processes left behind by the batch: {leftovers}"
+        if not entry.isdigit():
+            continue
+        try:
+            comm = Path(f"/proc/{entry}/comm").read_text().strip()
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmdline = (
+                Path(f"/proc/{entry}/cmdline")
+                .read_bytes()
+                .replace(b"\0", b" ")
+                .decode(errors="replace")
+            )
+        except OSError:
+            continue
+        parent = stat.rsplit(")", 1)[1].split()[1]
+        if parent == "1" and (comm == "optigrade-evil" or "autograder.sandbox.zygote" in cmdline):
+            found.append((entry, comm, cmdline[:80]))
+    return found
+
+
+def test_no_process_outlives_the_batch(graded):
+    deadline = time.monotonic() + 5
+    while _orphans() and time.monotonic() < deadline:
+        time.sleep(0.2)  # killed processes may take a moment to be reaped
+    assert not _orphans(), f"processes left behind by the batch: {_orphans()}"
 
 
 def test_hidden_suite_source_never_reaches_the_student(graded):

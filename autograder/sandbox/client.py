@@ -289,6 +289,19 @@ class Sandbox:
         self.kill()
         return failure
 
+    def replay(self, trace: bytes, calls: int) -> dict[str, Any]:
+        """Run a recorded trace of ``calls`` calls in one request (see :mod:`autograder.replay`).
+
+        The reply holds one result per call made, and ``error``/``error_index`` where a call
+        of the student's code raised; the replay stops there.
+        """
+        if self._sock is None:
+            self.start()
+        # A call's own budget, plus a little per further call: a trace of forty fast updates
+        # must not time out, and a hang still ends within seconds.
+        timeout = self.timeouts.call + 0.25 * calls
+        return self._request({"op": "replay", "trace": trace}, timeout)
+
     def call(
         self,
         target: str | int,
@@ -321,9 +334,9 @@ class Sandbox:
                 str(error.get("traceback", "")),
             )
         after = reply.get("args_after")
-        if isinstance(after, list) and len(after) == len(args):
+        if isinstance(after, list) and len(after) == len(args):  # mirror the call's effects
             for original, state in zip(args, after, strict=True):
-                _mirror(original, state)
+                mirror(original, state)
         return reply
 
 
@@ -333,7 +346,7 @@ def _to_wire(value: Any) -> Any:
     return value
 
 
-def _mirror(original: Any, state: Any) -> None:
+def mirror(original: Any, state: Any) -> None:
     """Reflect what the sandbox's call did to an argument onto the caller's own object."""
     if isinstance(original, np.random.Generator):
         try:

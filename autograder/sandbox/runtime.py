@@ -142,38 +142,86 @@ class Runtime:
         return {"status": "ok"}
 
     # -- call ---------------------------------------------------------------------------------
+    def _function(self, target: Any, method: str | None, objects: dict[int, Any]) -> Any:
+        if isinstance(target, int):
+            return getattr(self.handles[target], method)
+        if isinstance(target, dict):  # an object built earlier in the same replay
+            return getattr(objects[target["__obj__"]], method)
+        if target not in self.namespace:
+            raise _Missing(target)
+        return self.namespace[target]
+
+    def _invoke(
+        self, target: Any, method: str | None, args: list, kwargs: dict, objects: dict[int, Any]
+    ) -> tuple[dict[str, Any], Any]:
+        function = self._function(target, method, objects)
+        before = [_snapshot(a) for a in args]
+        value = function(*args, **kwargs)
+        reply: dict[str, Any] = {
+            "args_after": [_after(a, b) for a, b in zip(args, before, strict=True)]
+        }
+        if method is None and isinstance(function, type) and isinstance(value, function):
+            return reply, value
+        reply["value"] = _plain(value)
+        return reply, None
+
     def op_call(self, request: dict[str, Any]) -> dict[str, Any]:
-        target, method = request["target"], request.get("method")
-        args, kwargs = request.get("args", []), request.get("kwargs", {})
         try:
-            args = [_revive(a) for a in args]
-            kwargs = {k: _revive(v) for k, v in kwargs.items()}
-            if isinstance(target, int):
-                function = getattr(self.handles[target], method)
-            elif target in self.namespace:
-                function = self.namespace[target]
-            else:
-                return {"ok": False, "error": {"type": "MissingName", "message": target}}
-            before = [_snapshot(a) for a in args]
-            value = function(*args, **kwargs)
-            reply: dict[str, Any] = {
-                "ok": True,
-                "args_after": [_after(a, b) for a, b in zip(args, before, strict=True)],
-            }
-            if (
-                isinstance(target, str)
-                and isinstance(function, type)
-                and isinstance(value, function)
-            ):
-                self.handles[len(self.handles) + 1] = value
+            args = [_revive(a) for a in request.get("args", [])]
+            kwargs = {k: _revive(v) for k, v in request.get("kwargs", {}).items()}
+            reply, built = self._invoke(request["target"], request.get("method"), args, kwargs, {})
+            if built is not None:
+                self.handles[len(self.handles) + 1] = built
                 reply["handle"] = len(self.handles)
-            else:
-                reply["value"] = _plain(value)
+        except _Missing as missing:
+            return {"ok": False, "error": {"type": "MissingName", "message": missing.name}}
         except SystemExit as exc:
             return {"ok": False, "error": {"type": "SystemExit", "message": str(exc.code)}}
-        except BaseException as exc:
+        except BaseException as exc:  # any failure of student code is data
             return {"ok": False, "error": describe_error(exc)}
+        reply["ok"] = True
         return reply
+
+    def op_replay(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Run a recorded trace: calls in order, shared arguments kept as shared objects."""
+        ops = wire.decode(request["trace"])
+        refs: dict[int, Any] = {}
+        objects: dict[int, Any] = {}
+        results: list[dict[str, Any]] = []
+        for index, op in enumerate(ops):
+            try:
+                args = [_materialize(a, refs) for a in op["args"]]
+                kwargs = {k: _materialize(v, refs) for k, v in op["kwargs"].items()}
+                reply, built = self._invoke(op["target"], op["method"], args, kwargs, objects)
+                if built is not None:
+                    objects[index] = built
+            except _Missing as missing:
+                error = {"type": "MissingName", "message": missing.name}
+                return {"ok": True, "results": results, "error": error, "error_index": index}
+            except SystemExit as exc:
+                error = {"type": "SystemExit", "message": str(exc.code)}
+                return {"ok": True, "results": results, "error": error, "error_index": index}
+            except BaseException as exc:  # any failure of student code is data
+                error = describe_error(exc)
+                return {"ok": True, "results": results, "error": error, "error_index": index}
+            results.append(reply)
+        return {"ok": True, "results": results}
+
+
+class _Missing(Exception):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _materialize(value: Any, refs: dict[int, Any]) -> Any:
+    """A replayed argument: a shared object by reference, or a fresh one, or plain data."""
+    if isinstance(value, dict) and "__ref__" in value:
+        return refs[value["__ref__"]]
+    if isinstance(value, dict) and "__def__" in value:
+        refs[value["__def__"]] = obj = _revive(value["value"])
+        return obj
+    return _revive(value)
 
 
 def _revive(value: Any) -> Any:

@@ -1,0 +1,134 @@
+"""Grading benchmark: a generated class graded end to end by ``optigrade grade``.
+
+    python benchmarks/grade_batch.py [--count 1000] [--jobs 2] [--also 250]
+
+A synthetic class (mostly correct in several styles, some classic mistakes, a few broken:
+syntax errors, infinite loops, ``os._exit``, floods, files that are not notebooks) is written
+to a temporary folder and graded through the real command line, exactly as a TA would run it.
+Reported: submissions per second (wall clock, everything included: start-up, ingest, sandboxes,
+hidden suite, gradebook, exports) and the peak resident memory of the whole process tree
+(the command, its workers, zygotes and sandboxes), sampled every 20 ms from /proc. ``--also``
+repeats with a smaller class, to show that peak memory does not grow with the batch.
+
+Target (issue 4): at least 30 submissions per second on 2 cores; memory independent of size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from examples.synthetic_class import make_class  # noqa: E402
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def tree_rss(root_pid: int) -> int:
+    """Resident bytes of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, parent = int(entry), int(fields[1])
+        children.setdefault(parent, []).append(pid)
+        rss[pid] = int(fields[21]) * PAGE
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def run(count: int, jobs: int, seed: int = 11) -> dict[str, float]:
+    work = Path(tempfile.mkdtemp(prefix="optigrade-bench-"))
+    try:
+        categories = make_class(
+            work / "class", "optimizers", count, seed=seed, mistake_rate=0.15, broken_rate=0.03
+        )
+        command = [
+            str(Path(sys.executable).parent / "optigrade"),
+            "grade",
+            "-a",
+            "optimizers",
+            "--out",
+            str(work / "out"),
+            "--jobs",
+            str(jobs),
+            "--json",
+            str(work / "class"),
+        ]
+        peak = 0
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, tree_rss(process.pid))
+                time.sleep(0.02)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        output, _ = process.communicate()
+        seconds = time.perf_counter() - started
+        done.set()
+        sampler.join()
+        if process.returncode != 0:
+            raise SystemExit(f"optigrade grade failed with exit code {process.returncode}")
+        summary = json.loads(output)
+        broken = sum(1 for c in categories.values() if c.startswith("broken"))
+        return {
+            "submissions": count,
+            "broken": broken,
+            "seconds": round(seconds, 2),
+            "per_second": round(count / seconds, 2),
+            "peak_mib": round(peak / 2**20, 1),
+            "status": summary["status"],
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--also", type=int, default=250, help="a second, smaller class (0: none)")
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
+    args = parser.parse_args()
+    results = [run(args.count, args.jobs)]
+    if args.also:
+        results.append(run(args.also, args.jobs))
+    for r in results:
+        print(
+            f"{r['submissions']:>5} submissions ({r['broken']} broken) on {args.jobs} workers: "
+            f"{r['seconds']:.1f} s, {r['per_second']:.1f} submissions/s, peak memory "
+            f"{r['peak_mib']:.0f} MiB (whole process tree); status {r['status']}"
+        )
+    best = results[0]
+    verdict = "met" if best["per_second"] >= 30 else "NOT met"
+    print(f"target: >= 30 submissions/s on 2 cores: {verdict} ({best['per_second']:.1f}/s)")
+
+
+if __name__ == "__main__":
+    main()
