@@ -1,0 +1,149 @@
+"""Record and replay gives exactly the live result, and only when the calls provably repeat."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import solutions
+from autograder.proxy import StudentProxy
+from autograder.replay import Diverged, Recorder, Replayer
+from autograder.sandbox.client import Sandbox, StudentError, Zygote
+from autograder.testing import Case, Checker, Failure, first_difference
+
+MOMENTUM_WRONG_SIGN = """
+import numpy as np
+class Momentum:
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr, self.momentum, self.v = lr, momentum, None
+    def update(self, params, grads):
+        if self.v is None:
+            self.v = {k: np.zeros_like(v) for k, v in params.items()}
+        for k in params:
+            self.v[k] = self.momentum * self.v[k] - self.lr * grads[k]
+            params[k] = params[k] - self.v[k]   # wrong sign, and rebinding
+"""
+RAISES_ON_THIRD = """
+class SGD:
+    def __init__(self, lr=0.01):
+        self.lr, self.calls = lr, 0
+    def update(self, params, grads):
+        self.calls += 1
+        if self.calls == 3:
+            raise ValueError("third call")
+        for k in params:
+            params[k] -= self.lr * grads[k]
+"""
+
+
+@pytest.fixture(scope="module")
+def zygote():
+    z = Zygote()
+    yield z
+    z.close()
+
+
+@pytest.fixture
+def sandbox_for(zygote):
+    opened = []
+
+    def make(source: str) -> StudentProxy:
+        sandbox = Sandbox(zygote, [source])
+        sandbox.start()
+        opened.append(sandbox)
+        return StudentProxy(sandbox)
+
+    yield make
+    for sandbox in opened:
+        sandbox.kill()
+
+
+def independent(impl):
+    """Inputs do not depend on outputs: replayable."""
+    rng = np.random.default_rng(1)
+    opt = impl.Momentum(lr=0.1)
+    params = {"w": rng.normal(size=3), "b": np.array(0.5)}
+    history = []
+    for _ in range(6):
+        opt.update(params, {"w": rng.normal(size=3), "b": np.array(rng.normal())})
+        history.append({k: np.copy(v) for k, v in params.items()})  # a rebound 0-d entry is a float
+    return history
+
+
+def feedback_loop(impl):
+    """The next gradient is computed from the student's parameters: not replayable."""
+    opt = impl.Momentum(lr=0.1)
+    params = {"w": np.array([1.0, -2.0])}
+    for _ in range(4):
+        opt.update(params, {"w": 2 * params["w"]})
+    return params["w"].copy()
+
+
+def tampering(impl):
+    """The scenario changes params between calls; the sandbox's copy would not know."""
+    opt = impl.Momentum(lr=0.1)
+    params = {"w": np.array([1.0, -2.0])}
+    opt.update(params, {"w": np.array([0.5, 0.5])})
+    params["w"] += 1.0
+    opt.update(params, {"w": np.array([0.5, 0.5])})
+    return params["w"].copy()
+
+
+def replayed(scenario, student: StudentProxy):
+    recorder = Recorder(solutions)
+    scenario(recorder)
+    trace = recorder.finish()
+    reply = student.sandbox.replay(trace.encoded, len(trace.ops))
+    return scenario(Replayer(trace, reply, StudentError))
+
+
+@pytest.mark.parametrize("source", ["from_solutions", MOMENTUM_WRONG_SIGN])
+def test_replay_equals_live(sandbox_for, source):
+    import inspect
+
+    code = inspect.getsource(solutions.optimizers) if source == "from_solutions" else source
+    student = sandbox_for(code)
+    live = independent(student)
+    assert first_difference(replayed(independent, student), live, 0.0, 0.0) is None
+
+
+def test_outputs_feeding_inputs_diverge(sandbox_for):
+    student = sandbox_for(MOMENTUM_WRONG_SIGN)
+    with pytest.raises(Diverged):
+        replayed(feedback_loop, student)
+
+
+def test_arguments_changed_between_calls_diverge(sandbox_for):
+    student = sandbox_for(MOMENTUM_WRONG_SIGN)
+    with pytest.raises(Diverged, match="changed between calls"):
+        replayed(tampering, student)
+
+
+@pytest.mark.parametrize("scenario", [feedback_loop, tampering])
+def test_check_falls_back_to_live_and_grades_the_same(sandbox_for, scenario):
+    student = sandbox_for(MOMENTUM_WRONG_SIGN)
+    with pytest.raises(Failure) as failure:
+        Checker(student, "Momentum").same(scenario, Case(ko="경우", en="case"))
+    live = scenario(student)
+    assert failure.value.facts["received"] == f"{np.asarray(live).reshape(-1)[0]:.10g}"
+
+
+def test_student_exception_surfaces_at_its_call(sandbox_for):
+    student = sandbox_for(RAISES_ON_THIRD)
+
+    def three_steps(impl):
+        opt = impl.SGD(lr=0.1)
+        params = {"w": np.ones(2)}
+        seen = []
+        for _ in range(3):
+            opt.update(params, {"w": np.ones(2)})
+            seen.append(params["w"].copy())
+        return seen
+
+    recorder = Recorder(solutions)
+    three_steps(recorder)
+    trace = recorder.finish()
+    reply = student.sandbox.replay(trace.encoded, len(trace.ops))
+    assert reply["error_index"] == 3 and len(reply["results"]) == 3  # constructor + 2 updates
+    with pytest.raises(StudentError, match="third call"):
+        three_steps(Replayer(trace, reply, StudentError))
