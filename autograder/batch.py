@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.engine import Settings, Task, die_with_parent, grade_stream
+from autograder.engine import Settings, Task, build_result, die_with_parent, grade_stream
 from autograder.gradebook import Gradebook
-from autograder.ingest import content_hash, discover, group_by_student
+from autograder.ingest import Ingested, content_hash, discover, group_by_student
+from autograder.scoring import load_points
 
 _STOP = None
 
@@ -155,27 +156,11 @@ def _start_worker(
 
 
 def _internal_error(settings: Settings, task: Task, exitcode: int | None) -> dict[str, Any]:
-    from autograder.scoring import load_points
-
-    points = load_points(settings.assignment)
-    return {
-        "assignment": settings.assignment,
-        "student": task.student,
-        "files": [Path(f).name for f in task.files],
-        "content_hash": task.content_hash,
-        "suite_version": settings.suite_version,
-        "status": "internal_error",
-        "reason": f"the grading worker died twice on this submission (exit code {exitcode})",
-        "score": 0.0,
-        "max_score": points.max_score,
-        "items": {i: {"score": 0.0, "max_score": points.item_max(i)} for i in points.by_item},
-        "tests": [],
-        "cells": [],
-        "notes": [],
-        "sandbox_failures": [],
-        "output": "",
-        "seconds": 0.0,
-    }
+    reason = f"the grading worker died twice on this submission (exit code {exitcode})"
+    submission = Ingested(
+        task.student, task.files, task.content_hash, status="internal_error", reason=reason
+    )
+    return build_result(settings, load_points(settings.assignment), submission, None, [], 0.0)
 
 
 def scratch_dir(out: Path) -> Path:
