@@ -32,8 +32,6 @@ from autograder.proxy import StudentProxy
 from autograder.scoring import Points, SuiteError, load_points
 from autograder.testing import Checker, Failure
 
-FAILURE_KEY = "optigrade_failure"
-
 
 @dataclass
 class TestOutcome:
@@ -53,6 +51,7 @@ class GradingState:
     proxy: StudentProxy | None = None
     outcomes: list[TestOutcome] = field(default_factory=list)
     cases: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class GradingPlugin:
@@ -92,7 +91,9 @@ class GradingPlugin:
         outcome = yield
         report = outcome.get_result()
         if call.excinfo is not None and isinstance(call.excinfo.value, Failure):
-            report.user_properties.append((FAILURE_KEY, call.excinfo.value.as_dict()))
+            # Kept per submission here, not in report.user_properties: pytest shares that list
+            # with the item, so it would outlive the submission and leak into the next one.
+            self.state.failures[report.nodeid] = call.excinfo.value.as_dict()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if self.state.points is None or (report.when != "call" and report.passed):
@@ -100,7 +101,7 @@ class GradingPlugin:
         case_name = report.nodeid.split("::")[-1]
         name = case_name.split("[")[0]
         if report.when == "call" or report.failed:
-            failure = dict(report.user_properties).get(FAILURE_KEY)
+            failure = self.state.failures.pop(report.nodeid, None)
             error = None
             if report.failed and failure is None:
                 # Not a Failure raised by check: a bug in the test, or a plain assert.
@@ -147,6 +148,7 @@ def run_submissions(
     items = plugin.items
     for submission in submissions:
         plugin.state.outcomes = []
+        plugin.state.failures = {}
         plugin.state.proxy = open_proxy(submission)
         try:
             for index, item in enumerate(items):
