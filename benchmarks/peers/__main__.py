@@ -343,7 +343,16 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("-n", "--count", type=int, default=40)
     parser.add_argument("--report", type=Path, default=HERE / "REPORT.md")
+    parser.add_argument(
+        "--from-results",
+        action="store_true",
+        help="only render the report again from the last run's .work/results.json",
+    )
     args = parser.parse_args()
+    if args.from_results:
+        write_report(json.loads((WORK / "results.json").read_text()), args.report)
+        return
+    started = time.perf_counter()
     WORK.mkdir(exist_ok=True)
 
     installs = {tool: install(tool) for tool in INSTALLS}
@@ -383,7 +392,9 @@ def main() -> None:
     for name, probe in probes().items():
         per_tool, verdict = {}, {}
         for tool, runner in runners.items():
-            run = runner([probe["submission"]], WORK / "probes" / f"{name}-{tool}")
+            out = WORK / "probes" / f"{name}-{tool}"
+            shutil.rmtree(out, ignore_errors=True)  # a previous run's files
+            run = runner([probe["submission"]], out)
             per_tool[tool] = run.scores.get(probe["submission"].student, {})
             verdict[tool] = verdicts(name, per_tool[tool], probe["submission"].student in run.lost)
         probe_results[name] = {
@@ -427,25 +438,43 @@ def main() -> None:
             for tool in runners
         },
         "probes": probe_results,
-        "notes": [
-            f"Build: `otter assign` took {otter['seconds']:.1f} s (it also runs the tests on "
-            f"the master solution), `nbgrader generate_assignment` {nbgrader['seconds']:.1f} s; "
-            "optigrade needs no build step (the suite is read as it is).",
-            "Hidden tests: the 45 tests of `autograder/suites/optimizers` (points from its "
-            "`points.toml`), restated for the peers by `suite.py` as self-contained test code "
-            "with the reference's and the accepted equivalents' outputs embedded; the restated "
-            "scenarios are checked number for number against our suite before each run.",
-            "`otter grade` in otter-grader 7.0.0 runs only in Docker containers (its `--timeout` "
-            "is per container), so it is not part of this non-container comparison.",
-            "`otter run` has no execution timeout: a notebook that never finishes hangs the "
-            "call; this benchmark kills it (and its kernel) after the per-submission limit.",
-            "Install sizes are the `du` of each tool's own venv (optigrade: a non-editable "
-            "`pip install` of this repository without test extras).",
-        ],
+        "build_seconds": {"otter": otter["seconds"], "nbgrader": nbgrader["seconds"]},
+        "elapsed_seconds": time.perf_counter() - started,
     }
     (WORK / "results.json").write_text(json.dumps(results, indent=1, default=str))
-    args.report.write_text(render(results), encoding="utf-8")
-    log(f"wrote {args.report}")
+    write_report(results, args.report)
+
+
+def notes(results: dict[str, Any]) -> list[str]:
+    build = results["build_seconds"]
+    elapsed = results.get("elapsed_seconds")
+    return [
+        *([f"The whole run took {elapsed / 60:.1f} min."] if elapsed else []),
+        f"Build: `otter assign` took {build['otter']:.1f} s (it also runs the tests on the "
+        f"master solution), `nbgrader generate_assignment` {build['nbgrader']:.1f} s; "
+        "optigrade needs no build step (the suite is read as it is).",
+        "Hidden tests: the 45 tests of `autograder/suites/optimizers` (points from its "
+        "`points.toml`), restated for the peers by `suite.py` as self-contained test code "
+        "with the reference's and the accepted equivalents' outputs embedded; the restated "
+        "scenarios are checked number for number against our suite before each run.",
+        "The two infinite loops: one at the top level of a cell of its own (every item is "
+        "still gradable), one inside `SGD.update` (only SGD is wrong). Each costs every tool "
+        "its time limits, so they dominate the *wall* figures, not the medians.",
+        "`otter grade` in otter-grader 7.0.0 runs only in Docker containers (its `--timeout` "
+        "is per container), so it is not part of this non-container comparison.",
+        "`otter run` has no execution timeout: a notebook that never finishes hangs the "
+        "call; this benchmark kills it (and its kernel) after the per-submission limit.",
+        "Install sizes are the `du` of each tool's own venv (optigrade: a non-editable "
+        "`pip install` of this repository without test extras); install times were measured "
+        "when each venv was created (a later run reuses an identical venv).",
+        "optigrade is graded from this working tree's `autograder/` as it is at run time.",
+    ]
+
+
+def write_report(results: dict[str, Any], path: Path) -> None:
+    results["notes"] = notes(results)
+    path.write_text(render(results), encoding="utf-8")
+    log(f"wrote {path}")
     print(ratio_line(results))
 
 
