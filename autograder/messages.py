@@ -76,6 +76,10 @@ FAILURE_KIND = {
         ko="시간 제한 안에 끝나지 않았습니다 ({detail}). 무한 루프가 없는지 확인하세요.",
         en="It did not finish within the time limit ({detail}). Check for an infinite loop.",
     ),
+    "skipped_after_timeout": Text(
+        ko="같은 항목의 앞선 테스트가 시간 초과되어, 다시 멈추지 않도록 이 테스트는 건너뛰었습니다. 무한 루프를 확인하세요.",
+        en="Skipped: an earlier test of this item timed out, so it was not called again. Check for an infinite loop.",
+    ),
     "time_budget": Text(
         ko="제출물 전체의 시간 예산을 다 써서 이 테스트를 실행하지 못했습니다.",
         en="The submission had used up its total time budget, so this test could not run.",

@@ -30,7 +30,7 @@ import pytest
 import solutions
 from autograder.proxy import StudentProxy
 from autograder.scoring import Points, SuiteError, load_points
-from autograder.testing import Checker, Failure
+from autograder.testing import Case, Checker, Failure
 
 
 @dataclass
@@ -52,6 +52,13 @@ class GradingState:
     outcomes: list[TestOutcome] = field(default_factory=list)
     cases: dict[str, int] = field(default_factory=dict)
     failures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    timed_out_items: set[str] = field(default_factory=set)
+
+
+SKIPPED_CASE = Case(
+    ko="이 항목의 앞선 테스트가 시간 초과되어 이 테스트는 실행하지 않았습니다",
+    en="not run: an earlier test of this item timed out",
+)
 
 
 class GradingPlugin:
@@ -102,6 +109,8 @@ class GradingPlugin:
         name = case_name.split("[")[0]
         if report.when == "call" or report.failed:
             failure = self.state.failures.pop(report.nodeid, None)
+            if failure is not None and failure.get("kind") == "timeout":
+                self.state.timed_out_items.add(self.state.points.item_of.get(name, "?"))
             error = None
             if report.failed and failure is None:
                 # Not a Failure raised by check: a bug in the test, or a plain assert.
@@ -130,6 +139,10 @@ class GradingPlugin:
         item = (
             self.state.points.item_of.get(request.node.originalname) if self.state.points else None
         )
+        if item in self.state.timed_out_items:
+            # One hang per item is enough evidence: calling the same code again would only hang
+            # again and spend the time budget that the submission's other items need.
+            raise Failure("skipped_after_timeout", SKIPPED_CASE, item=item)
         return Checker(student, item)
 
 
@@ -149,6 +162,7 @@ def run_submissions(
     for submission in submissions:
         plugin.state.outcomes = []
         plugin.state.failures = {}
+        plugin.state.timed_out_items = set()
         plugin.state.proxy = open_proxy(submission)
         try:
             for index, item in enumerate(items):

@@ -84,6 +84,14 @@ def batch(tmp_path_factory):
         for c in cells
     ]
     (subs / "mistake.ipynb").write_text(notebook(no_bias))
+    hang = "        for key in params:\n            params[key] -= self.lr * grads[key]"
+    assert hang in cells[1], "the SGD source changed: update this test's hang"
+    looping = [
+        cells[0],
+        cells[1].replace(hang, "        while True:\n            pass"),
+        *cells[2:],
+    ]
+    (subs / "loop_in_update.ipynb").write_text(notebook(looping))
     for kind, make in BROKEN.items():
         if kind in ("sleep",):
             continue  # the same path as infinite_loop, only slower
@@ -197,6 +205,19 @@ def test_broken_cells_are_reported_and_the_rest_is_graded(batch, student, cell_s
     feedback = (out / "feedback" / f"{student}.md").read_text(encoding="utf-8")
     reasons = cell_status if isinstance(cell_status, tuple) else (cell_status,)
     assert any(reason in feedback for reason in reasons), feedback
+
+
+def test_a_hang_inside_a_method_costs_only_that_item(batch):
+    """After one timeout, the item's other tests are not run again: the other items keep time."""
+    _root, out, rows, _summary = batch
+    row = rows["loop_in_update"]
+    assert row["status"] == "graded", row
+    assert float(row["SGD"]) == 0
+    others = [i for i in solutions.ASSIGNMENTS["optimizers"] if i != "SGD"]
+    assert all(float(row[i]) == 10 for i in others), row
+    feedback = (out / "feedback" / "loop_in_update.md").read_text(encoding="utf-8")
+    assert "did not finish within the time limit" in feedback
+    assert "earlier test of this item timed out" in feedback
 
 
 def test_missing_item_costs_exactly_that_item(batch):
