@@ -207,16 +207,33 @@ def trusted_result(scenario: Scenario, key: str, namespace: Any) -> Any:
 
 
 def _cache_key(key: str, scenario: Scenario) -> tuple[str, Any] | None:
-    # A dataclass scenario is identified by its fields (its repr lists them all, dict fields
-    # included, which make it unhashable); anything else by itself, if hashable. A function
-    # kept as a key cannot be freed, so its identity is never reused by another.
+    # A dataclass scenario is identified by the exact values of its fields (dict fields make it
+    # unhashable as it is); anything else by itself, if hashable. A function kept as a key
+    # cannot be freed, so its identity is never reused by another.
     if dataclasses.is_dataclass(scenario) and not isinstance(scenario, type):
-        return (key, f"{type(scenario).__module__}.{scenario!r}")
+        fields = _frozen([getattr(scenario, f.name) for f in dataclasses.fields(scenario)])
+        identity = (type(scenario).__module__, type(scenario).__qualname__, fields)
+    else:
+        identity = scenario
     try:
-        hash(scenario)
+        hash(identity)
     except TypeError:
         return None
-    return (key, scenario)
+    return (key, identity)
+
+
+def _frozen(value: Any) -> Any:
+    """An exact, hashable image of plain data: arrays by their bytes, never by their repr
+    (which rounds and elides, so two different arrays could share one)."""
+    if isinstance(value, np.ndarray):
+        return ("ndarray", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, dict):
+        return ("dict", tuple((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(_frozen(v) for v in value))
+    if isinstance(value, (set, frozenset)):
+        return ("set", frozenset(_frozen(v) for v in value))
+    return value
 
 
 def reference_run(scenario: Scenario) -> tuple[Any, Trace | None]:

@@ -147,3 +147,22 @@ def test_student_exception_surfaces_at_its_call(sandbox_for):
     assert reply["error_index"] == 3 and len(reply["results"]) == 3  # constructor + 2 updates
     with pytest.raises(StudentError, match="third call"):
         three_steps(Replayer(trace, reply, StudentError))
+
+
+def test_scenarios_differing_only_beyond_repr_precision_are_cached_apart():
+    """Expected values are cached per scenario: equal reprs must not mean a shared entry."""
+    import dataclasses
+
+    from autograder.testing import reference_run
+
+    @dataclasses.dataclass(frozen=True)
+    class Scale:
+        factor: np.ndarray
+
+        def __call__(self, impl):
+            return impl.relu(self.factor)
+
+    a = Scale(np.array([1.000000001, -1.0]))
+    b = Scale(np.array([1.000000002, -1.0]))
+    assert repr(a) == repr(b), "the premise: numpy's repr rounds these to the same text"
+    assert reference_run(a)[0][0] != reference_run(b)[0][0]
