@@ -98,6 +98,12 @@ LANG = click.option(
     show_default=True,
     help="Memory cap of a student's process.",
 )
+@click.option(
+    "--no-reuse",
+    is_flag=True,
+    help="Run every hidden test for every submission, even where an earlier submission gave "
+    "exactly the same answers (by default that test's outcome is reused: same grade, faster).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def grade(
     assignment: str,
@@ -111,6 +117,7 @@ def grade(
     timeout_cell: float,
     timeout_submission: float,
     memory_mb: int,
+    no_reuse: bool,
     as_json: bool,
 ) -> None:
     """Grade SUBMISSIONS (.ipynb, .py, folders of them, or LMS download zips).
@@ -137,6 +144,7 @@ def grade(
                 load=max(timeout_cell * 3, 10.0),
                 submission=timeout_submission,
             ),
+            reuse_outcomes=not no_reuse,
         )
     except SuiteError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from autograder import testing
 from autograder.ingest import Ingested, ingest
 from autograder.plugin import GradingPlugin, TestOutcome, run_submissions
 from autograder.proxy import StudentProxy
@@ -47,6 +48,10 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     timeouts: Timeouts = field(default_factory=Timeouts)
     workdir: str | None = None
+    #: Sandboxes compute the replies to the suite's recorded traces up front, in one go.
+    plan: bool = True
+    #: A test's outcome is reused for a submission whose answers are the same bytes.
+    reuse_outcomes: bool = True
 
 
 class _Loop:
@@ -93,6 +98,7 @@ class _Loop:
                         sandbox,
                         outcomes,
                         seconds,
+                        self.grading.state.reused,
                     )
                 )
 
@@ -103,12 +109,19 @@ class _Loop:
 
     def _start(self, submission: Ingested) -> Sandbox | None:
         for attempt in range(2):
+            if self.settings.plan:
+                # Traces recorded while grading earlier submissions join the zygote's plan.
+                known = len(self.zygote.plan_calls)
+                self.zygote.extend_plan(
+                    [(t.encoded, len(t.ops)) for t in testing.PLAN.traces[known:]]
+                )
             sandbox = Sandbox(
                 self.zygote,
                 submission.cells,
                 self.settings.limits,
                 self.settings.timeouts,
                 self.settings.workdir,
+                use_plan=self.settings.plan,
             )
             try:
                 sandbox.start()
@@ -133,6 +146,7 @@ def build_result(
     sandbox: Sandbox | None,
     outcomes: list[TestOutcome],
     seconds: float,
+    reused: int = 0,
 ) -> dict[str, Any]:
     """The gradebook record of one submission (plain data, JSON-ready)."""
     graded = submission.status == "ok" and sandbox is not None
@@ -182,6 +196,7 @@ def build_result(
         "sandbox_failures": sandbox.failures if sandbox else [],
         "output": (sandbox.output[:2000] if sandbox else ""),
         "seconds": round(seconds, 4),
+        "reused_tests": reused,
     }
 
 
@@ -218,7 +233,7 @@ def grade_stream(
     settings: Settings, tasks: Iterable[Task], emit: Callable[[dict[str, Any]], None]
 ) -> int:
     """Grade every task, calling ``emit(result)`` as each finishes. Returns pytest's exit code."""
-    grading = GradingPlugin(settings.assignment)
+    grading = GradingPlugin(settings.assignment, settings.reuse_outcomes)
     loop = _Loop(grading, tasks, settings, emit)
     with tempfile.TemporaryDirectory(prefix="optigrade-pytest-") as rootdir:
         ini = Path(rootdir) / "pytest.ini"

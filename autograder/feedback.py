@@ -7,6 +7,7 @@ rich already depends on), so the two always say the same thing.
 
 from __future__ import annotations
 
+import functools
 import html
 from typing import Any
 
@@ -131,8 +132,21 @@ h3 {{ margin-top: 1.6rem; border-top: 1px solid #d0d7de; padding-top: 1rem; }}
 """
 
 
+_MARKDOWN = MarkdownIt("commonmark").enable("table")
+
+
+@functools.lru_cache(maxsize=4096)
+def _html_of(markdown: str) -> str:
+    # Most students of a class share everything below their title line (all passed, or the
+    # same failed test), so each distinct body is rendered once.
+    return _MARKDOWN.render(markdown)
+
+
 def render_html(result: dict[str, Any], lang: str) -> str:
-    body = MarkdownIt("commonmark").enable("table").render(render_markdown(result, lang))
+    # The title is a block of its own (a heading line, then a blank line), so rendering it
+    # apart gives the same HTML as rendering the whole page at once.
+    title_line, rest = render_markdown(result, lang).split("\n\n", 1)
+    body = _MARKDOWN.render(title_line + "\n") + _html_of(rest)
     title = html.escape(
         m.TITLE.render(lang, assignment=result["assignment"], student=result["student"])
     )

@@ -56,7 +56,9 @@ class StudentProxy:
         return call
 
     def defines(self, name: str) -> bool:
-        return name in self._sandbox.names
+        answer = name in self._sandbox.names
+        self._sandbox.tape.append((("defines", name), answer))  # what the test learnt
+        return answer
 
     @property
     def sandbox(self) -> Sandbox:

@@ -84,6 +84,23 @@ class Trace:
 
     ops: list[dict[str, Any]] = field(default_factory=list)
     encoded: bytes = b""
+    plan_index: int | None = None  # its place in the worker's :class:`Plan`, once it has one
+
+
+class Plan:
+    """A suite's traces in the order they were first recorded.
+
+    Every submission meets the same traces, so a worker's sandboxes compute the replies to all
+    of them right after loading, in one go (see :mod:`autograder.sandbox.runtime`), instead of
+    one request per test.
+    """
+
+    def __init__(self) -> None:
+        self.traces: list[Trace] = []
+
+    def add(self, trace: Trace) -> None:
+        trace.plan_index = len(self.traces)
+        self.traces.append(trace)
 
 
 class Recorder:

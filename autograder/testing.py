@@ -35,7 +35,7 @@ import numpy as np
 
 import solutions
 from autograder.proxy import StudentProxy
-from autograder.replay import Diverged, Recorder, Replayer, Trace
+from autograder.replay import Diverged, Plan, Recorder, Replayer, Trace
 from autograder.sandbox.client import MissingName, SandboxFailure, StudentError
 from optigrade.i18n import Text
 from solutions.variants import EQUIVALENTS, MISTAKES, Variant
@@ -186,6 +186,8 @@ def _numeric_difference(
 
 _TRUSTED_RESULTS: dict[tuple[str, Any], Any] = {}
 _CACHE_LIMIT = 20_000
+#: The traces of the cached reference runs, which every sandbox of this worker replays up front.
+PLAN = Plan()
 
 
 def trusted_result(scenario: Scenario, key: str, namespace: Any) -> Any:
@@ -249,6 +251,8 @@ def reference_run(scenario: Scenario) -> tuple[Any, Trace | None]:
         trace = None  # an argument that is not plain data: this scenario runs live
     if cache_key is not None and len(_TRUSTED_RESULTS) < _CACHE_LIMIT:
         _TRUSTED_RESULTS[cache_key] = (result, trace)
+        if trace is not None:
+            PLAN.add(trace)  # only a cached trace: the plan must not grow with every submission
     return result, trace
 
 
@@ -281,7 +285,10 @@ class Checker:
             raise Failure(exc.reason, case, detail=exc.detail) from None
 
     def _replay(self, scenario: Scenario, trace: Trace) -> Any:
-        reply = self.student.sandbox.replay(trace.encoded, len(trace.ops))
+        sandbox = self.student.sandbox
+        reply = None if trace.plan_index is None else sandbox.planned(trace.plan_index)
+        if reply is None:
+            reply = sandbox.replay(trace.encoded, len(trace.ops))
         error = reply.get("error")
         if isinstance(error, dict) and error.get("type") == "MissingName":
             raise MissingName("MissingName", str(error.get("message", "")))
@@ -345,4 +352,9 @@ class Checker:
 
     def run(self, scenario: Scenario, case: Case) -> Any:
         """Run a scenario on the student's code only (for property checks), failing cleanly."""
-        return self._run_student(scenario, case)
+        try:
+            # Only for its trace: the student's run then makes the same calls in one request.
+            _, trace = reference_run(scenario)
+        except Exception:
+            trace = None  # a scenario the reference cannot run: the student's runs live
+        return self._run_student(scenario, case, trace)

@@ -5,11 +5,17 @@ only, checked against the request id, bounded in size and in time. When a sandbo
 crashes or breaks the protocol, the current call fails with a named reason, the sandbox is
 killed (its whole PID namespace with it) and a fresh one is started from the same submission,
 without the cell that hung or crashed, for the calls that follow.
+
+A sandbox started with a *plan* (the suite's recorded traces, held by the zygote) computes the
+reply to every trace right after loading and streams them back; :meth:`Sandbox.planned` reads
+them in order, each within its own time limit. After any failure the stream is gone and the
+remaining traces are replayed one request at a time, as without a plan.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
 import shutil
@@ -88,6 +94,11 @@ class Timeouts:
     submission: float = 60.0
 
 
+#: A trace larger than this is not put in the plan (it is replayed on request instead): one
+#: control message must carry it to the zygote.
+MAX_PLAN_TRACE_BYTES = 150_000
+
+
 class Zygote:
     """A pre-forked interpreter with numpy imported, from which sandboxes are forked."""
 
@@ -113,6 +124,15 @@ class Zygote:
         )
         theirs.close()
         self.control = ours
+        self.plan_calls: list[int] = []  # per plan entry the zygote holds: its number of calls
+
+    def extend_plan(self, traces: list[tuple[bytes, int]]) -> None:
+        """Hand the zygote more plan entries, ``(encoded trace, calls)`` each, in plan order."""
+        for encoded, calls in traces:
+            planned = len(encoded) <= MAX_PLAN_TRACE_BYTES
+            entry = {"index": len(self.plan_calls), "trace": encoded if planned else None}
+            self.control.send(wire.encode(entry))
+            self.plan_calls.append(calls if planned else -1)
 
     def spawn(self, scratch: str, limits: Limits) -> tuple[socket.socket, int, dict[str, bool]]:
         """Fork a locked-down sandbox; return its channel, its PID and its isolation layers."""
@@ -120,9 +140,7 @@ class Zygote:
             raise SandboxCrashed("the zygote process has exited")
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            request = wire.encode(
-                {"scratch": scratch, "limits": asdict(limits), "cgroup": os.path.basename(scratch)}
-            )
+            request = wire.encode({"scratch": scratch, "limits": asdict(limits)})
             socket.send_fds(self.control, [request], [theirs.fileno()])
         finally:
             theirs.close()
@@ -146,6 +164,9 @@ class Zygote:
         with contextlib.suppress(Exception):
             self.process.kill()
             self.process.wait(timeout=5)
+        if os.getuid() == 0:
+            for path in isolation.zygote_cgroup_paths(self.process.pid):
+                isolation.remove_cgroup(path, wait=1.0)  # its last sandbox may still be exiting
 
 
 @dataclass
@@ -157,9 +178,21 @@ class Sandbox:
     limits: Limits = field(default_factory=Limits)
     timeouts: Timeouts = field(default_factory=Timeouts)
     workdir: str | None = None
+    use_plan: bool = True
 
     def __post_init__(self) -> None:
         self.generation = 0
+        # The plan stream of the first generation (see the module's docstring).
+        self._plan_calls: list[int] = []
+        self._plan_request: int | None = None
+        self._plan_bodies: dict[int, bytes | None] = {}
+        self._plan_digests: dict[int, bytes] = {}
+        self._plan_failed: dict[int, SandboxFailure] = {}
+        #: What the tests learnt from the plan, in order: ``(("plan", index), digest)``, and
+        #: ``(("defines", name), answer)``; read by :mod:`autograder.memo`.
+        self.tape: list[tuple[tuple[str, Any], Any]] = []
+        #: Requests made outside the plan (live calls and single replays).
+        self.live_requests = 0
         self.skip: dict[int, CellReport] = {}
         self.cell_reports: list[CellReport] = []
         self.names: list[str] = []
@@ -178,9 +211,14 @@ class Sandbox:
         """Start a sandbox and run the submission's cells, skipping any that hung or crashed."""
         while True:
             self._spawn()
+            # Only a first start streams the plan: after a failure, replies come on request.
+            plan = self.zygote.plan_calls if self.use_plan and self.generation == 1 else []
+            load = {"op": "load", "cells": self.cells, "skip": sorted(self.skip)}
+            if plan:
+                load["plan"] = len(plan)
             try:
                 reply = self._request(
-                    {"op": "load", "cells": self.cells, "skip": sorted(self.skip)},
+                    load,
                     self.timeouts.load,
                     track_progress=True,
                     step_timeout=self.timeouts.cell,
@@ -198,6 +236,8 @@ class Sandbox:
             self.cell_reports = [self.skip.get(r.index, r) for r in reports]
             self.names = [n for n in reply["names"] if isinstance(n, str)]
             self.output = str(reply.get("output", ""))
+            if plan:
+                self._plan_calls, self._plan_request = list(plan), reply["id"]
             return
 
     def _spawn(self) -> None:
@@ -212,6 +252,7 @@ class Sandbox:
 
     def kill(self) -> None:
         """Kill the sandbox and everything it started; remove its scratch directory."""
+        self._plan_request = None  # what was received stays readable; nothing more will come
         if self._pidfd is not None:
             with contextlib.suppress(OSError):
                 signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
@@ -222,11 +263,6 @@ class Sandbox:
             self._sock = None
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
-            if self.layers.get("process_limit") and os.getuid() == 0:
-                for root in isolation.CGROUP_PIDS_ROOTS:
-                    isolation.remove_cgroup(
-                        os.path.join(root, "optigrade", os.path.basename(self._scratch))
-                    )
             self._scratch = None
 
     def __enter__(self) -> Sandbox:
@@ -254,11 +290,16 @@ class Sandbox:
             raise BudgetExhausted("the submission used up its time budget")
         if self._sock is None:
             raise SandboxCrashed("the sandbox is not running")
+        self._drain_plan()
+        if self._sock is None:  # the plan's remainder failed and took the sandbox with it
+            self.start()
         self._current_cell = None
         request_id = secrets.randbits(62)
         overall = time.monotonic() + min(timeout, remaining)
         deadline = overall
-        try:
+        if message.get("op") != "load":
+            self.live_requests += 1
+        with self._failures_named(lambda: step_timeout if deadline < overall else timeout):
             wire.send(self._sock, {**message, "id": request_id})
             while True:
                 reply = self._reader.recv(deadline)
@@ -270,12 +311,24 @@ class Sandbox:
                         deadline = min(overall, time.monotonic() + step_timeout)
                     continue
                 return reply
+
+    @contextlib.contextmanager
+    def _failures_named(self, limit: Any) -> Any:
+        """Turn what can go wrong while waiting for the sandbox into a named failure.
+
+        The sandbox is killed (it is in an unknown state); ``limit()`` gives the time limit
+        that was exceeded, for the message.
+        """
+        try:
+            yield
+        except SandboxFailure as exc:
+            raise self._failed(exc) from None
         except TimeoutError as exc:
             if time.monotonic() >= self._budget_end:
                 failure: SandboxFailure = BudgetExhausted("the submission used up its time budget")
             else:
-                limit = step_timeout if deadline < overall else min(timeout, remaining)
-                failure = CallTimeout(f"no answer within {limit:.1f} s")
+                seconds = min(limit(), max(self._budget_end - time.monotonic(), 0.0))
+                failure = CallTimeout(f"no answer within {seconds:.1f} s")
             raise self._failed(failure) from exc
         except wire.PeerClosed as exc:
             raise self._failed(SandboxCrashed("the sandbox process ended")) from exc
@@ -283,6 +336,82 @@ class Sandbox:
             raise self._failed(ProtocolViolation(str(exc))) from exc
         except OSError as exc:
             raise self._failed(SandboxCrashed(str(exc))) from exc
+
+    # -- the plan -----------------------------------------------------------------------------
+    def planned(self, index: int) -> dict[str, Any] | None:
+        """The sandbox's reply to plan entry ``index`` (as :meth:`replay` gives it), or
+        ``None`` if that entry is not planned.
+
+        Raises the :class:`SandboxFailure` that ended the stream at this entry (a hang, a
+        crash), so that the test waiting for it fails exactly as a live call would have.
+        """
+        body = self._plan_body(index)
+        if body is None:
+            return None
+        try:
+            reply = wire.decode(body)
+        except wire.ProtocolError as exc:
+            raise ProtocolViolation(f"a malformed plan reply: {exc}") from None
+        if not isinstance(reply, dict):
+            raise ProtocolViolation("a plan reply that is not a map")
+        self.tape.append((("plan", index), self.plan_digest(index)))
+        return reply
+
+    def plan_digest(self, index: int) -> bytes | None:
+        """A digest of the reply to plan entry ``index`` (``None`` if not planned or failed)."""
+        if index not in self._plan_digests:
+            try:
+                body = self._plan_body(index)
+            except SandboxFailure:
+                return None
+            if body is None:
+                return None
+            self._plan_digests[index] = hashlib.blake2b(body, digest_size=16).digest()
+        return self._plan_digests[index]
+
+    def _plan_body(self, index: int) -> bytes | None:
+        if index in self._plan_failed:
+            raise self._plan_failed[index]
+        while index not in self._plan_bodies and self._plan_streaming():
+            self._next_plan_frame()
+        return self._plan_bodies.get(index)
+
+    def _plan_streaming(self) -> bool:
+        return self._plan_request is not None and len(self._plan_bodies) < len(self._plan_calls)
+
+    def _next_plan_frame(self) -> None:
+        index = len(self._plan_bodies)
+        if self._sock is None or self._reader is None:
+            self._plan_request = None
+            return
+        remaining = self._budget_end - time.monotonic()
+        # As for a single replay: a call's own budget, plus a little per further call.
+        limit = self.timeouts.call + 0.25 * max(self._plan_calls[index], 0)
+        try:
+            with self._failures_named(lambda: limit):
+                if remaining <= 0:
+                    raise BudgetExhausted("the submission used up its time budget")
+                frame = self._reader.recv(time.monotonic() + min(limit, remaining))
+                if (
+                    not isinstance(frame, dict)
+                    or frame.get("id") != self._plan_request
+                    or frame.get("plan") != index
+                    or not isinstance(frame.get("body"), (bytes, type(None)))
+                ):
+                    raise ProtocolViolation("a plan frame out of order or malformed")
+        except SandboxFailure as failure:
+            self._plan_failed[index] = failure
+            self._plan_request = None
+            raise
+        self._plan_bodies[index] = frame["body"]
+
+    def _drain_plan(self) -> None:
+        """Read the rest of the plan stream before any other request (replies come in order)."""
+        while self._plan_streaming():
+            try:
+                self._next_plan_frame()
+            except SandboxFailure:
+                return  # recorded for its entry; the sandbox restarts for the next request
 
     def _failed(self, failure: SandboxFailure) -> SandboxFailure:
         self.failures.append(failure.reason)
@@ -297,8 +426,8 @@ class Sandbox:
         """
         if self._sock is None:
             self.start()
-        # A call's own budget, plus a little per further call: a trace of forty fast updates
-        # must not time out, and a hang still ends within seconds.
+        # A call's own budget, plus a little per further call (the plan's rule too): a trace
+        # of forty fast updates must not time out, and a hang still ends within seconds.
         timeout = self.timeouts.call + 0.25 * calls
         return self._request({"op": "replay", "trace": trace}, timeout)
 

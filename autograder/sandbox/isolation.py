@@ -145,7 +145,33 @@ def _drop_capabilities() -> None:
         raise OSError(ctypes.get_errno(), "capset failed")
 
 
-def join_pids_cgroup(name: str, limit: int) -> str | None:
+def zygote_cgroup_name(pid: int) -> str:
+    return f"zygote-{pid}"
+
+
+def zygote_cgroup_paths(pid: int) -> list[str]:
+    """Where a zygote's cgroup may be, to remove it once the zygote is gone."""
+    return [os.path.join(root, "optigrade", zygote_cgroup_name(pid)) for root in CGROUP_PIDS_ROOTS]
+
+
+def set_pids_max(path: str, limit: int) -> None:
+    _write(os.path.join(path, "pids.max"), str(limit))
+
+
+def await_pids(path: str, at_most: int, timeout: float = 2.0) -> None:
+    """Wait (briefly) until the cgroup holds at most ``at_most`` processes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(os.path.join(path, "pids.current")) as handle:
+                if int(handle.read()) <= at_most:
+                    return
+        except (OSError, ValueError):
+            return
+        time.sleep(0.001)
+
+
+def join_pids_cgroup(name: str, limit: int | str) -> str | None:
     """Put this process (and so its future children) in a new ``pids`` cgroup.
 
     Returns the cgroup's path, to be removed once the sandbox is gone, or ``None`` where no
@@ -169,15 +195,22 @@ def join_pids_cgroup(name: str, limit: int) -> str | None:
     return None
 
 
-def remove_cgroup(path: str) -> None:
-    """Remove a sandbox's cgroup once its processes are gone (they may take a moment to exit)."""
-    for _ in range(50):
+def remove_cgroup(path: str, wait: float = 0.0) -> bool:
+    """Remove a sandbox's cgroup; ``False`` while its processes are still exiting.
+
+    A killed sandbox takes a moment to be gone; rather than wait for it, a caller may try
+    again later (``wait`` > 0 retries for up to that many seconds).
+    """
+    deadline = time.monotonic() + wait
+    while True:
         try:
             os.rmdir(path)
-            return
+            return True
         except FileNotFoundError:
-            return
+            return True
         except OSError:
+            if time.monotonic() >= deadline:
+                return False
             time.sleep(0.01)
 
 

@@ -11,6 +11,14 @@ writes to the channel in advance can never pass for a reply.
 * ``call``: call a top-level name (``target``: a string) or a method of an object made
   earlier (``target``: a handle number), and send back the return value together with what
   the call left in its array/dict arguments, so that in-place updates are observable.
+* ``replay``: run a recorded trace of calls (see :mod:`autograder.replay`) in one request.
+
+The *plan*: the traces of a hidden suite are the same for every submission, so the zygote
+holds them, decoded once (:data:`PLAN`), and every sandbox forked from it inherits them. A
+``load`` request that names a plan size is followed, after its reply, by one ``plan`` frame per
+trace, computed straight away: a whole submission then costs one request instead of one per
+test. Each frame's ``body`` is the encoded reply on its own, so that the grader can recognise a
+behaviour it has seen before by the bytes alone (:mod:`autograder.memo`).
 """
 
 from __future__ import annotations
@@ -32,6 +40,10 @@ from autograder import wire
 MAX_OUTPUT_CHARS = 20_000
 MAX_TRACEBACK_CHARS = 4_000
 _CELL_FILE = "<cell {}>"
+
+#: Plan entry index -> the decoded calls of that trace (``None``: not planned, too large).
+#: Filled in the zygote, before any fork; a sandbox never receives it over its channel.
+PLAN: dict[int, list[dict[str, Any]] | None] = {}
 
 
 class CappedText(io.TextIOBase):
@@ -92,20 +104,27 @@ class Runtime:
                 reply = handler(request)
             reply["id"] = request["id"]
             self._send(reply)
+            if request.get("op") == "load" and isinstance(request.get("plan"), int):
+                self._run_plan(request["id"], request["plan"])
+
+    def _run_plan(self, request_id: int, size: int) -> None:
+        for index in range(size):
+            ops = PLAN.get(index)
+            body = None
+            if ops is not None:
+                reply = self._replay(ops, fresh=True)
+                try:
+                    body = wire.encode(reply)
+                except (TypeError, ValueError, OverflowError) as exc:
+                    body = wire.encode(_unsendable(exc))
+            wire.send(self.sock, {"id": request_id, "plan": index, "body": body})
 
     def _send(self, message: dict[str, Any]) -> None:
         try:
             wire.send(self.sock, message)
         except (TypeError, ValueError, OverflowError, wire.ProtocolError) as exc:
             # The student's value could not be encoded (an object, a huge array, …).
-            wire.send(
-                self.sock,
-                {
-                    "id": message["id"],
-                    "ok": False,
-                    "error": {"type": "UnsendableResult", "message": str(exc)[:500]},
-                },
-            )
+            wire.send(self.sock, {"id": message["id"], **_unsendable(exc)})
 
     # -- load ---------------------------------------------------------------------------------
     def op_load(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -183,15 +202,21 @@ class Runtime:
         return reply
 
     def op_replay(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Run a recorded trace: calls in order, shared arguments kept as shared objects."""
-        ops = wire.decode(request["trace"])
+        return self._replay(wire.decode(request["trace"]), fresh=False)
+
+    def _replay(self, ops: list[dict[str, Any]], fresh: bool) -> dict[str, Any]:
+        """Run a recorded trace: calls in order, shared arguments kept as shared objects.
+
+        ``fresh``: the ops are a plan entry, shared by every replay of it, so each argument is
+        a new copy (the student may change what it is given).
+        """
         refs: dict[int, Any] = {}
         objects: dict[int, Any] = {}
         results: list[dict[str, Any]] = []
         for index, op in enumerate(ops):
             try:
-                args = [_materialize(a, refs) for a in op["args"]]
-                kwargs = {k: _materialize(v, refs) for k, v in op["kwargs"].items()}
+                args = [_materialize(a, refs, fresh) for a in op["args"]]
+                kwargs = {k: _materialize(v, refs, fresh) for k, v in op["kwargs"].items()}
                 reply, built = self._invoke(op["target"], op["method"], args, kwargs, objects)
                 if built is not None:
                     objects[index] = built
@@ -214,19 +239,35 @@ class _Missing(Exception):
         self.name = name
 
 
-def _materialize(value: Any, refs: dict[int, Any]) -> Any:
+def _unsendable(exc: Exception) -> dict[str, Any]:
+    return {"ok": False, "error": {"type": "UnsendableResult", "message": str(exc)[:500]}}
+
+
+def _materialize(value: Any, refs: dict[int, Any], fresh: bool) -> Any:
     """A replayed argument: a shared object by reference, or a fresh one, or plain data."""
     if isinstance(value, dict) and "__ref__" in value:
         return refs[value["__ref__"]]
     if isinstance(value, dict) and "__def__" in value:
-        refs[value["__def__"]] = obj = _revive(value["value"])
+        refs[value["__def__"]] = obj = _revive(value["value"], fresh)
         return obj
-    return _revive(value)
+    return _revive(value, fresh)
 
 
-def _revive(value: Any) -> Any:
+def _copy(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _revive(value: Any, fresh: bool = False) -> Any:
     generator = wire.generator_from_plain(value)
-    return value if generator is None else generator
+    if generator is not None:
+        return generator
+    return _copy(value) if fresh else value
 
 
 def _snapshot(arg: Any) -> Any:

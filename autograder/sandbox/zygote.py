@@ -1,25 +1,35 @@
 """The zygote: a process that has imported numpy once and forks a sandbox per request.
 
 Started by the trusted grader (``client.Zygote``) with a control socket whose fd is argv[1].
-Each request carries one end of a fresh socket pair (passed as a file descriptor) and a
-scratch directory; the zygote forks a *monitor* that enters new namespaces and forks the
-sandbox proper, which becomes PID 1 of its own PID namespace (so that killing it kills
-everything the student started). The monitor reports the sandbox's PID on the socket and
-exits at once.
+A request without a file descriptor adds an entry to the suite's plan (a recorded trace, see
+:mod:`autograder.sandbox.runtime`). Any other request carries one end of a fresh socket pair
+(passed as a file descriptor) and a scratch directory; the zygote forks a *monitor* that
+enters new namespaces and forks the sandbox proper, which becomes PID 1 of its own PID
+namespace (so that killing it kills everything the student started). The monitor reports
+the sandbox's PID on the socket and exits at once.
 
 This module imports only what the sandbox needs: never ``solutions`` or the hidden suites.
 """
 
 from __future__ import annotations
 
+# Imported once here so that every fork has them for free: numpy, and what notebooks of this
+# course commonly import next to it.
+import collections  # noqa: F401
 import contextlib
 import ctypes
+import dataclasses  # noqa: F401
+import functools  # noqa: F401
+import itertools  # noqa: F401
+import math  # noqa: F401
 import os
 import signal
 import socket
 import sys
+import typing  # noqa: F401
 
-import numpy  # noqa: F401 - imported once here so that every fork has it for free
+import numpy
+import numpy.typing  # noqa: F401
 
 from autograder import wire
 from autograder.sandbox import isolation, runtime
@@ -28,13 +38,16 @@ _PR_SET_CHILD_SUBREAPER = 36
 _PR_SET_PDEATHSIG = 1
 
 
+#: The zygote's own ``pids`` cgroup (as root; ``None`` otherwise or where there is none). Its
+#: sandboxes are born in it, one at a time: moving each new process into a cgroup of its own
+#: would cost an RCU grace period (about 17 ms of waiting) per sandbox on cgroup v1.
+_CGROUP: str | None = None
+
+
 def _spawn(request: dict, channel: socket.socket) -> None:
     limits = isolation.Limits(**request["limits"])
     layers = isolation.Layers()
-    if os.getuid() == 0 and request.get("cgroup"):
-        layers.process_limit = (
-            isolation.join_pids_cgroup(request["cgroup"], limits.processes) is not None
-        )
+    layers.process_limit = _CGROUP is not None
     isolation.enter_namespaces(layers)
     sandbox_pid = os.fork()
     if sandbox_pid == 0:
@@ -76,7 +89,10 @@ def _kill_sandboxes_and_exit(*_: object) -> None:
 
 
 def main() -> None:
+    global _CGROUP
     isolation.python_read_paths()  # computed once, while the whole installation is readable
+    if os.getuid() == 0:  # the kernel never applies RLIMIT_NPROC to root: a cgroup caps forks
+        _CGROUP = isolation.join_pids_cgroup(isolation.zygote_cgroup_name(os.getpid()), "max")
     libc = ctypes.CDLL(None)
     # Sandboxes are reparented to us when their monitor exits; ignoring SIGCHLD reaps them.
     libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
@@ -89,18 +105,28 @@ def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     while True:
         try:
-            data, fds, _flags, _addr = socket.recv_fds(control, 65536, 1)
+            data, fds, _flags, _addr = socket.recv_fds(control, 1 << 20, 1)
         except OSError:
             _kill_sandboxes_and_exit()
         if not data:
             _kill_sandboxes_and_exit()  # the grader went away
+        if not fds:  # a plan entry: decoded here once, inherited by every later sandbox
+            entry = wire.decode(data)
+            trace = entry["trace"]
+            runtime.PLAN[entry["index"]] = None if trace is None else wire.decode(trace)
+            continue
         channel = socket.socket(fileno=fds[0])
+        request = wire.decode(data)
+        if _CGROUP is not None:
+            # The previous sandbox's processes must be gone before the cap applies to the next.
+            isolation.await_pids(_CGROUP, at_most=1)
+            isolation.set_pids_max(_CGROUP, request["limits"]["processes"] + 2)  # + us, monitor
         if os.fork() == 0:  # the monitor
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 control.close()
-                _spawn(wire.decode(data), channel)
+                _spawn(request, channel)
             finally:
                 os._exit(0)
         channel.close()
