@@ -25,7 +25,13 @@ from autograder import testing
 from autograder.ingest import Ingested, ingest
 from autograder.plugin import GradingPlugin, TestOutcome, run_submissions
 from autograder.proxy import StudentProxy
-from autograder.sandbox.client import Sandbox, SandboxFailure, Timeouts, Zygote
+from autograder.sandbox.client import (
+    Sandbox,
+    SandboxCrashed,
+    SandboxFailure,
+    Timeouts,
+    Zygote,
+)
 from autograder.sandbox.isolation import Limits
 from autograder.scoring import Points, suite_dir
 
@@ -102,6 +108,16 @@ class _Loop:
                     )
                 )
 
+            if self.settings.plan:
+                # The reference as the first "submission", graded and forgotten: it records
+                # every trace of the suite, in the suite's order, before any student's run.
+                run_submissions(
+                    session,
+                    self.grading,
+                    [None],
+                    lambda _: testing.reference_namespace(),
+                    lambda _task, _outcomes: None,
+                )
             run_submissions(session, self.grading, self.tasks, open_proxy, done)
         finally:
             self.zygote.close()
@@ -109,12 +125,6 @@ class _Loop:
 
     def _start(self, submission: Ingested) -> Sandbox | None:
         for attempt in range(2):
-            if self.settings.plan:
-                # Traces recorded while grading earlier submissions join the zygote's plan.
-                known = len(self.zygote.plan_calls)
-                self.zygote.extend_plan(
-                    [(t.encoded, len(t.ops)) for t in testing.PLAN.traces[known:]]
-                )
             sandbox = Sandbox(
                 self.zygote,
                 submission.cells,
@@ -124,17 +134,25 @@ class _Loop:
                 use_plan=self.settings.plan,
             )
             try:
+                if self.settings.plan:
+                    # Traces recorded since the last sandbox join the zygote's plan.
+                    known = len(self.zygote.plan_calls)
+                    self.zygote.extend_plan(
+                        [(t.encoded, len(t.ops)) for t in testing.PLAN.traces[known:]]
+                    )
                 sandbox.start()
+                sandbox.prefetch_plan()
                 return sandbox
-            except SandboxFailure as exc:
+            except (SandboxFailure, OSError) as exc:
                 sandbox.kill()
                 if attempt == 0 and self.zygote.process.poll() is not None:
                     self.zygote.close()  # the zygote itself died: replace it and try again
                     self.zygote = Zygote()
                     continue
+                failure = exc if isinstance(exc, SandboxFailure) else SandboxCrashed(str(exc))
                 submission.status, submission.reason = (
-                    exc.reason,
-                    f"the sandbox failed: {exc.detail}",
+                    failure.reason,
+                    f"the sandbox failed: {failure.detail}",
                 )
         return None
 

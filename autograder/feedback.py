@@ -135,7 +135,7 @@ h3 {{ margin-top: 1.6rem; border-top: 1px solid #d0d7de; padding-top: 1rem; }}
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def _html_of(markdown: str) -> str:
     # Most students of a class share everything below their title line (all passed, or the
     # same failed test), so each distinct body is rendered once.

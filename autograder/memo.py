@@ -9,10 +9,14 @@ question it asks depends only on the answers before it. The memo keeps, per test
 * after the answers ``a1 … ak`` (by digest): which question came next, or the outcome;
 
 and for a new submission walks that path with the new submission's digests. A path that leaves
-the known ones (an answer never seen before) means: run the test. Nothing is reused from a test
-that made any request outside the plan (a live call, a single replay) or met a sandbox failure,
-because those answers are not on the tape; tests of an item whose earlier test timed out are
-never looked up (the ``check`` fixture skips them).
+the known ones (an answer never seen before) means: run the test.
+
+What a test learns is written on the sandbox's :class:`Tape`. Anything else that passes between
+a test and the sandbox (a live call, a single replay, a failure of any kind, a plan entry that
+could not be read) *taints* the tape, and a test that tainted it is never stored: its outcome
+may depend on more than the answers on the tape. Outcomes of sandbox failures are never stored
+either. The run loop applies the rule of the ``check`` fixture to reused outcomes too: after a
+test of an item timed out, that item's later tests are skipped, reused or not.
 
 Correct submissions of one class share most answers bit for bit (``params[k] -= lr * g`` gives
 the same bytes whoever writes it), so most tests of most submissions are answered here, while
@@ -28,6 +32,33 @@ from typing import Any
 #: A question a test asked of the submission (``("plan", index)``, ``("defines", name)``) and
 #: what the submission answered (a digest, a bool).
 Step = tuple[tuple[str, Any], Any]
+
+#: Failure kinds that come from the sandbox, not from the student's answers: never stored.
+SANDBOX_FAILURE_KINDS = frozenset(
+    {"crashed", "timeout", "time_budget", "protocol", "restarted", "skipped_after_timeout"}
+)
+
+
+class Tape:
+    """What the tests learnt from one sandbox, in order, and whether anything else happened."""
+
+    def __init__(self) -> None:
+        self.steps: list[Step] = []
+        self.taints = 0
+
+    def record(self, question: tuple[str, Any], answer: Any) -> None:
+        self.steps.append((question, answer))
+
+    def taint(self) -> None:
+        """Something passed that is not on the tape: the current test must not be stored."""
+        self.taints += 1
+
+    def mark(self) -> tuple[int, int]:
+        return len(self.steps), self.taints
+
+    def since(self, mark: tuple[int, int]) -> list[Step] | None:
+        """The steps after ``mark``, or ``None`` if the tape was tainted since."""
+        return self.steps[mark[0] :] if self.taints == mark[1] else None
 
 
 class OutcomeMemo:
@@ -62,6 +93,9 @@ class OutcomeMemo:
 
     def store(self, test: str, tape: list[Step], outcome: Any) -> None:
         """Remember ``outcome`` of ``test``, computed from the answers on ``tape``, in order."""
+        failure = getattr(outcome, "failure", None) or {}
+        if failure.get("kind") in SANDBOX_FAILURE_KINDS:
+            return
         if len(self._outcomes) + len(self._next) >= self._limit:
             return
         path: tuple[Step, ...] = ()

@@ -125,23 +125,32 @@ class GradingPlugin:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if self.state.points is None or (report.when != "call" and report.passed):
             return
-        case_name = report.nodeid.split("::")[-1]
-        name = case_name.split("[")[0]
         if report.when == "call" or report.failed:
             failure = self.state.failures.pop(report.nodeid, None)
             if failure is not None and failure.get("kind") == "timeout":
+                name = report.nodeid.split("::")[-1].split("[")[0]
                 self.state.timed_out_items.add(self.state.points.item_of.get(name, "?"))
             error = None
             if report.failed and failure is None:
                 # Not a Failure raised by check: a bug in the test, or a plain assert.
                 error = str(report.longrepr)[-2000:] if report.longrepr else "error"
-            item = self.state.points.item_of.get(name, "?")
-            share = self.state.points.by_item.get(item, {}).get(name, 0.0) / self.state.cases.get(
-                name, 1
-            )
-            self.state.outcomes.append(
-                TestOutcome(case_name, item, share, report.passed, failure, error)
-            )
+            self.state.outcomes.append(self.outcome(report.nodeid, report.passed, failure, error))
+
+    def outcome(
+        self,
+        nodeid: str,
+        passed: bool,
+        failure: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> TestOutcome:
+        """A test's outcome, with its item and its share of the item's points."""
+        points = self.state.points
+        assert points is not None, "outcomes exist only once the suite is collected"
+        case_name = nodeid.split("::")[-1]
+        name = case_name.split("[")[0]
+        item = points.item_of.get(name, "?")
+        share = points.by_item.get(item, {}).get(name, 0.0) / self.state.cases.get(name, 1)
+        return TestOutcome(case_name, item, share, passed, failure, error)
 
     # -- fixtures -----------------------------------------------------------------------------
     @pytest.fixture
@@ -174,7 +183,7 @@ def run_submissions(
     session: pytest.Session,
     plugin: GradingPlugin,
     submissions: Iterable[Any],
-    open_proxy: Callable[[Any], StudentProxy],
+    open_proxy: Callable[[Any], Any],
     on_done: Callable[[Any, list[TestOutcome]], None],
 ) -> None:
     """Run every collected test for each submission in turn (the engine's run loop).
@@ -191,18 +200,29 @@ def run_submissions(
         sandbox = sandbox if isinstance(sandbox, Sandbox) else None
         try:
             reused = _reused_outcomes(plugin, sandbox)
-            state.reused = len(reused)
-            outcomes = {**reused, **_run_items(plugin, sandbox, reused)}
+            ran, timed_out_at = _run_items(plugin, sandbox, reused)
         finally:
             state.proxy = None
+        # The check fixture's rule holds for reused outcomes too: once a test of an item timed
+        # out, the item's later tests are not run (a reused one would be a run it never had).
+        for index in list(reused):
+            item = reused[index][0].item
+            if item in timed_out_at and index > timed_out_at[item]:
+                skipped = Failure("skipped_after_timeout", SKIPPED_CASE, item=item).as_dict()
+                ran[index] = [plugin.outcome(plugin.items[index].nodeid, False, skipped)]
+                del reused[index]
+        state.reused = len(reused)
+        outcomes = {**reused, **ran}
         state.outcomes = [o for index in sorted(outcomes) for o in outcomes[index]]
         on_done(submission, state.outcomes)
 
 
-def _reused_outcomes(plugin: GradingPlugin, sandbox: Sandbox | None) -> dict[int, list]:
+def _reused_outcomes(
+    plugin: GradingPlugin, sandbox: Sandbox | None
+) -> dict[int, list[TestOutcome]]:
     if plugin.memo is None or sandbox is None:
         return {}
-    found = {}
+    found: dict[int, list[TestOutcome]] = {}
     for index, item in enumerate(plugin.items):
         outcome = plugin.memo.lookup(item.nodeid, lambda question: _answer(sandbox, question))
         if outcome is not None:
@@ -220,20 +240,27 @@ def _answer(sandbox: Sandbox, question: tuple[str, Any]) -> Any:
 
 
 def _run_items(
-    plugin: GradingPlugin, sandbox: Sandbox | None, skip: dict[int, list]
-) -> dict[int, list[TestOutcome]]:
+    plugin: GradingPlugin, sandbox: Sandbox | None, skip: dict[int, list[TestOutcome]]
+) -> tuple[dict[int, list[TestOutcome]], dict[str, int]]:
+    """Run the tests not in ``skip`` as pytest items; store the pure ones in the memo.
+
+    Returns their outcomes by index, and for each item that timed out the index of the test.
+    """
     state, items = plugin.state, plugin.items
     order = [index for index in range(len(items)) if index not in skip]
     produced: dict[int, list[TestOutcome]] = {}
+    timed_out_at: dict[str, int] = {}
     for position, index in enumerate(order):
         item = items[index]
         following = items[order[position + 1]] if position + 1 < len(order) else None
         first = len(state.outcomes)
-        mark = (len(sandbox.tape), sandbox.live_requests, len(sandbox.failures)) if sandbox else ()
+        mark = sandbox.tape.mark() if sandbox is not None else None
         item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
         produced[index] = state.outcomes[first:]
+        for name in state.timed_out_items:
+            timed_out_at.setdefault(name, index)
         if plugin.memo is not None and sandbox is not None and len(produced[index]) == 1:
-            pure = (sandbox.live_requests, len(sandbox.failures)) == mark[1:]
-            if pure and produced[index][0].item not in state.timed_out_items:
-                plugin.memo.store(item.nodeid, sandbox.tape[mark[0] :], produced[index][0])
-    return produced
+            steps = sandbox.tape.since(mark)
+            if steps is not None and produced[index][0].item not in state.timed_out_items:
+                plugin.memo.store(item.nodeid, steps, produced[index][0])
+    return produced, timed_out_at

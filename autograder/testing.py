@@ -96,11 +96,16 @@ def brief(value: Any, items: int = 4) -> str:
     return repr(value)[:200]
 
 
+def reference_namespace() -> types.SimpleNamespace:
+    """The reference's public names, standing in for a submission."""
+    return types.SimpleNamespace(**{name: getattr(solutions, name) for name in solutions.__all__})
+
+
 def variant_namespace(variant: Variant) -> types.SimpleNamespace:
     """The reference with one item replaced by a variant: what a scenario runs against."""
-    names = {name: getattr(solutions, name) for name in solutions.__all__}
-    names[variant.item] = variant.impl
-    return types.SimpleNamespace(**names)
+    namespace = reference_namespace()
+    setattr(namespace, variant.item, variant.impl)
+    return namespace
 
 
 def first_difference(

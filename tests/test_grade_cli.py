@@ -316,7 +316,14 @@ def test_bad_arguments_say_what_to_do(tmp_path):
     assert wrong.returncode == 2 and "optimizers" in wrong.stderr
 
 
+def _zygote_cgroups() -> set[str]:
+    # As root each zygote has a pids cgroup (see autograder/sandbox/zygote.py).
+    root = Path("/sys/fs/cgroup/pids/optigrade")
+    return {p.name for p in root.glob("zygote-*")} if root.is_dir() else set()
+
+
 def test_sigkill_mid_batch_loses_nothing(tmp_path):
+    cgroups_before = _zygote_cgroups()
     subs = tmp_path / "subs"
     subs.mkdir()
     cells = class_cells()
@@ -351,6 +358,8 @@ def test_sigkill_mid_batch_loses_nothing(tmp_path):
     assert resumed["skipped_unchanged"] == survived
     assert resumed["graded_now"] == 40 - survived
     assert resumed["status"] == {"graded": 40}
+    # The killed zygotes could not remove their cgroups; the next run's zygotes do.
+    assert not _zygote_cgroups() - cgroups_before, "cgroups of the killed batch were left"
 
 
 def test_the_demo_class_is_graded_as_its_categories_say(tmp_path):

@@ -24,11 +24,13 @@ pytestmark = pytest.mark.slow
 
 SGD_LOOP = "        for key in params:\n            params[key] -= self.lr * grads[key]"
 ADAM_BIAS = "m_hat = self.m[key] / (1 - self.beta1**self.t)"
+MOMENTUM_STEP = "for key in params:"
 
 
 def _class(folder: Path) -> None:
     cells = class_cells()
     assert SGD_LOOP in cells[1] and ADAM_BIAS in cells[5], "the reference changed: update this"
+    assert MOMENTUM_STEP in cells[2], "the reference changed: update this"
     folder.mkdir()
     no_bias = [c.replace(ADAM_BIAS, "m_hat = self.m[key]") for c in cells]
     raises_late = [
@@ -40,6 +42,15 @@ def _class(folder: Path) -> None:
         for c in cells
     ]
     hangs = [c.replace(SGD_LOOP, "        while True:\n            pass") for c in cells]
+    adam_hangs = [
+        c.replace(ADAM_BIAS, f"{ADAM_BIAS}\n            while self.t == 2:\n                pass")
+        for c in cells
+    ]
+    exits = [
+        *cells[:2],
+        cells[2].replace(MOMENTUM_STEP, f"import os\n        os._exit(3)\n        {MOMENTUM_STEP}"),
+        *cells[3:],
+    ]
     made = {
         "a_correct": cells,
         "b_sgd_hangs": hangs,
@@ -49,6 +60,10 @@ def _class(folder: Path) -> None:
         "f_exception_in_cell": BROKEN["exception_in_cell"](cells),
         "g_missing_item": BROKEN["missing_item"](cells),
         "h_adam_raises_late": raises_late,
+        "i_adam_hangs": adam_hangs,
+        "j_momentum_exits": exits,
+        # Last: whatever went wrong before must not be reused for an honest submission.
+        "k_correct_last": [*cells, "done = True\n"],
     }
     for name, source in made.items():
         (folder / f"{name}.ipynb").write_text(notebook(source))
@@ -104,10 +119,9 @@ def test_grades_and_outcomes_are_identical_with_and_without_reuse(both):
 def test_the_usual_run_reuses_and_no_reuse_does_not(both):
     (_, reused), (_, fresh) = both
     assert all(r["reused_tests"] == 0 for r in fresh.values())
-    # The first submission had nothing to reuse (and, with no plan yet, nothing to store).
-    # c_no_bias ran every test through the plan; e answers exactly as c does, and f (a broken
-    # cell that defines nothing) as c for four items and as d_correct_again for Adam.
-    for student in ("e_no_bias_again", "f_exception_in_cell"):
+    # The first submission had nothing to reuse; the ones that answer exactly as an earlier
+    # one reuse every test: d and f as a, e as c.
+    for student in ("d_correct_again", "e_no_bias_again", "f_exception_in_cell"):
         record = reused[student]
         assert record["reused_tests"] == len(record["tests"]) > 0, (student, record["reused_tests"])
     assert reused["a_correct"]["reused_tests"] == 0
@@ -122,15 +136,22 @@ def test_what_goes_wrong_inside_the_plan_costs_only_its_item(both):
         "c_no_bias": "Adam",
         "e_no_bias_again": "Adam",
         "g_missing_item": "Adam",
+        "j_momentum_exits": "Momentum",
     }
     for student, item in expected_zero.items():
         scores = {i: float(rows[student][i]) for i in full}
         assert scores[item] == 0, (student, scores)
         assert all(scores[i] == full[i] for i in full if i != item), (student, scores)
     assert "timeout" in reused["b_sgd_hangs"]["sandbox_failures"]
+    # Adam hangs on its second step: only the one-step run (1 point) passes, and no other item
+    # is charged with the hang.
+    hangs = {i: float(rows["i_adam_hangs"][i]) for i in full}
+    assert hangs == {**full, "Adam": 1.0}, hangs
+    assert "timeout" in reused["i_adam_hangs"]["sandbox_failures"]
+    assert "crashed" in reused["j_momentum_exits"]["sandbox_failures"]
     # Raising on the third step: tests with three or more steps fail, the first-step one passes.
     adam = [t for t in reused["h_adam_raises_late"]["tests"] if t["item"] == "Adam"]
     assert any(t["passed"] for t in adam) and not all(t["passed"] for t in adam)
     assert any(t["failure"] and "third step" in t["failure"].get("error", "") for t in adam), adam
-    for student in ("a_correct", "d_correct_again", "f_exception_in_cell"):
+    for student in ("a_correct", "d_correct_again", "f_exception_in_cell", "k_correct_last"):
         assert float(rows[student]["score"]) == float(rows[student]["max_score"]), rows[student]

@@ -25,12 +25,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from autograder import wire
+from autograder.memo import Tape
 from autograder.sandbox import isolation
 from autograder.sandbox.isolation import Limits
 
@@ -97,6 +99,15 @@ class Timeouts:
 #: A trace larger than this is not put in the plan (it is replayed on request instead): one
 #: control message must carry it to the zygote.
 MAX_PLAN_TRACE_BYTES = 150_000
+#: All plan replies of one sandbox together: past this the stream is a protocol violation
+#: (a submission's honest replies take a few hundred kB; this bounds the grader's memory).
+MAX_PLAN_REPLY_BYTES = 64 * 1024 * 1024
+
+
+def trace_timeout(timeouts: Timeouts, calls: int) -> float:
+    """Time for a trace of ``calls`` calls: a call's own budget, plus a little per further
+    call, so that forty fast updates do not time out and a hang still ends within seconds."""
+    return timeouts.call + 0.25 * max(calls, 0)
 
 
 class Zygote:
@@ -149,6 +160,8 @@ class Zygote:
         try:
             while pid is None or layers is None:
                 message = wire.recv(ours, deadline)
+                if "error" in message:  # the zygote could not fork (e.g. at the process cap)
+                    raise wire.ProtocolError(str(message["error"])[:300])
                 pid = message.get("pid", pid)
                 layers = message.get("layers", layers)
         except (wire.ProtocolError, TimeoutError, OSError) as exc:
@@ -160,7 +173,9 @@ class Zygote:
         return ours, pid, layers
 
     def close(self) -> None:
-        self.control.close()
+        self.control.close()  # the zygote kills its sandboxes and removes its cgroup, then exits
+        with contextlib.suppress(Exception):
+            self.process.wait(timeout=1)
         with contextlib.suppress(Exception):
             self.process.kill()
             self.process.wait(timeout=5)
@@ -182,17 +197,16 @@ class Sandbox:
 
     def __post_init__(self) -> None:
         self.generation = 0
-        # The plan stream of the first generation (see the module's docstring).
+        # The plan stream of the first start (see the module's docstring).
         self._plan_calls: list[int] = []
         self._plan_request: int | None = None
         self._plan_bodies: dict[int, bytes | None] = {}
+        self._plan_bytes = 0
         self._plan_digests: dict[int, bytes] = {}
         self._plan_failed: dict[int, SandboxFailure] = {}
-        #: What the tests learnt from the plan, in order: ``(("plan", index), digest)``, and
-        #: ``(("defines", name), answer)``; read by :mod:`autograder.memo`.
-        self.tape: list[tuple[tuple[str, Any], Any]] = []
-        #: Requests made outside the plan (live calls and single replays).
-        self.live_requests = 0
+        self._started = False
+        #: What the tests learnt from this submission, for :mod:`autograder.memo`.
+        self.tape = Tape()
         self.skip: dict[int, CellReport] = {}
         self.cell_reports: list[CellReport] = []
         self.names: list[str] = []
@@ -210,9 +224,12 @@ class Sandbox:
     def start(self) -> None:
         """Start a sandbox and run the submission's cells, skipping any that hung or crashed."""
         while True:
+            if time.monotonic() >= self._budget_end:
+                raise self._failed(BudgetExhausted("the submission used up its time budget"))
             self._spawn()
-            # Only a first start streams the plan: after a failure, replies come on request.
-            plan = self.zygote.plan_calls if self.use_plan and self.generation == 1 else []
+            # Only the first start streams the plan (again if a cell hung while loading); after
+            # a failed call the replies come on request.
+            plan = self.zygote.plan_calls if self.use_plan and not self._started else []
             load = {"op": "load", "cells": self.cells, "skip": sorted(self.skip)}
             if plan:
                 load["plan"] = len(plan)
@@ -238,6 +255,7 @@ class Sandbox:
             self.output = str(reply.get("output", ""))
             if plan:
                 self._plan_calls, self._plan_request = list(plan), reply["id"]
+            self._started = True
             return
 
     def _spawn(self) -> None:
@@ -285,20 +303,18 @@ class Sandbox:
         With ``track_progress`` the sandbox reports each cell as it starts; each such step then
         gets ``step_timeout`` seconds of its own, within the overall ``timeout``.
         """
+        self._current_cell = None
+        self._drain_plan()
+        if self._sock is None:
+            if message.get("op") == "load":
+                raise SandboxCrashed("the sandbox is not running")
+            self.start()  # the plan's remainder failed and took the sandbox with it
         remaining = self._budget_end - time.monotonic()
         if remaining <= 0:
-            raise BudgetExhausted("the submission used up its time budget")
-        if self._sock is None:
-            raise SandboxCrashed("the sandbox is not running")
-        self._drain_plan()
-        if self._sock is None:  # the plan's remainder failed and took the sandbox with it
-            self.start()
-        self._current_cell = None
+            raise self._failed(BudgetExhausted("the submission used up its time budget"))
         request_id = secrets.randbits(62)
         overall = time.monotonic() + min(timeout, remaining)
         deadline = overall
-        if message.get("op") != "load":
-            self.live_requests += 1
         with self._failures_named(lambda: step_timeout if deadline < overall else timeout):
             wire.send(self._sock, {**message, "id": request_id})
             while True:
@@ -313,7 +329,7 @@ class Sandbox:
                 return reply
 
     @contextlib.contextmanager
-    def _failures_named(self, limit: Any) -> Any:
+    def _failures_named(self, limit: Callable[[], float | None]) -> Iterator[None]:
         """Turn what can go wrong while waiting for the sandbox into a named failure.
 
         The sandbox is killed (it is in an unknown state); ``limit()`` gives the time limit
@@ -327,7 +343,7 @@ class Sandbox:
             if time.monotonic() >= self._budget_end:
                 failure: SandboxFailure = BudgetExhausted("the submission used up its time budget")
             else:
-                seconds = min(limit(), max(self._budget_end - time.monotonic(), 0.0))
+                seconds = min(limit() or 0.0, max(self._budget_end - time.monotonic(), 0.0))
                 failure = CallTimeout(f"no answer within {seconds:.1f} s")
             raise self._failed(failure) from exc
         except wire.PeerClosed as exc:
@@ -345,16 +361,21 @@ class Sandbox:
         Raises the :class:`SandboxFailure` that ended the stream at this entry (a hang, a
         crash), so that the test waiting for it fails exactly as a live call would have.
         """
-        body = self._plan_body(index)
-        if body is None:
-            return None
         try:
-            reply = wire.decode(body)
-        except wire.ProtocolError as exc:
-            raise ProtocolViolation(f"a malformed plan reply: {exc}") from None
-        if not isinstance(reply, dict):
-            raise ProtocolViolation("a plan reply that is not a map")
-        self.tape.append((("plan", index), self.plan_digest(index)))
+            body = self._plan_body(index)
+            if body is None:
+                return None  # the caller replays it on request (which the tape notes)
+            try:
+                reply = wire.decode(body)
+            except wire.ProtocolError as exc:
+                raise self._failed(ProtocolViolation(f"a malformed plan reply: {exc}")) from None
+            if not isinstance(reply, dict):
+                raise self._failed(ProtocolViolation("a plan reply that is not a map"))
+        except SandboxFailure as failure:
+            self._plan_failed[index] = failure
+            self.tape.taint()
+            raise
+        self.tape.record(("plan", index), self.plan_digest(index))
         return reply
 
     def plan_digest(self, index: int) -> bytes | None:
@@ -369,11 +390,24 @@ class Sandbox:
             self._plan_digests[index] = hashlib.blake2b(body, digest_size=16).digest()
         return self._plan_digests[index]
 
+    def prefetch_plan(self) -> None:
+        """Read the whole plan stream now, each frame within its own time limit.
+
+        Done right after loading, whatever is reused later, so that every entry is timed the
+        same way in every mode.
+        """
+        self._drain_plan()
+
     def _plan_body(self, index: int) -> bytes | None:
         if index in self._plan_failed:
             raise self._plan_failed[index]
         while index not in self._plan_bodies and self._plan_streaming():
-            self._next_plan_frame()
+            try:
+                self._next_plan_frame()
+            except SandboxFailure:
+                if index in self._plan_failed:
+                    raise
+                return None  # an earlier entry failed (and is charged to its own test)
         return self._plan_bodies.get(index)
 
     def _plan_streaming(self) -> bool:
@@ -385,8 +419,7 @@ class Sandbox:
             self._plan_request = None
             return
         remaining = self._budget_end - time.monotonic()
-        # As for a single replay: a call's own budget, plus a little per further call.
-        limit = self.timeouts.call + 0.25 * max(self._plan_calls[index], 0)
+        limit = trace_timeout(self.timeouts, self._plan_calls[index])
         try:
             with self._failures_named(lambda: limit):
                 if remaining <= 0:
@@ -399,6 +432,9 @@ class Sandbox:
                     or not isinstance(frame.get("body"), (bytes, type(None)))
                 ):
                     raise ProtocolViolation("a plan frame out of order or malformed")
+                self._plan_bytes += len(frame["body"] or b"")
+                if self._plan_bytes > MAX_PLAN_REPLY_BYTES:
+                    raise ProtocolViolation("plan replies larger than the grader accepts")
         except SandboxFailure as failure:
             self._plan_failed[index] = failure
             self._plan_request = None
@@ -415,6 +451,7 @@ class Sandbox:
 
     def _failed(self, failure: SandboxFailure) -> SandboxFailure:
         self.failures.append(failure.reason)
+        self.tape.taint()
         self.kill()
         return failure
 
@@ -424,12 +461,10 @@ class Sandbox:
         The reply holds one result per call made, and ``error``/``error_index`` where a call
         of the student's code raised; the replay stops there.
         """
+        self.tape.taint()  # an answer that is not on the tape
         if self._sock is None:
             self.start()
-        # A call's own budget, plus a little per further call (the plan's rule too): a trace
-        # of forty fast updates must not time out, and a hang still ends within seconds.
-        timeout = self.timeouts.call + 0.25 * calls
-        return self._request({"op": "replay", "trace": trace}, timeout)
+        return self._request({"op": "replay", "trace": trace}, trace_timeout(self.timeouts, calls))
 
     def call(
         self,
@@ -440,6 +475,8 @@ class Sandbox:
         generation: int | None = None,
     ) -> dict[str, Any]:
         """One call into the sandbox; mirrors in-place changes to ``args`` back to the caller."""
+        self.tape.taint()  # an answer that is not on the tape
+        self._drain_plan()  # first, as it may end in a restart that invalidates handles
         if generation is not None and generation != self.generation:
             raise StaleHandle("the object was lost when the sandbox restarted after a failure")
         if self._sock is None:

@@ -8,8 +8,8 @@ The layers, from outside in:
   user create the other two);
 * no capabilities when the grader runs as root (uid 0 stays, so that the interpreter under a
   private home directory remains readable, but without any of root's powers), and a ``pids``
-  cgroup that caps the number of processes, because the kernel never applies RLIMIT_NPROC
-  to uid 0;
+  cgroup (one per zygote, which its sandboxes are born in, one at a time) that caps the number
+  of processes, because the kernel never applies RLIMIT_NPROC to uid 0;
 * resource limits (``setrlimit``): CPU seconds, address space, file size, open files, and
   processes for ordinary users;
 * Landlock: read-only access to the Python installation, read-write to the scratch directory,
@@ -154,27 +154,50 @@ def zygote_cgroup_paths(pid: int) -> list[str]:
     return [os.path.join(root, "optigrade", zygote_cgroup_name(pid)) for root in CGROUP_PIDS_ROOTS]
 
 
+def remove_abandoned_cgroups() -> None:
+    """Remove the (empty) cgroups of zygotes that were killed before they could do it."""
+    for root in CGROUP_PIDS_ROOTS:
+        folder = os.path.join(root, "optigrade")
+        with contextlib.suppress(OSError):
+            for name in os.listdir(folder):
+                pid = name.removeprefix("zygote-")
+                if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+                    with contextlib.suppress(OSError):  # not empty: not abandoned after all
+                        os.rmdir(os.path.join(folder, name))
+
+
+def leave_and_remove_cgroup(path: str) -> None:
+    """Move this process back to the hierarchy's root and remove its (emptied) cgroup."""
+    root = os.path.dirname(os.path.dirname(path))  # <root>/optigrade/<name>
+    with contextlib.suppress(OSError):
+        _write(os.path.join(root, "cgroup.procs"), str(os.getpid()))
+        await_pids(path, at_most=0, timeout=1.0)
+        os.rmdir(path)
+
+
 def set_pids_max(path: str, limit: int) -> None:
     _write(os.path.join(path, "pids.max"), str(limit))
 
 
-def await_pids(path: str, at_most: int, timeout: float = 2.0) -> None:
-    """Wait (briefly) until the cgroup holds at most ``at_most`` processes."""
+def await_pids(path: str, at_most: int, timeout: float = 2.0) -> bool:
+    """Wait (briefly) until the cgroup holds at most ``at_most`` processes; say if it does."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while True:
         try:
             with open(os.path.join(path, "pids.current")) as handle:
                 if int(handle.read()) <= at_most:
-                    return
+                    return True
         except (OSError, ValueError):
-            return
+            return True  # gone, or no such counter: nothing to wait for
+        if time.monotonic() >= deadline:
+            return False
         time.sleep(0.001)
 
 
 def join_pids_cgroup(name: str, limit: int | str) -> str | None:
     """Put this process (and so its future children) in a new ``pids`` cgroup.
 
-    Returns the cgroup's path, to be removed once the sandbox is gone, or ``None`` where no
+    Returns the cgroup's path, to be removed once its processes are gone, or ``None`` where no
     writable pids controller exists (then only RLIMIT_NPROC, if anything, limits forks).
     """
     for root in CGROUP_PIDS_ROOTS:
@@ -196,11 +219,8 @@ def join_pids_cgroup(name: str, limit: int | str) -> str | None:
 
 
 def remove_cgroup(path: str, wait: float = 0.0) -> bool:
-    """Remove a sandbox's cgroup; ``False`` while its processes are still exiting.
-
-    A killed sandbox takes a moment to be gone; rather than wait for it, a caller may try
-    again later (``wait`` > 0 retries for up to that many seconds).
-    """
+    """Remove a zygote's cgroup; ``False`` while processes in it are still exiting
+    (``wait`` > 0 retries for up to that many seconds)."""
     deadline = time.monotonic() + wait
     while True:
         try:

@@ -108,15 +108,19 @@ class Runtime:
                 self._run_plan(request["id"], request["plan"])
 
     def _run_plan(self, request_id: int, size: int) -> None:
+        # This process is a fresh fork and runs each entry once, so the student may change
+        # the arrays it is given: nobody else will read them.
         for index in range(size):
             ops = PLAN.get(index)
             body = None
             if ops is not None:
-                reply = self._replay(ops, fresh=True)
+                reply = self._replay(ops)
                 try:
                     body = wire.encode(reply)
                 except (TypeError, ValueError, OverflowError) as exc:
                     body = wire.encode(_unsendable(exc))
+                if len(body) > wire.MAX_FRAME_BYTES - 1024:  # the frame around it must fit
+                    body = wire.encode(_unsendable(ValueError("the reply is too large")))
             wire.send(self.sock, {"id": request_id, "plan": index, "body": body})
 
     def _send(self, message: dict[str, Any]) -> None:
@@ -202,21 +206,17 @@ class Runtime:
         return reply
 
     def op_replay(self, request: dict[str, Any]) -> dict[str, Any]:
-        return self._replay(wire.decode(request["trace"]), fresh=False)
+        return self._replay(wire.decode(request["trace"]))
 
-    def _replay(self, ops: list[dict[str, Any]], fresh: bool) -> dict[str, Any]:
-        """Run a recorded trace: calls in order, shared arguments kept as shared objects.
-
-        ``fresh``: the ops are a plan entry, shared by every replay of it, so each argument is
-        a new copy (the student may change what it is given).
-        """
+    def _replay(self, ops: list[dict[str, Any]]) -> dict[str, Any]:
+        """Run a recorded trace: calls in order, shared arguments kept as shared objects."""
         refs: dict[int, Any] = {}
         objects: dict[int, Any] = {}
         results: list[dict[str, Any]] = []
         for index, op in enumerate(ops):
             try:
-                args = [_materialize(a, refs, fresh) for a in op["args"]]
-                kwargs = {k: _materialize(v, refs, fresh) for k, v in op["kwargs"].items()}
+                args = [_materialize(a, refs) for a in op["args"]]
+                kwargs = {k: _materialize(v, refs) for k, v in op["kwargs"].items()}
                 reply, built = self._invoke(op["target"], op["method"], args, kwargs, objects)
                 if built is not None:
                     objects[index] = built
@@ -243,31 +243,19 @@ def _unsendable(exc: Exception) -> dict[str, Any]:
     return {"ok": False, "error": {"type": "UnsendableResult", "message": str(exc)[:500]}}
 
 
-def _materialize(value: Any, refs: dict[int, Any], fresh: bool) -> Any:
+def _materialize(value: Any, refs: dict[int, Any]) -> Any:
     """A replayed argument: a shared object by reference, or a fresh one, or plain data."""
     if isinstance(value, dict) and "__ref__" in value:
         return refs[value["__ref__"]]
     if isinstance(value, dict) and "__def__" in value:
-        refs[value["__def__"]] = obj = _revive(value["value"], fresh)
+        refs[value["__def__"]] = obj = _revive(value["value"])
         return obj
-    return _revive(value, fresh)
+    return _revive(value)
 
 
-def _copy(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
-
-
-def _revive(value: Any, fresh: bool = False) -> Any:
+def _revive(value: Any) -> Any:
     generator = wire.generator_from_plain(value)
-    if generator is not None:
-        return generator
-    return _copy(value) if fresh else value
+    return value if generator is None else generator
 
 
 def _snapshot(arg: Any) -> Any:

@@ -85,6 +85,8 @@ def _kill_sandboxes_and_exit(*_: object) -> None:
         if parent == me:
             with contextlib.suppress(OSError):
                 os.kill(int(entry), signal.SIGKILL)
+    if _CGROUP is not None:  # the grader may be gone (SIGKILL) and cannot remove it for us
+        isolation.leave_and_remove_cgroup(_CGROUP)
     os._exit(0)
 
 
@@ -92,6 +94,7 @@ def main() -> None:
     global _CGROUP
     isolation.python_read_paths()  # computed once, while the whole installation is readable
     if os.getuid() == 0:  # the kernel never applies RLIMIT_NPROC to root: a cgroup caps forks
+        isolation.remove_abandoned_cgroups()
         _CGROUP = isolation.join_pids_cgroup(isolation.zygote_cgroup_name(os.getpid()), "max")
     libc = ctypes.CDLL(None)
     # Sandboxes are reparented to us when their monitor exits; ignoring SIGCHLD reaps them.
@@ -117,11 +120,20 @@ def main() -> None:
             continue
         channel = socket.socket(fileno=fds[0])
         request = wire.decode(data)
+        cap = request["limits"]["processes"] + 2  # the sandbox's, plus us and the monitor
         if _CGROUP is not None:
-            # The previous sandbox's processes must be gone before the cap applies to the next.
-            isolation.await_pids(_CGROUP, at_most=1)
-            isolation.set_pids_max(_CGROUP, request["limits"]["processes"] + 2)  # + us, monitor
-        if os.fork() == 0:  # the monitor
+            # The previous sandbox's processes must be gone before the cap applies to the next;
+            # if some linger, they are counted on top rather than taken from the new one.
+            lingering = 0 if isolation.await_pids(_CGROUP, at_most=1) else 64
+            isolation.set_pids_max(_CGROUP, cap + lingering)
+        try:
+            monitor = os.fork()
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                wire.send(channel, {"error": f"the zygote could not fork: {exc}"})
+            channel.close()
+            continue
+        if monitor == 0:
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
