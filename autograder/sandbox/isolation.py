@@ -171,8 +171,7 @@ def leave_and_remove_cgroup(path: str) -> None:
     root = os.path.dirname(os.path.dirname(path))  # <root>/optigrade/<name>
     with contextlib.suppress(OSError):
         _write(os.path.join(root, "cgroup.procs"), str(os.getpid()))
-        await_pids(path, at_most=0, timeout=1.0)
-        os.rmdir(path)
+        remove_cgroup(path, wait=1.0)
 
 
 def set_pids_max(path: str, limit: int) -> None:
@@ -218,19 +217,19 @@ def join_pids_cgroup(name: str, limit: int | str) -> str | None:
     return None
 
 
-def remove_cgroup(path: str, wait: float = 0.0) -> bool:
-    """Remove a zygote's cgroup; ``False`` while processes in it are still exiting
-    (``wait`` > 0 retries for up to that many seconds)."""
+def remove_cgroup(path: str, wait: float = 0.0) -> None:
+    """Remove a zygote's cgroup, retrying for up to ``wait`` seconds while processes in it
+    are still exiting (a cgroup with processes cannot be removed)."""
     deadline = time.monotonic() + wait
     while True:
         try:
             os.rmdir(path)
-            return True
+            return
         except FileNotFoundError:
-            return True
+            return
         except OSError:
             if time.monotonic() >= deadline:
-                return False
+                return
             time.sleep(0.01)
 
 
