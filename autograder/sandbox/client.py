@@ -304,7 +304,7 @@ class Sandbox:
         gets ``step_timeout`` seconds of its own, within the overall ``timeout``.
         """
         self._current_cell = None
-        self._drain_plan()
+        self.prefetch_plan()
         if self._sock is None:
             if message.get("op") == "load":
                 raise SandboxCrashed("the sandbox is not running")
@@ -390,14 +390,6 @@ class Sandbox:
             self._plan_digests[index] = hashlib.blake2b(body, digest_size=16).digest()
         return self._plan_digests[index]
 
-    def prefetch_plan(self) -> None:
-        """Read the whole plan stream now, each frame within its own time limit.
-
-        Done right after loading, whatever is reused later, so that every entry is timed the
-        same way in every mode.
-        """
-        self._drain_plan()
-
     def _plan_body(self, index: int) -> bytes | None:
         if index in self._plan_failed:
             raise self._plan_failed[index]
@@ -441,8 +433,13 @@ class Sandbox:
             raise
         self._plan_bodies[index] = frame["body"]
 
-    def _drain_plan(self) -> None:
-        """Read the rest of the plan stream before any other request (replies come in order)."""
+    def prefetch_plan(self) -> None:
+        """Read the rest of the plan stream, each frame within its own time limit.
+
+        The engine calls it right after loading, whatever is reused later, so that every entry
+        is timed the same way in every mode; any other request calls it first, as replies come
+        in order.
+        """
         while self._plan_streaming():
             try:
                 self._next_plan_frame()
@@ -476,7 +473,7 @@ class Sandbox:
     ) -> dict[str, Any]:
         """One call into the sandbox; mirrors in-place changes to ``args`` back to the caller."""
         self.tape.taint()  # an answer that is not on the tape
-        self._drain_plan()  # first, as it may end in a restart that invalidates handles
+        self.prefetch_plan()  # first, as it may end in a restart that invalidates handles
         if generation is not None and generation != self.generation:
             raise StaleHandle("the object was lost when the sandbox restarted after a failure")
         if self._sock is None:
