@@ -23,6 +23,7 @@ from typing import Any
 from autograder.engine import Settings, Task, build_result, die_with_parent, grade_stream
 from autograder.gradebook import Gradebook
 from autograder.ingest import Ingested, content_hash, discover, group_by_student
+from autograder.sandbox import isolation
 from autograder.scoring import load_points
 
 _STOP = None
@@ -56,11 +57,12 @@ def plan(
 
 def _worker(index: int, settings: Settings, tasks: mp.Queue, results: mp.Queue) -> None:
     die_with_parent()
+    isolation.name_process(f"optigrade-wrk{index}")
     # Reference and variant runs on hostile inputs may overflow; that is data, not a warning.
     warnings.simplefilter("ignore", RuntimeWarning)
     if hasattr(os, "sched_setaffinity"):
-        # One worker per core, its sandboxes with it: the worker and its sandbox take turns, so
-        # keeping both on one core avoids a cross-core wake-up on every call.
+        # Each worker on one core (the extra one shares), its sandboxes with it: the worker and
+        # its sandbox take turns, so keeping both on one core avoids cross-core wake-ups.
         cores = sorted(os.sched_getaffinity(0))
         os.sched_setaffinity(0, {cores[index % len(cores)]})
 
@@ -73,6 +75,16 @@ def _worker(index: int, settings: Settings, tasks: mp.Queue, results: mp.Queue) 
     results.put(("exit", index, code))
 
 
+def default_jobs() -> int:
+    """One worker per core, plus one.
+
+    A worker is sometimes idle on a core while its sandbox sleeps or waits for a time limit,
+    and the batch starts and ends with one worker; the extra one keeps every core busy (2 cores:
+    about 25 submissions/s with 2 workers, 29 with 3, 26 with 4; ``benchmarks/RESULTS.md``).
+    """
+    return len(os.sched_getaffinity(0)) + 1
+
+
 def run(
     settings: Settings,
     batch: BatchPlan,
@@ -83,7 +95,7 @@ def run(
     """Grade ``batch.tasks`` on ``jobs`` worker processes; return the new results."""
     if not batch.tasks:
         return []
-    jobs = max(1, min(jobs or len(os.sched_getaffinity(0)), len(batch.tasks)))
+    jobs = max(1, min(jobs or default_jobs(), len(batch.tasks)))
     context = mp.get_context("spawn")  # workers start clean: no inherited sqlite handle or threads
     tasks: mp.Queue = context.Queue()
     results: mp.Queue = context.Queue()

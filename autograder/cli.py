@@ -6,6 +6,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -63,7 +64,10 @@ LANG = click.option(
     help="SQLite gradebook [default: OUT/gradebook.sqlite].",
 )
 @click.option(
-    "--jobs", "-j", type=click.IntRange(1, 256), help="Worker processes [default: one per core]."
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 256),
+    help="Worker processes [default: one per core, plus one].",
 )
 @click.option(
     "--regrade",
@@ -170,11 +174,20 @@ def grade(
             TextColumn("ETA"),
             TimeRemainingColumn(),
         )
+        written: set[str] = set()
+
+        def exported(result: dict[str, Any]) -> None:
+            # Each student's files are written as the result arrives, while the workers grade
+            # on, rather than all at the end with one core idle; the CSV is written last.
+            reports.write_student(result, out, lang)
+            written.add(result["student"])
+            progress.advance(bar)
+
         with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
             bar = progress.add_task("grading", total=len(plan.tasks))
-            new = batch.run(settings, plan, book, jobs, on_result=lambda _r: progress.advance(bar))
+            new = batch.run(settings, plan, book, jobs, on_result=exported)
         results = list(book.results(assignment))
-        reports.write_all(results, assignment, out, lang)
+        reports.write_all(results, assignment, out, lang, written)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         book.close()

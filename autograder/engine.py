@@ -218,10 +218,12 @@ def build_result(
     }
 
 
-# pytest is a library here: no terminal output, no cache, no log or warning capture, and none of
-# the project's own pytest settings (the suite is run from an empty, private ini file).
+# pytest is a library here: no terminal output, no cache, no log or warning capture, none of
+# the project's own pytest settings (the suite is run from an empty, private ini file), and no
+# plugin that happens to be installed (hypothesis and the like: start-up time, nothing more).
 PYTEST_ARGS = (
     "--capture=no",
+    "--disable-plugin-autoload",
     *(
         arg
         for plugin in (

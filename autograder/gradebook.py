@@ -67,7 +67,8 @@ class Gradebook:
                 float(result["max_score"]),
                 float(result.get("seconds", 0.0)),
                 time.time(),
-                json.dumps(result, ensure_ascii=False, sort_keys=True),
+                # Key order kept: items and inputs stay in the suite's order in every export.
+                json.dumps(result, ensure_ascii=False),
             ),
         )
 

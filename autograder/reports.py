@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +52,30 @@ def gradescope_json(result: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-def write_all(results: Iterable[dict[str, Any]], assignment: str, out: Path, lang: str) -> int:
-    """Write grades.csv, results/*.json and feedback/*.{md,html}; return the number of students."""
+def write_student(result: dict[str, Any], out: Path, lang: str) -> None:
+    """Write one student's results/<name>.json and feedback/<name>.{md,html}."""
+    name = safe_name(result["student"])
+    (out / "results").mkdir(parents=True, exist_ok=True)
+    (out / "feedback").mkdir(parents=True, exist_ok=True)
+    (out / "results" / f"{name}.json").write_text(
+        json.dumps(gradescope_json(result), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    (out / "feedback" / f"{name}.md").write_text(render_markdown(result, lang), encoding="utf-8")
+    (out / "feedback" / f"{name}.html").write_text(render_html(result, lang), encoding="utf-8")
+
+
+def write_all(
+    results: Iterable[dict[str, Any]],
+    assignment: str,
+    out: Path,
+    lang: str,
+    written: Container[str] = (),
+) -> int:
+    """Write grades.csv, results/*.json and feedback/*.{md,html}; return the number of students.
+
+    Students in ``written`` already have their files (``grade`` writes them as each result
+    arrives, while the workers go on) and are only added to the CSV.
+    """
     items = solutions.ASSIGNMENTS[assignment]
     (out / "results").mkdir(parents=True, exist_ok=True)
     (out / "feedback").mkdir(parents=True, exist_ok=True)
@@ -73,15 +95,7 @@ def write_all(results: Iterable[dict[str, Any]], assignment: str, out: Path, lan
                     *(f"{result['items'].get(i, {}).get('score', 0):g}" for i in items),
                 ]
             )
-            name = safe_name(result["student"])
-            (out / "results" / f"{name}.json").write_text(
-                json.dumps(gradescope_json(result), ensure_ascii=False, indent=2), encoding="utf-8"
-            )
-            (out / "feedback" / f"{name}.md").write_text(
-                render_markdown(result, lang), encoding="utf-8"
-            )
-            (out / "feedback" / f"{name}.html").write_text(
-                render_html(result, lang), encoding="utf-8"
-            )
+            if result["student"] not in written:
+                write_student(result, out, lang)
     temporary.replace(out / "grades.csv")  # readers never see a half-written CSV
     return count

@@ -1,43 +1,60 @@
 """The ``optigrade`` command: one group whose subcommands mirror the users' jobs.
 
 Each package contributes its own subcommands; a subcommand is registered here only once it
-works, so ``optigrade --help`` never advertises something that is not there.
+works, so ``optigrade --help`` never advertises something that is not there. They are
+imported on first use (:class:`_LazyGroup`).
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import Any
 
 import click
 
 from optigrade import __version__
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _LazyGroup(click.Group):
+    """A group whose subcommands are imported only when used (or listed by ``--help``).
+
+    ``optigrade grade`` then never imports the quiz renderer or the notebook builder, and
+    the grading workers, which start by re-importing this module, start in a fraction of the
+    time.
+    """
+
+    def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy  # command name -> "module:attribute"
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, attribute = self.lazy[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=_LazyGroup,
+    lazy={
+        "grade": "autograder.cli:grade",
+        "report": "autograder.cli:report",
+        "doctor": "autograder.cli:doctor",
+        "assign": "assignments.cli:assign",
+        "export": "assignments.otter.cli:export",
+        "quiz": "quizzes.cli:quiz",
+    },
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="optigrade")
 def main() -> None:
     """Grading and quizzes for a course on optimization in deep learning.
 
     \b
-    Students:     optigrade check   (run the public checks on a notebook)
+    Students:     no command: the public checks run in the notebook, check("all")
     TAs:          optigrade grade   (grade a class's submissions)
     Instructors:  optigrade assign, optigrade quiz
     """
-
-
-def _register() -> None:
-    # Imported here, not at module top, so that a broken optional part cannot stop `--help`.
-    from autograder.cli import doctor, grade, report
-
-    for command in (grade, report, doctor):
-        main.add_command(command)
-    from assignments.cli import assign
-
-    main.add_command(assign)
-    from assignments.otter.cli import export
-
-    main.add_command(export)
-    from quizzes.cli import quiz
-
-    main.add_command(quiz)
-
-
-_register()

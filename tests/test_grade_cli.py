@@ -10,6 +10,7 @@ import base64
 import csv
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -274,15 +275,36 @@ def test_summary_json_counts_everything(batch):
     assert summary["common_mistakes"], "the no-bias-correction mistakes should be counted"
 
 
-def test_report_regenerates_feedback_in_korean(batch):
-    _root, out, _rows, _summary = batch
+def run_report(out: Path, lang: str) -> None:
     result = subprocess.run(
-        [optigrade_exe(), "report", "-a", "optimizers", "--out", str(out), "--lang", "ko"],
+        [optigrade_exe(), "report", "-a", "optimizers", "--out", str(out), "--lang", lang],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_files_written_during_grading_are_what_report_regenerates(batch, tmp_path):
+    """``grade`` writes each student's files as the result arrives; the gradebook is the truth."""
+    _root, out, rows, _summary = batch
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    run_report(copy, "en")
+    for folder in ("results", "feedback"):
+        written = sorted(p.name for p in (out / folder).iterdir())
+        assert written == sorted(p.name for p in (copy / folder).iterdir())
+        assert len(written) >= len(rows)
+        for name in written:
+            assert (out / folder / name).read_bytes() == (copy / folder / name).read_bytes(), name
+    table = (out / "feedback" / "correct.md").read_text(encoding="utf-8")
+    positions = [table.index(f"| `{item}` |") for item in solutions.ASSIGNMENTS["optimizers"]]
+    assert positions == sorted(positions), "items must be listed in the course's order"
+
+
+def test_report_regenerates_feedback_in_korean(batch):
+    _root, out, _rows, _summary = batch
+    run_report(out, "ko")
     assert "채점 결과" in (out / "feedback" / "mistake.md").read_text(encoding="utf-8")
 
 

@@ -35,6 +35,7 @@ from autograder.sandbox import landlock
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x10000000, 0x20000000, 0x40000000
 _libc = ctypes.CDLL(None, use_errno=True)
 _PR_CAPBSET_DROP = 24
+_PR_SET_NAME = 15
 _CAP_LAST = 63
 CGROUP_PIDS_ROOTS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")
 
@@ -84,6 +85,11 @@ def enter_namespaces(layers: Layers) -> None:
         _write("/proc/self/gid_map", f"{gid} {gid} 1")
         layers.user_namespace = True
     layers.pid_namespace = layers.network_namespace = True
+
+
+def name_process(name: str) -> None:
+    """Name this process as ``ps`` and ``top`` show it (at most 15 bytes are kept)."""
+    _libc.prctl(_PR_SET_NAME, name.encode()[:15], 0, 0, 0)
 
 
 def _write(path: str, text: str) -> None:

@@ -47,10 +47,15 @@ PLAN: dict[int, list[dict[str, Any]] | None] = {}
 
 
 class CappedText(io.TextIOBase):
-    """A stdout/stderr replacement that keeps the first characters and counts the rest."""
+    """A stdout/stderr replacement that keeps the first ``limit`` characters.
+
+    Once full, it hands ``sys.stdout`` and ``sys.stderr`` back to the process's own streams
+    (``/dev/null`` in a sandbox): a flood of a million prints then costs what printing to
+    ``/dev/null`` costs, instead of a Python-level ``write`` call per line.
+    """
 
     def __init__(self, limit: int) -> None:
-        self.limit, self.parts, self.size, self.dropped = limit, [], 0, 0
+        self.limit, self.parts, self.size, self.truncated = limit, [], 0, False
 
     def writable(self) -> bool:
         return True
@@ -58,11 +63,19 @@ class CappedText(io.TextIOBase):
     def write(self, text: str) -> int:
         text = str(text)
         room = self.limit - self.size
-        if room > 0:
-            self.parts.append(text[:room])
-            self.size += min(room, len(text))
-        self.dropped += max(0, len(text) - max(room, 0))
+        if len(text) > room:
+            self.truncated = True
+            self._divert()
+        kept = text[:room]
+        if kept:
+            self.parts.append(kept)
+            self.size += len(kept)
         return len(text)
+
+    def _divert(self) -> None:
+        for name, own in (("stdout", sys.__stdout__), ("stderr", sys.__stderr__)):
+            if getattr(sys, name) is self and own is not None:
+                setattr(sys, name, own)
 
     def value(self) -> str:
         return "".join(self.parts)
@@ -146,7 +159,7 @@ class Runtime:
             "cells": results,
             "names": names,
             "output": self.output.value(),
-            "output_dropped": self.output.dropped,
+            "output_truncated": self.output.truncated,
         }
 
     def _run_cell(self, index: int, source: str) -> dict[str, Any]:
@@ -259,9 +272,16 @@ def _revive(value: Any) -> Any:
 
 
 def _snapshot(arg: Any) -> Any:
-    """What a dict argument held before the call: identities and copies of its arrays."""
-    if isinstance(arg, dict):
-        return {k: (id(v), v.copy() if isinstance(v, np.ndarray) else None) for k, v in arg.items()}
+    """What a dict argument held before the call: each value, and its arrays' bytes.
+
+    The value itself is kept (not its ``id``), so that an array freed during the call cannot
+    lend its address to a new one and pass for the same object.
+    """
+    if type(arg) is dict:  # the grader's own dict: plan and call arguments are plain data
+        return {
+            k: (v, v.shape, v.dtype, v.tobytes()) if type(v) is np.ndarray else (v, None)
+            for k, v in arg.items()
+        }
     return None
 
 
@@ -271,13 +291,15 @@ def _after(arg: Any, before: Any) -> Any:
     For a dict: the keys it now has and only the entries that changed, each with ``same``
     telling an array updated in place from a rebound one. Unchanged entries (a ``grads``
     dict, say) are not sent back, which halves the traffic of a typical ``update``.
+    Bytes are compared, not values: NaN == NaN here, and -0.0 differs from 0.0, as a
+    faithful mirror needs.
     """
-    if isinstance(arg, dict):
+    if before is not None:
         changed = {}
         for k, v in arg.items():
-            identity, copy = before.get(k, (None, None))
-            same = identity == id(v)
-            if same and copy is not None and isinstance(v, np.ndarray) and _unchanged(v, copy):
+            held = before.get(k)
+            same = held is not None and held[0] is v
+            if same and len(held) == 4 and _unchanged(v, *held[1:]):
                 continue
             changed[str(k)] = {"value": _plain(v), "same": same}
         return {"dict": changed, "keys": [str(k) for k in arg]}
@@ -288,13 +310,8 @@ def _after(arg: Any, before: Any) -> Any:
     return None
 
 
-def _unchanged(now: np.ndarray, before: np.ndarray) -> bool:
-    # Bytes, not values: NaN == NaN here, and -0.0 differs from 0.0, as a faithful mirror needs.
-    return (
-        now.shape == before.shape
-        and now.dtype == before.dtype
-        and now.tobytes() == before.tobytes()
-    )
+def _unchanged(now: np.ndarray, shape: tuple, dtype: np.dtype, data: bytes) -> bool:
+    return now.shape == shape and now.dtype == dtype and now.tobytes() == data
 
 
 def _plain(value: Any) -> Any:
