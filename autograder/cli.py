@@ -174,20 +174,18 @@ def grade(
             TextColumn("ETA"),
             TimeRemainingColumn(),
         )
-        written: set[str] = set()
 
         def exported(result: dict[str, Any]) -> None:
             # Each student's files are written as the result arrives, while the workers grade
             # on, rather than all at the end with one core idle; the CSV is written last.
             reports.write_student(result, out, lang)
-            written.add(result["student"])
             progress.advance(bar)
 
         with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
             bar = progress.add_task("grading", total=len(plan.tasks))
             new = batch.run(settings, plan, book, jobs, on_result=exported)
         results = list(book.results(assignment))
-        reports.write_all(results, assignment, out, lang, written)
+        reports.write_all(results, assignment, out, lang, {r["student"] for r in new})
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         book.close()

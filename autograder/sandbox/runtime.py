@@ -279,7 +279,7 @@ def _snapshot(arg: Any) -> Any:
     """
     if type(arg) is dict:  # the grader's own dict: plan and call arguments are plain data
         return {
-            k: (v, v.shape, v.dtype, v.tobytes()) if type(v) is np.ndarray else (v, None)
+            k: (v, (v.shape, v.dtype, v.tobytes()) if type(v) is np.ndarray else None)
             for k, v in arg.items()
         }
     return None
@@ -297,9 +297,9 @@ def _after(arg: Any, before: Any) -> Any:
     if before is not None:
         changed = {}
         for k, v in arg.items():
-            held = before.get(k)
-            same = held is not None and held[0] is v
-            if same and len(held) == 4 and _unchanged(v, *held[1:]):
+            value, image = before.get(k, (None, None))
+            same = value is v and k in before
+            if same and image is not None and _unchanged(v, *image):
                 continue
             changed[str(k)] = {"value": _plain(v), "same": same}
         return {"dict": changed, "keys": [str(k) for k in arg]}
