@@ -8,7 +8,7 @@ import pytest
 import solutions
 from autograder.proxy import StudentProxy
 from autograder.replay import Diverged, Recorder, Replayer
-from autograder.sandbox.client import Sandbox, StudentError, Zygote
+from autograder.sandbox.client import Sandbox, StudentError
 from autograder.testing import Case, Checker, Failure, first_difference
 
 MOMENTUM_WRONG_SIGN = """
@@ -34,13 +34,6 @@ class SGD:
         for k in params:
             params[k] -= self.lr * grads[k]
 """
-
-
-@pytest.fixture(scope="module")
-def zygote():
-    z = Zygote()
-    yield z
-    z.close()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import os
 import secrets
+import select
 import shutil
 import signal
 import socket
@@ -94,6 +95,11 @@ class Timeouts:
     cell: float = 3.0  # one notebook cell while loading: defining functions takes milliseconds
     load: float = 10.0
     submission: float = 60.0
+    #: A step (a cell, a call, a trace) still running after this long keeps its time limit but
+    #: drops to the lowest CPU priority for the rest of the sandbox's life: a hung cell would
+    #: otherwise take a core from the other students' grading for its whole limit. Honest steps
+    #: take milliseconds, and on a machine with a free core a demoted one still gets it.
+    runaway: float = 1.0
 
 
 #: A trace larger than this is not put in the plan (it is replayed on request instead): one
@@ -102,6 +108,12 @@ MAX_PLAN_TRACE_BYTES = 150_000
 #: All plan replies of one sandbox together: past this the stream is a protocol violation
 #: (a submission's honest replies take a few hundred kB; this bounds the grader's memory).
 MAX_PLAN_REPLY_BYTES = 64 * 1024 * 1024
+
+
+#: How long :meth:`Sandbox.kill` waits for the sandbox to be gone (it takes milliseconds).
+SANDBOX_EXIT_WAIT = 1.0
+#: The nice value of a demoted sandbox (the lowest priority there is).
+RUNAWAY_NICE = 19
 
 
 def trace_timeout(timeouts: Timeouts, calls: int) -> float:
@@ -136,6 +148,33 @@ class Zygote:
         theirs.close()
         self.control = ours
         self.plan_calls: list[int] = []  # per plan entry the zygote holds: its number of calls
+        self._spare_scratch: str | None = None
+
+    def scratch(self, workdir: str | None) -> str:
+        """An empty scratch directory for the next sandbox: the last one's, if it came back
+        clean (see :meth:`recycle_scratch`), else a new one.
+
+        Reusing one directory spares the file system a directory created and deleted per
+        submission: on ext4, inodes deleted in the last minutes are skipped one by one when
+        the next inode is allocated, which made every file the batch wrote slower."""
+        path, self._spare_scratch = self._spare_scratch, None
+        if path is not None and os.path.dirname(path) == os.path.abspath(
+            workdir or tempfile.gettempdir()
+        ):
+            return path
+        if path is not None:
+            shutil.rmtree(path, ignore_errors=True)
+        return tempfile.mkdtemp(prefix="optigrade-sandbox-", dir=workdir)
+
+    def recycle_scratch(self, path: str, sandbox_gone: bool) -> None:
+        """Take back a sandbox's scratch directory. It is kept for the next sandbox only if
+        every process that could write to it is known to be dead (``sandbox_gone``: the
+        sandbox, PID 1 of its namespace, exits only after all the others) and it could be
+        emptied and given its mode back; otherwise it is removed."""
+        if sandbox_gone and self._spare_scratch is None and _emptied(path):
+            self._spare_scratch = path
+        else:
+            shutil.rmtree(path, ignore_errors=True)
 
     def extend_plan(self, traces: list[tuple[bytes, int]]) -> None:
         """Hand the zygote more plan entries, ``(encoded trace, calls)`` each, in plan order."""
@@ -173,6 +212,9 @@ class Zygote:
         return ours, pid, layers
 
     def close(self) -> None:
+        if self._spare_scratch is not None:
+            shutil.rmtree(self._spare_scratch, ignore_errors=True)
+            self._spare_scratch = None
         self.control.close()  # the zygote kills its sandboxes and removes its cgroup, then exits
         with contextlib.suppress(Exception):
             self.process.wait(timeout=1)
@@ -215,7 +257,9 @@ class Sandbox:
         self.failures: list[str] = []  # reasons of every sandbox failure, in order
         self._sock: socket.socket | None = None
         self._reader: wire.Reader | None = None
+        self._pid: int | None = None
         self._pidfd: int | None = None
+        self._demoted = False
         self._scratch: str | None = None
         self._current_cell: int | None = None
         self._budget_end = time.monotonic() + self.timeouts.submission
@@ -260,27 +304,31 @@ class Sandbox:
 
     def _spawn(self) -> None:
         self.generation += 1
-        self._scratch = tempfile.mkdtemp(prefix="optigrade-sandbox-", dir=self.workdir)
-        self._sock, pid, self.layers = self.zygote.spawn(self._scratch, self.limits)
+        self._scratch = self.zygote.scratch(self.workdir)
+        self._sock, self._pid, self.layers = self.zygote.spawn(self._scratch, self.limits)
         self._reader = wire.Reader(self._sock)
+        self._demoted = False
         try:
-            self._pidfd = os.pidfd_open(pid)
+            self._pidfd = os.pidfd_open(self._pid)
         except OSError:
             self._pidfd = None  # it already died; the first request will notice
 
     def kill(self) -> None:
         """Kill the sandbox and everything it started; remove its scratch directory."""
         self._plan_request = None  # what was received stays readable; nothing more will come
+        gone = False
         if self._pidfd is not None:
             with contextlib.suppress(OSError):
                 signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+            gone = _has_exited(self._pidfd, wait=SANDBOX_EXIT_WAIT)
             os.close(self._pidfd)
             self._pidfd = None
+        self._pid = None
         if self._sock is not None:
             self._sock.close()
             self._sock = None
         if self._scratch is not None:
-            shutil.rmtree(self._scratch, ignore_errors=True)
+            self.zygote.recycle_scratch(self._scratch, gone)
             self._scratch = None
 
     def __enter__(self) -> Sandbox:
@@ -313,20 +361,48 @@ class Sandbox:
         if remaining <= 0:
             raise self._failed(BudgetExhausted("the submission used up its time budget"))
         request_id = secrets.randbits(62)
-        overall = time.monotonic() + min(timeout, remaining)
+        step_started = time.monotonic()
+        overall = step_started + min(timeout, remaining)
         deadline = overall
         with self._failures_named(lambda: step_timeout if deadline < overall else timeout):
             wire.send(self._sock, {**message, "id": request_id})
             while True:
-                reply = self._reader.recv(deadline)
+                reply = self._recv(step_started, deadline)
                 if not isinstance(reply, dict) or reply.get("id") != request_id:
                     raise ProtocolViolation("a reply that does not answer the request")
                 if track_progress and isinstance(reply.get("progress"), int) and "ok" not in reply:
                     self._current_cell = reply["progress"]
+                    step_started = time.monotonic()
                     if step_timeout is not None:
-                        deadline = min(overall, time.monotonic() + step_timeout)
+                        deadline = min(overall, step_started + step_timeout)
                     continue
                 return reply
+
+    def _recv(self, step_started: float, deadline: float) -> Any:
+        """The sandbox's next message, by ``deadline``; a step that runs past
+        ``timeouts.runaway`` seconds demotes the sandbox on the way (see :class:`Timeouts`)."""
+        assert self._reader is not None
+        runaway_at = step_started + self.timeouts.runaway
+        if not self._demoted and runaway_at < deadline:
+            try:
+                return self._reader.recv(runaway_at)  # a frame cut short stays buffered
+            except TimeoutError:
+                self._demote()
+        return self._reader.recv(deadline)
+
+    def _demote(self) -> None:
+        """Lowest CPU priority for the sandbox's whole process group, its threads included,
+        and for its session's scheduling group (with autogroup scheduling, which most
+        desktop kernels enable, the kernel weighs a session against the others before nice
+        values count, and the sandbox leads a session of its own). No capability is left in
+        the sandbox to undo either."""
+        self._demoted = True
+        if self._pid is None or self._pidfd is None or _has_exited(self._pidfd):
+            return  # never renice a number that may already name another process
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PGRP, self._pid, RUNAWAY_NICE)
+        with contextlib.suppress(OSError), open(f"/proc/{self._pid}/autogroup", "w") as group:
+            group.write(str(RUNAWAY_NICE))
 
     @contextlib.contextmanager
     def _failures_named(self, limit: Callable[[], float | None]) -> Iterator[None]:
@@ -416,7 +492,8 @@ class Sandbox:
             with self._failures_named(lambda: limit):
                 if remaining <= 0:
                     raise BudgetExhausted("the submission used up its time budget")
-                frame = self._reader.recv(time.monotonic() + min(limit, remaining))
+                now = time.monotonic()
+                frame = self._recv(now, now + min(limit, remaining))
                 if (
                     not isinstance(frame, dict)
                     or frame.get("id") != self._plan_request
@@ -501,6 +578,28 @@ class Sandbox:
             for original, state in zip(args, after, strict=True):
                 mirror(original, state)
         return reply
+
+
+def _has_exited(pidfd: int, wait: float = 0.0) -> bool:
+    """A pidfd becomes readable when its process exits."""
+    return bool(select.select([pidfd], [], [], wait)[0])
+
+
+def _emptied(path: str) -> bool:
+    """Remove everything inside ``path`` (not following links) and reset its mode; say
+    whether it is now an empty directory of ours that nothing else can write to."""
+    try:
+        os.chmod(path, 0o700, follow_symlinks=False)
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
+        info = os.lstat(path)
+        return info.st_uid == os.getuid() and not os.listdir(path)
+    except OSError:
+        return False
 
 
 def _to_wire(value: Any) -> Any:

@@ -3,10 +3,11 @@
 Started by the trusted grader (``client.Zygote``) with a control socket whose fd is argv[1].
 A request without a file descriptor adds an entry to the suite's plan (a recorded trace, see
 :mod:`autograder.sandbox.runtime`). Any other request carries one end of a fresh socket pair
-(passed as a file descriptor) and a scratch directory; the zygote forks a *monitor* that
-enters new namespaces and forks the sandbox proper, which becomes PID 1 of its own PID
-namespace (so that killing it kills everything the student started). The monitor reports
-the sandbox's PID on the socket and exits at once.
+(passed as a file descriptor) and a scratch directory; the zygote forks the sandbox, which
+becomes PID 1 of its own PID namespace (so that killing it kills everything the student
+started), and reports its PID on the socket. As root the zygote forks it directly (see
+``isolation.ZygoteNamespaces``); an ordinary user's zygote forks a short-lived *monitor*
+that enters new user, PID and network namespaces, forks the sandbox proper, reports, exits.
 
 This module imports only what the sandbox needs: never ``solutions`` or the hidden suites.
 """
@@ -42,26 +43,36 @@ _PR_SET_PDEATHSIG = 1
 #: sandboxes are born in it, one at a time: moving each new process into a cgroup of its own
 #: would cost an RCU grace period (about 17 ms of waiting) per sandbox on cgroup v1.
 _CGROUP: str | None = None
+#: As root: sandboxes are forked straight from the zygote into new namespaces, no monitor.
+_NAMESPACES: isolation.ZygoteNamespaces | None = None
 
 
-def _spawn(request: dict, channel: socket.socket) -> None:
-    limits = isolation.Limits(**request["limits"])
+def _spawn_via_monitor(request: dict, channel: socket.socket) -> None:
+    """In a forked monitor (ordinary users): enter the namespaces, fork the sandbox, report."""
     layers = isolation.Layers()
-    layers.process_limit = _CGROUP is not None
     isolation.name_process("optigrade-mon")
     isolation.enter_namespaces(layers)
     sandbox_pid = os.fork()
     if sandbox_pid == 0:
-        try:
-            isolation.name_process("optigrade-sbx")
-            os.setsid()
-            _keep_only(channel.fileno())
-            isolation.lock_down(request["scratch"], limits, layers)
-            wire.send(channel, {"ready": True, "layers": layers.as_dict()})
-            runtime.main(channel)
-        finally:
-            os._exit(70)
+        _become_sandbox(request, channel, layers)
     wire.send(channel, {"pid": sandbox_pid})
+
+
+def _become_sandbox(request: dict, channel: socket.socket, layers: isolation.Layers) -> None:
+    """In the freshly forked sandbox: lock down, say which layers hold, serve. Never returns."""
+    try:
+        isolation.name_process("optigrade-sbx")
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.setsid()
+        _keep_only(channel.fileno())
+        layers.process_limit = _CGROUP is not None
+        limits = isolation.Limits(**request["limits"])
+        isolation.lock_down(request["scratch"], limits, layers)
+        wire.send(channel, {"ready": True, "layers": layers.as_dict()})
+        runtime.main(channel)
+    finally:
+        os._exit(70)
 
 
 def _keep_only(fd: int) -> None:
@@ -93,15 +104,18 @@ def _kill_sandboxes_and_exit(*_: object) -> None:
 
 
 def main() -> None:
-    global _CGROUP
+    global _CGROUP, _NAMESPACES
     isolation.python_read_paths()  # computed once, while the whole installation is readable
     if os.getuid() == 0:  # the kernel never applies RLIMIT_NPROC to root: a cgroup caps forks
         isolation.remove_abandoned_cgroups()
         _CGROUP = isolation.join_pids_cgroup(isolation.zygote_cgroup_name(os.getpid()), "max")
+        with contextlib.suppress(OSError):  # else each sandbox gets a monitor, as for users
+            _NAMESPACES = isolation.ZygoteNamespaces()
     # Names a TA can recognise in `ps` and `top`, and a profiler can tell apart.
     isolation.name_process("optigrade-zyg")
     libc = ctypes.CDLL(None)
-    # Sandboxes are reparented to us when their monitor exits; ignoring SIGCHLD reaps them.
+    # Sandboxes are our children, or reparented to us when their monitor exits; ignoring
+    # SIGCHLD reaps them.
     libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     signal.signal(signal.SIGTERM, _kill_sandboxes_and_exit)
@@ -124,27 +138,31 @@ def main() -> None:
             continue
         channel = socket.socket(fileno=fds[0])
         request = wire.decode(data)
-        cap = request["limits"]["processes"] + 2  # the sandbox's, plus us and the monitor
+        # The sandbox's processes, plus us (and the monitor, if there is one).
+        cap = request["limits"]["processes"] + (1 if _NAMESPACES is not None else 2)
         if _CGROUP is not None:
             # The previous sandbox's processes must be gone before the cap applies to the next;
             # if some linger, they are counted on top rather than taken from the new one.
             lingering = 0 if isolation.await_pids(_CGROUP, at_most=1) else 64
             isolation.set_pids_max(_CGROUP, cap + lingering)
         try:
-            monitor = os.fork()
+            if _NAMESPACES is not None:
+                layers = isolation.Layers()
+                sandbox_pid = _NAMESPACES.fork(layers)
+                if sandbox_pid == 0:
+                    _become_sandbox(request, channel, layers)
+                wire.send(channel, {"pid": sandbox_pid})
+            else:
+                monitor = os.fork()
+                if monitor == 0:
+                    try:
+                        control.close()
+                        _spawn_via_monitor(request, channel)
+                    finally:
+                        os._exit(0)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 wire.send(channel, {"error": f"the zygote could not fork: {exc}"})
-            channel.close()
-            continue
-        if monitor == 0:
-            try:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                control.close()
-                _spawn(request, channel)
-            finally:
-                os._exit(0)
         channel.close()
 
 
