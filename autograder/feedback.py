@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -135,6 +136,22 @@ h3 {{ margin-top: 1.6rem; border-top: 1px solid #d0d7de; padding-top: 1rem; }}
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
 
 
+#: Student ids that Markdown leaves as they are, inside a line (no emphasis, code, escapes,
+#: entities or HTML characters, no spaces that a heading would trim or that could matter).
+_INERT = re.compile(r"[0-9A-Za-z\uac00-\ud7a3]+(?:[.\-][0-9A-Za-z\uac00-\ud7a3]+)*")
+_STUDENT_SLOT = "OPTIGRADESTUDENTSLOT"
+
+
+def _title_html(title_line: str, student: str) -> str:
+    """The title heading's HTML: rendered once per assignment and language with the id as a
+    slot when the id is inert (a Markdown render costs about 1 ms), else rendered as is."""
+    if _INERT.fullmatch(student) and title_line.count(student) == 1:
+        template = _html_of(title_line.replace(student, _STUDENT_SLOT) + "\n")
+        if template.count(_STUDENT_SLOT) == 1:
+            return template.replace(_STUDENT_SLOT, student)
+    return _MARKDOWN.render(title_line + "\n")
+
+
 @functools.lru_cache(maxsize=1024)
 def _html_of(markdown: str) -> str:
     # Most students of a class share everything below their title line (all passed, or the
@@ -146,7 +163,7 @@ def render_html(result: dict[str, Any], lang: str) -> str:
     # The title is a block of its own (a heading line, then a blank line), so rendering it
     # apart gives the same HTML as rendering the whole page at once.
     title_line, rest = render_markdown(result, lang).split("\n\n", 1)
-    body = _MARKDOWN.render(title_line + "\n") + _html_of(rest)
+    body = _title_html(title_line, str(result["student"])) + _html_of(rest)
     title = html.escape(
         m.TITLE.render(lang, assignment=result["assignment"], student=result["student"])
     )
