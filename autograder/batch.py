@@ -17,14 +17,15 @@ import tempfile
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing import forkserver
 from pathlib import Path
 from typing import Any
 
-from autograder.engine import Settings, Task, build_result, die_with_parent, grade_stream
 from autograder.gradebook import Gradebook
 from autograder.ingest import Ingested, content_hash, discover, group_by_student
 from autograder.sandbox import isolation
 from autograder.scoring import load_points
+from autograder.settings import Settings, Task
 
 _STOP = None
 
@@ -56,6 +57,10 @@ def plan(
 
 
 def _worker(index: int, settings: Settings, tasks: mp.Queue, results: mp.Queue) -> None:
+    # Imported here: the main process never runs tests (nor imports pytest); the worker server
+    # has it preloaded (see start_worker_server).
+    from autograder.engine import die_with_parent, grade_stream
+
     die_with_parent()
     isolation.name_process(f"optigrade-wrk{index}")
     # Reference and variant runs on hostile inputs may overflow; that is data, not a warning.
@@ -73,6 +78,19 @@ def _worker(index: int, settings: Settings, tasks: mp.Queue, results: mp.Queue) 
 
     code = grade_stream(settings, feed(), lambda result: results.put(("done", index, result)))
     results.put(("exit", index, code))
+
+
+def start_worker_server() -> Any:
+    """Start the process that workers are forked from, and return its multiprocessing context.
+
+    Workers start clean (no inherited sqlite handle or threads): each is forked from a fresh
+    server process that imported the engine once, instead of importing it again per worker.
+    Called early, the server imports while the main process is still finding submissions.
+    """
+    context = mp.get_context("forkserver")
+    context.set_forkserver_preload(["autograder.engine"])
+    forkserver.ensure_running()
+    return context
 
 
 def default_jobs() -> int:
@@ -96,7 +114,7 @@ def run(
     if not batch.tasks:
         return []
     jobs = max(1, min(jobs or default_jobs(), len(batch.tasks)))
-    context = mp.get_context("spawn")  # workers start clean: no inherited sqlite handle or threads
+    context = start_worker_server()
     tasks: mp.Queue = context.Queue()
     results: mp.Queue = context.Queue()
     by_student = {t.student: t for t in batch.tasks}
@@ -168,6 +186,8 @@ def _start_worker(
 
 
 def _internal_error(settings: Settings, task: Task, exitcode: int | None) -> dict[str, Any]:
+    from autograder.engine import build_result  # rare: not worth pytest in every main process
+
     reason = f"the grading worker died twice on this submission (exit code {exitcode})"
     submission = Ingested(
         task.student, task.files, task.content_hash, status="internal_error", reason=reason

@@ -22,12 +22,12 @@ from rich.table import Table
 
 import solutions
 from autograder import batch, reports
-from autograder.engine import Settings
 from autograder.gradebook import Gradebook
 from autograder.ingest import IngestError
 from autograder.sandbox.client import Timeouts
 from autograder.sandbox.isolation import Limits
 from autograder.scoring import SuiteError, load_points, suite_version
+from autograder.settings import Settings
 from autograder.summary import print_summary, summarize
 from optigrade.i18n import LANGS
 
@@ -153,6 +153,7 @@ def grade(
     except SuiteError as exc:
         raise click.ClickException(str(exc)) from exc
     out.mkdir(parents=True, exist_ok=True)
+    batch.start_worker_server()
     book = Gradebook(gradebook or out / "gradebook.sqlite")
     scratch = batch.scratch_dir(out)
     try:

@@ -15,7 +15,7 @@ import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -29,35 +29,12 @@ from autograder.sandbox.client import (
     Sandbox,
     SandboxCrashed,
     SandboxFailure,
-    Timeouts,
     Zygote,
 )
-from autograder.sandbox.isolation import Limits
 from autograder.scoring import Points, suite_dir
+from autograder.settings import Settings, Task
 
 _PR_SET_PDEATHSIG = 1
-
-
-@dataclass(frozen=True)
-class Task:
-    """One student's submission to grade."""
-
-    student: str
-    files: list[str]
-    content_hash: str
-
-
-@dataclass(frozen=True)
-class Settings:
-    assignment: str
-    suite_version: str
-    limits: Limits = field(default_factory=Limits)
-    timeouts: Timeouts = field(default_factory=Timeouts)
-    workdir: str | None = None
-    #: Sandboxes compute the replies to the suite's recorded traces up front, in one go.
-    plan: bool = True
-    #: A test's outcome is reused for a submission whose answers are the same bytes.
-    reuse_outcomes: bool = True
 
 
 class _Loop:

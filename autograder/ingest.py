@@ -23,8 +23,6 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import nbformat
-
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ZIP_ENTRIES = 20_000
 MAX_ZIP_BYTES = 2 * 1024**3
@@ -221,6 +219,8 @@ def _notebook_cells(raw: bytes, result: Ingested) -> list[str]:
     if not isinstance(data, dict):
         raise _Unreadable("not a notebook (JSON is not an object)")
     try:
+        import nbformat  # here: the batch's main process only finds and hashes files
+
         notebook = nbformat.reads(text, as_version=4)
     except Exception as exc:
         raise _Unreadable(

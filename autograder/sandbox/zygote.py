@@ -100,6 +100,9 @@ def _kill_sandboxes_and_exit(*_: object) -> None:
                 os.kill(int(entry), signal.SIGKILL)
     if _CGROUP is not None:  # the grader may be gone (SIGKILL) and cannot remove it for us
         isolation.leave_and_remove_cgroup(_CGROUP)
+        # Again on the way out: a killed batch's last sandbox may still have been exiting
+        # when this zygote started and swept.
+        isolation.remove_abandoned_cgroups()
     os._exit(0)
 
 
@@ -150,6 +153,9 @@ def main() -> None:
                 layers = isolation.Layers()
                 sandbox_pid = _NAMESPACES.fork(layers)
                 if sandbox_pid == 0:
+                    # Dies with us, and so does its whole PID namespace (via a monitor, the
+                    # sandbox's parent exits at once, hence only here).
+                    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
                     _become_sandbox(request, channel, layers)
                 wire.send(channel, {"pid": sandbox_pid})
             else:

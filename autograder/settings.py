@@ -1,0 +1,34 @@
+"""What a grading worker is asked to do: the settings of a batch, and one task per student.
+
+Kept apart from :mod:`autograder.engine` so that the batch's main process, which never runs a
+test, can describe work without importing pytest and the notebook reader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from autograder.sandbox.client import Timeouts
+from autograder.sandbox.isolation import Limits
+
+
+@dataclass(frozen=True)
+class Task:
+    """One student's submission to grade."""
+
+    student: str
+    files: list[str]
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    assignment: str
+    suite_version: str
+    limits: Limits = field(default_factory=Limits)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    workdir: str | None = None
+    #: Sandboxes compute the replies to the suite's recorded traces up front, in one go.
+    plan: bool = True
+    #: A test's outcome is reused for a submission whose answers are the same bytes.
+    reuse_outcomes: bool = True
