@@ -173,7 +173,7 @@ def main() -> None:
     verdict = "met" if best["per_second"] >= 30 else "NOT met"
     mode = " (--no-reuse)" if args.no_reuse else ""
     print(
-        f"target: >= 30 submissions/s on 2 cores: {verdict} ({best['per_second']:.1f}/s on "
+        f"target: >= 30 submissions/s on 2 cores: {verdict} ({best['per_second']:.2f}/s on "
         f"{cores} cores){mode}"
     )
 
