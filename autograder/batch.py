@@ -59,9 +59,9 @@ def plan(
 def _worker(index: int, settings: Settings, tasks: mp.Queue, results: mp.Queue) -> None:
     # Imported here: the main process never runs tests (nor imports pytest); the worker server
     # has it preloaded (see start_worker_server).
-    from autograder.engine import die_with_parent, grade_stream
+    from autograder.engine import grade_stream
 
-    die_with_parent()
+    isolation.die_with_parent()  # a worker must not outlive its batch (killed with SIGKILL)
     isolation.name_process(f"optigrade-wrk{index}")
     # Reference and variant runs on hostile inputs may overflow; that is data, not a warning.
     warnings.simplefilter("ignore", RuntimeWarning)

@@ -9,9 +9,6 @@ The same :func:`grade_stream` serves the local process pool and any other execut
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -33,8 +30,6 @@ from autograder.sandbox.client import (
 )
 from autograder.scoring import Points, suite_dir
 from autograder.settings import Settings, Task
-
-_PR_SET_PDEATHSIG = 1
 
 
 class _Loop:
@@ -244,9 +239,3 @@ def grade_stream(
             *PYTEST_ARGS,
         ]
         return int(pytest.main(args, plugins=[grading, loop]))
-
-
-def die_with_parent() -> None:
-    """A worker must not outlive its batch (e.g. when the batch is killed with SIGKILL)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)

@@ -314,7 +314,8 @@ class Sandbox:
             self._pidfd = None  # it already died; the first request will notice
 
     def kill(self) -> None:
-        """Kill the sandbox and everything it started; remove its scratch directory."""
+        """Kill the sandbox and everything it started; hand its scratch directory back to
+        the zygote (emptied for the next sandbox, or removed)."""
         self._plan_request = None  # what was received stays readable; nothing more will come
         gone = False
         if self._pidfd is not None:

@@ -25,6 +25,7 @@ import ctypes
 import functools
 import os
 import resource
+import signal
 import sys
 import sysconfig
 import time
@@ -36,6 +37,8 @@ CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x10000000, 0x
 _libc = ctypes.CDLL(None, use_errno=True)
 _PR_CAPBSET_DROP = 24
 _PR_SET_NAME = 15
+_PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
 _CAP_LAST = 63
 CGROUP_PIDS_ROOTS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")
 
@@ -139,6 +142,17 @@ class ZygoteNamespaces:
 def name_process(name: str) -> None:
     """Name this process as ``ps`` and ``top`` show it (at most 15 bytes are kept)."""
     _libc.prctl(_PR_SET_NAME, name.encode()[:15], 0, 0, 0)
+
+
+def die_with_parent(signum: int = signal.SIGTERM) -> None:
+    """Have the kernel send ``signum`` to this process when its parent exits (Linux)."""
+    with contextlib.suppress(AttributeError):  # no prctl: nothing to ask for
+        _libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
+
+
+def become_subreaper() -> None:
+    """Adopt this process's orphaned descendants (its sandboxes, once their monitor exits)."""
+    _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
 def _write(path: str, text: str) -> None:

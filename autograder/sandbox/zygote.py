@@ -18,7 +18,6 @@ from __future__ import annotations
 # course commonly import next to it.
 import collections  # noqa: F401
 import contextlib
-import ctypes
 import dataclasses  # noqa: F401
 import functools  # noqa: F401
 import itertools  # noqa: F401
@@ -34,10 +33,6 @@ import numpy.typing  # noqa: F401
 
 from autograder import wire
 from autograder.sandbox import isolation, runtime
-
-_PR_SET_CHILD_SUBREAPER = 36
-_PR_SET_PDEATHSIG = 1
-
 
 #: The zygote's own ``pids`` cgroup (as root; ``None`` otherwise or where there is none). Its
 #: sandboxes are born in it, one at a time: moving each new process into a cgroup of its own
@@ -116,11 +111,10 @@ def main() -> None:
             _NAMESPACES = isolation.ZygoteNamespaces()
     # Names a TA can recognise in `ps` and `top`, and a profiler can tell apart.
     isolation.name_process("optigrade-zyg")
-    libc = ctypes.CDLL(None)
     # Sandboxes are our children, or reparented to us when their monitor exits; ignoring
     # SIGCHLD reaps them.
-    libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    isolation.become_subreaper()
+    isolation.die_with_parent(signal.SIGTERM)
     signal.signal(signal.SIGTERM, _kill_sandboxes_and_exit)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     # Only the installation stays importable: no working directory, no checkout of the course.
@@ -155,7 +149,7 @@ def main() -> None:
                 if sandbox_pid == 0:
                     # Dies with us, and so does its whole PID namespace (via a monitor, the
                     # sandbox's parent exits at once, hence only here).
-                    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+                    isolation.die_with_parent(signal.SIGKILL)
                     _become_sandbox(request, channel, layers)
                 wire.send(channel, {"pid": sandbox_pid})
             else:
