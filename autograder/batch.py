@@ -126,8 +126,11 @@ def run(
     finished: list[dict[str, Any]] = []
     remaining = len(batch.tasks)
     stops_sent = False
+    exited: set[int] = set()  # workers that said they are done, pytest's exit code checked
     try:
-        while remaining > 0 or any(w.is_alive() for w in workers.values()):
+        # Once every result is in, only the workers' own word that they are done is awaited:
+        # polling for their processes to be gone cost up to one more poll period (0.5 s).
+        while remaining > 0 or any(w.is_alive() and i not in exited for i, w in workers.items()):
             if remaining == 0 and not stops_sent:
                 for _ in workers:
                     tasks.put(_STOP)
@@ -164,15 +167,19 @@ def run(
                 remaining -= 1
                 if on_result:
                     on_result(payload)
-            elif kind == "exit" and payload not in (0, 1, 5):  # 1: some student failed a test
+            elif kind == "exit":
+                exited.add(index)
+                if payload in (0, 1, 5):  # 1: some student failed a test; 5: no test ran
+                    continue
                 raise RuntimeError(
                     f"the hidden suite of {settings.assignment!r} could not run "
                     f"(pytest exit {payload})"
                 )
     finally:
-        for worker in workers.values():
-            if worker.is_alive():
+        for index, worker in workers.items():
+            if index not in exited and worker.is_alive():
                 worker.terminate()
+        for worker in workers.values():
             worker.join(timeout=5)
     return finished
 

@@ -104,6 +104,15 @@ def batch(tmp_path_factory):
             path.write_text(made)
         else:
             path.write_text(notebook(made))
+    # Version 4 notebooks are read as plain JSON (no nbformat validation): a malformed
+    # structure must still end in a status and a reason, not in a lost submission.
+    (subs / "cells_not_a_list.ipynb").write_text(
+        json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": {"0": "x"}})
+    )
+    malformed = json.loads(notebook(cells))
+    code_cell = next(c for c in malformed["cells"] if c["cell_type"] == "code")
+    code_cell["source"] = ["import numpy as np\n", 42]
+    (subs / "source_not_text.ipynb").write_text(json.dumps(malformed))
     # A very large notebook is large because of its outputs (plots): 8 MB of them here.
     large = nbformat.reads(notebook(cells), as_version=4)
     image = base64.b64encode(os.urandom(6_000_000)).decode()
@@ -175,6 +184,8 @@ def test_a_mistake_loses_that_item_only_and_is_named(batch):
         ("not_a_notebook", "unreadable", "invalid JSON"),
         ("binary", "unreadable", "binary"),
         ("empty", "empty", "no code"),
+        ("cells_not_a_list", "unreadable", "its cells are not a list"),
+        ("source_not_text", "unreadable", "its source is neither text nor lines"),
     ],
 )
 def test_unusable_files_get_a_status_and_a_reason(batch, student, status, evidence):

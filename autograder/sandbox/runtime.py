@@ -193,12 +193,10 @@ class Runtime:
         function = self._function(target, method, objects)
         before = [_snapshot(a) for a in args]
         value = function(*args, **kwargs)
-        reply: dict[str, Any] = {
-            "args_after": [_after(a, b) for a, b in zip(args, before, strict=True)]
-        }
+        reply: dict[str, Any] = {"args_after": list(map(_after, args, before))}
         if method is None and isinstance(function, type) and isinstance(value, function):
             return reply, value
-        reply["value"] = _plain(value)
+        reply["value"] = None if value is None else _plain(value)
         return reply, None
 
     def op_call(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -271,15 +269,20 @@ def _revive(value: Any) -> Any:
     return value if generator is None else generator
 
 
+_ndarray = np.ndarray
+_ABSENT = (None, None, None, None)
+
+
 def _snapshot(arg: Any) -> Any:
-    """What a dict argument held before the call: each value, and its arrays' bytes.
+    """What a dict argument held before the call: each value, and an exact array's bytes,
+    shape and dtype.
 
     The value itself is kept (not its ``id``), so that an array freed during the call cannot
     lend its address to a new one and pass for the same object.
     """
     if type(arg) is dict:  # the grader's own dict: plan and call arguments are plain data
         return {
-            k: (v, (v.shape, v.dtype, v.tobytes()) if type(v) is np.ndarray else None)
+            k: (v, v.tobytes(), v.shape, v.dtype) if type(v) is _ndarray else (v, None, None, None)
             for k, v in arg.items()
         }
     return None
@@ -292,32 +295,43 @@ def _after(arg: Any, before: Any) -> Any:
     telling an array updated in place from a rebound one. Unchanged entries (a ``grads``
     dict, say) are not sent back, which halves the traffic of a typical ``update``.
     Bytes are compared, not values: NaN == NaN here, and -0.0 differs from 0.0, as a
-    faithful mirror needs.
+    faithful mirror needs. The bytes read for the comparison are the ones sent.
     """
     if before is not None:
         changed = {}
         for k, v in arg.items():
-            value, image = before.get(k, (None, None))
-            same = value is v and k in before
-            if same and image is not None and _unchanged(v, *image):
-                continue
-            changed[str(k)] = {"value": _plain(v), "same": same}
-        return {"dict": changed, "keys": [str(k) for k in arg]}
+            was, data, shape, dtype = before.get(k, _ABSENT)
+            if was is not v or (was is None and k not in before):
+                changed[str(k)] = {"value": _plain(v), "same": False}
+            elif data is None:  # not an array we can compare: sent again
+                changed[str(k)] = {"value": _plain(v), "same": True}
+            else:  # the same exact ndarray (an object's type cannot change)
+                now = v.tobytes()
+                # A dtype other than the very same object counts as a change (sent again).
+                if now != data or v.shape != shape or v.dtype is not dtype:
+                    changed[str(k)] = {"value": _sendable(v, now), "same": True}
+        return {"dict": changed, "keys": list(map(str, arg))}
     if isinstance(arg, np.ndarray):
-        return {"array": arg}
+        return {"array": _plain(arg)}
     if isinstance(arg, np.random.Generator):
         return wire.generator_to_plain(arg)
     return None
 
 
-def _unchanged(now: np.ndarray, shape: tuple, dtype: np.dtype, data: bytes) -> bool:
-    return now.shape == shape and now.dtype == dtype and now.tobytes() == data
+def _sendable(array: np.ndarray, data: bytes | None = None) -> Any:
+    """An exact ndarray as it will be sent (see :func:`wire.array_ext`); one whose dtype may
+    not be sent stays an array, so that encoding the whole reply fails as it should."""
+    try:
+        return wire.array_ext(array, data)
+    except TypeError:
+        return array
 
 
 def _plain(value: Any) -> Any:
     """Convert what student code returned into plain data, as far as that is meaningful."""
     if isinstance(value, np.ndarray):
-        return np.array(value, copy=True)  # drops any ndarray subclass and its behaviour
+        # A copy of the bytes, taken now; np.array drops any ndarray subclass and its behaviour.
+        return _sendable(value if type(value) is np.ndarray else np.array(value, copy=True))
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, (list, tuple)):

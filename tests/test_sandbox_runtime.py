@@ -1,0 +1,107 @@
+"""What the sandbox reports back after a call: exactly what changed in the caller's arguments.
+
+The grader mirrors each call's effects onto its own ``params`` and ``grads`` from this report
+(``args_after``), so a change the report misses is a wrong grade and an unchanged entry it
+repeats is wasted traffic. The expected report is worked out here from running the same code
+on local copies, not written down by hand.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import numpy as np
+import pytest
+
+from autograder import wire
+from autograder.sandbox.runtime import Runtime
+
+CHANGES = {
+    "in_place": "params['w'] += 1.0",
+    "rebound": "params['w'] = params['w'] + 1.0",
+    "unchanged": "pass",
+    "rebound_to_equal_copy": "params['w'] = params['w'].copy()",
+    "reshaped_in_place": "params['m'].shape = (6,)",
+    "dtype_changed_in_place": "params['w'].dtype = np.int64",
+    "same_nan_written_again": "params['nan'][:] = np.nan",
+    "zero_made_negative": "params['z'][0] = -0.0",
+    "key_deleted": "del params['b']",
+    "key_added": "params['new'] = np.ones(2)",
+    "grads_changed_in_place": "grads['w'] *= 2",
+    "subclass_stored": "params['w'] = params['w'].view(np.matrix)",
+    "scalar_stored": "params['b'] = 3.5",
+}
+
+
+def arguments() -> tuple[dict, dict]:
+    params = {
+        "w": np.array([1.0, 2.0, 3.0]),
+        "m": np.arange(6.0).reshape(2, 3),
+        "nan": np.full(2, np.nan),
+        "z": np.array([0.0, 1.0]),
+        "b": np.array(0.5),
+    }
+    return params, {"w": np.array([0.1, -0.2, 0.3])}
+
+
+def image(value: object) -> tuple:
+    array = np.asarray(value)
+    return array.shape, array.dtype.str, array.tobytes()
+
+
+def runtime_with(change: str) -> Runtime:
+    runtime = Runtime(socket.socket())
+    exec(f"import numpy as np\ndef touch(params, grads):\n    {change}\n", runtime.namespace)
+    return runtime
+
+
+@pytest.mark.parametrize("name", sorted(CHANGES))
+def test_a_call_reports_every_change_and_only_changes(name):
+    runtime = runtime_with(CHANGES[name])
+    params, grads = arguments()
+    request = {"op": "call", "target": "touch", "args": [params, grads], "kwargs": {}}
+    # What the grader receives: the reply as it crosses the wire.
+    reply = wire.decode(wire.encode(runtime.op_call(wire.decode(wire.encode(request)))))
+    assert reply["ok"], reply
+
+    local_params, local_grads = arguments()
+    originals = [dict(local_params), dict(local_grads)]
+    images = [{k: image(v) for k, v in d.items()} for d in (local_params, local_grads)]
+    runtime.namespace["touch"](local_params, local_grads)
+
+    for after, now, before, before_images in zip(
+        reply["args_after"], (local_params, local_grads), originals, images, strict=True
+    ):
+        assert after["keys"] == list(now), f"{name}: the keys the call left"
+        for key, value in now.items():
+            unchanged = (
+                key in before and before[key] is value and image(value) == before_images[key]
+            )
+            if unchanged:
+                assert key not in after["dict"], f"{name}: unchanged {key!r} was sent again"
+                continue
+            assert key in after["dict"], f"{name}: the change to {key!r} was not reported"
+            sent = after["dict"][key]
+            assert type(sent["value"]) in (np.ndarray, float, int), f"{name}: {key!r} not plain"
+            assert image(sent["value"]) == image(value), f"{name}: {key!r} reported wrongly"
+            assert sent["same"] is (key in before and before[key] is value), (
+                f"{name}: {key!r} in place or rebound"
+            )
+
+
+def test_a_value_that_cannot_cross_is_reported_as_such():
+    runtime = runtime_with("params['w'] = np.array([object()], dtype=object)")
+    sent: list[bytes] = []
+
+    class Channel:
+        def sendall(self, data: bytes) -> None:
+            sent.append(data)
+
+    runtime.sock = Channel()
+    params, grads = arguments()
+    request = {"op": "call", "target": "touch", "args": [params, grads], "kwargs": {}, "id": 7}
+    runtime._send({**runtime.op_call(request), "id": 7})
+    reply = wire.decode(sent[-1][4:])
+    assert reply["id"] == 7 and reply["ok"] is False, reply
+    assert reply["error"]["type"] == "UnsendableResult", reply
+    assert "dtype object" in reply["error"]["message"], "the reason is given"
