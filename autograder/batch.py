@@ -110,7 +110,11 @@ def run(
     jobs: int | None = None,
     on_result: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Grade ``batch.tasks`` on ``jobs`` worker processes; return the new results."""
+    """Grade ``batch.tasks`` on ``jobs`` worker processes; return the students graded.
+
+    Each result is recorded in ``gradebook`` and handed to ``on_result`` as it arrives, and
+    not kept: the batch's memory does not grow with the number of students.
+    """
     if not batch.tasks:
         return []
     jobs = max(1, min(jobs or default_jobs(), len(batch.tasks)))
@@ -123,7 +127,7 @@ def run(
     workers = {i: _start_worker(context, i, settings, tasks, results) for i in range(jobs)}
     in_flight: dict[int, str | None] = dict.fromkeys(workers)
     retried: set[str] = set()
-    finished: list[dict[str, Any]] = []
+    finished: list[str] = []
     remaining = len(batch.tasks)
     stops_sent = False
     exited: set[int] = set()  # workers that said they are done, pytest's exit code checked
@@ -150,7 +154,7 @@ def run(
                     if lost in retried:
                         result = _internal_error(settings, by_student[lost], worker.exitcode)
                         gradebook.record(result)
-                        finished.append(result)
+                        finished.append(result["student"])
                         remaining -= 1
                         if on_result:
                             on_result(result)
@@ -163,7 +167,7 @@ def run(
             elif kind == "done":
                 in_flight[index] = None
                 gradebook.record(payload)
-                finished.append(payload)
+                finished.append(payload["student"])
                 remaining -= 1
                 if on_result:
                     on_result(payload)

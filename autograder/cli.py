@@ -28,7 +28,7 @@ from autograder.sandbox.client import Timeouts
 from autograder.sandbox.isolation import Limits
 from autograder.scoring import SuiteError, load_points, suite_version
 from autograder.settings import Settings
-from autograder.summary import print_summary, summarize
+from autograder.summary import Tally, print_summary
 from optigrade.i18n import LANGS
 
 ASSIGNMENT = click.option(
@@ -184,13 +184,16 @@ def grade(
 
         with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
             bar = progress.add_task("grading", total=len(plan.tasks))
-            new = batch.run(settings, plan, book, jobs, on_result=exported)
-        results = list(book.results(assignment))
-        reports.write_all(results, assignment, out, lang, {r["student"] for r in new})
+            graded = batch.run(settings, plan, book, jobs, on_result=exported)
+        # Streamed from the gradebook, never held as a whole: memory does not grow with the class.
+        tally = Tally()
+        reports.write_all(
+            tally.counted(book.results(assignment)), assignment, out, lang, set(graded)
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         book.close()
-    summary = summarize(results, len(new), len(plan.skipped))
+    summary = tally.summary(len(graded), len(plan.skipped))
     summary["outputs"] = {
         "csv": str(out / "grades.csv"),
         "results": str(out / "results"),
@@ -235,13 +238,13 @@ def report(assignment: str, out: Path, gradebook: Path | None, lang: str, as_jso
         )
     book = Gradebook(path)
     try:
-        results = list(book.results(assignment))
+        if not book.count(assignment):
+            raise click.ClickException(f"the gradebook {path} has no results for {assignment!r}")
+        tally = Tally()
+        reports.write_all(tally.counted(book.results(assignment)), assignment, out, lang)
     finally:
         book.close()
-    if not results:
-        raise click.ClickException(f"the gradebook {path} has no results for {assignment!r}")
-    reports.write_all(results, assignment, out, lang)
-    summary = summarize(results, 0, 0)
+    summary = tally.summary(0, 0)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:

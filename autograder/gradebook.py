@@ -72,6 +72,13 @@ class Gradebook:
             ),
         )
 
+    def count(self, assignment: str) -> int:
+        """How many students of ``assignment`` have a result."""
+        (count,) = self.db.execute(
+            "SELECT COUNT(*) FROM results WHERE assignment=?", (assignment,)
+        ).fetchone()
+        return int(count)
+
     def results(self, assignment: str | None = None) -> Iterator[dict[str, Any]]:
         query = "SELECT result FROM results"
         params: tuple[str, ...] = ()

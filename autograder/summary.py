@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from rich.console import Console
@@ -10,39 +12,74 @@ from rich.markup import escape
 from rich.table import Table
 
 
-def summarize(results: list[dict[str, Any]], new: int, skipped: int) -> dict[str, Any]:
-    scores = [r["score"] / r["max_score"] * 100 if r["max_score"] else 0.0 for r in results]
-    bins = Counter(min(int(s // 10), 9) for s in scores)
-    tests: dict[str, list[int]] = {}
-    items: dict[str, list[float]] = {}
-    mistakes: Counter[str] = Counter()
-    for result in results:
-        seen: set[str] = set()  # a mistake counts once per student, however many tests show it
+class Tally:
+    """The summary of a batch, built one result at a time.
+
+    Nothing per student is kept (but the five slowest), so that summarising a class of any
+    size takes the same memory: the gradebook is streamed through it.
+    """
+
+    SLOWEST = 5
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.percent_total = 0.0
+        self.bins: Counter[int] = Counter()
+        self.status: Counter[str] = Counter()
+        self.items: dict[str, list[float]] = {}  # item -> [sum of score shares, count]
+        self.tests: dict[str, list[int]] = {}  # test -> [passed, count]
+        self.mistakes: Counter[str] = Counter()
+        self._slowest: list[tuple[float, int, str]] = []  # a min-heap of the slowest
+
+    def add(self, result: dict[str, Any]) -> None:
+        self.count += 1
+        percent = result["score"] / result["max_score"] * 100 if result["max_score"] else 0.0
+        self.percent_total += percent
+        self.bins[min(int(percent // 10), 9)] += 1
+        self.status[result["status"]] += 1
         for name, item in result["items"].items():
-            items.setdefault(name, []).append(
-                item["score"] / item["max_score"] if item["max_score"] else 0
-            )
+            share = item["score"] / item["max_score"] if item["max_score"] else 0
+            totals = self.items.setdefault(name, [0.0, 0])
+            totals[0] += share
+            totals[1] += 1
+        seen: set[str] = set()  # a mistake counts once per student, however many tests show it
         for test in result["tests"]:
-            tests.setdefault(f"{test['item']}::{test['name']}", []).append(int(test["passed"]))
+            counts = self.tests.setdefault(f"{test['item']}::{test['name']}", [0, 0])
+            counts[0] += int(test["passed"])
+            counts[1] += 1
             mistake = (test.get("failure") or {}).get("mistake")
             if mistake:
                 seen.add(f"{test['item']}: {mistake.get('en', mistake.get('id'))}")
-        mistakes.update(seen)
-    return {
-        "submissions": len(results),
-        "graded_now": new,
-        "skipped_unchanged": skipped,
-        "status": dict(Counter(r["status"] for r in results)),
-        "mean_percent": round(sum(scores) / len(scores), 2) if scores else None,
-        "histogram": {f"{b * 10}-{b * 10 + 10}%": bins.get(b, 0) for b in range(10)},
-        "item_pass_rate": {k: round(sum(v) / len(v), 3) for k, v in items.items()},
-        "test_pass_rate": {k: round(sum(v) / len(v), 3) for k, v in tests.items()},
-        "slowest": [
-            {"student": r["student"], "seconds": r.get("seconds", 0.0)}
-            for r in sorted(results, key=lambda r: -r.get("seconds", 0.0))[:5]
-        ],
-        "common_mistakes": dict(mistakes.most_common(8)),
-    }
+        self.mistakes.update(seen)
+        # Ties keep the earlier student (the count breaks them), as a stable sort would.
+        entry = (result.get("seconds", 0.0), -self.count, result["student"])
+        if len(self._slowest) < self.SLOWEST:
+            heapq.heappush(self._slowest, entry)
+        else:
+            heapq.heappushpop(self._slowest, entry)
+
+    def summary(self, new: int, skipped: int) -> dict[str, Any]:
+        return {
+            "submissions": self.count,
+            "graded_now": new,
+            "skipped_unchanged": skipped,
+            "status": dict(self.status),
+            "mean_percent": round(self.percent_total / self.count, 2) if self.count else None,
+            "histogram": {f"{b * 10}-{b * 10 + 10}%": self.bins.get(b, 0) for b in range(10)},
+            "item_pass_rate": {k: round(v[0] / v[1], 3) for k, v in self.items.items()},
+            "test_pass_rate": {k: round(v[0] / v[1], 3) for k, v in self.tests.items()},
+            "slowest": [
+                {"student": student, "seconds": seconds}
+                for seconds, _order, student in sorted(self._slowest, reverse=True)
+            ],
+            "common_mistakes": dict(self.mistakes.most_common(8)),
+        }
+
+    def counted(self, results: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """``results`` passed through, each one added on the way."""
+        for result in results:
+            self.add(result)
+            yield result
 
 
 def print_summary(summary: dict[str, Any], console: Console) -> None:
