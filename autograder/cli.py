@@ -152,7 +152,7 @@ def grade(
         )
     except SuiteError as exc:
         raise click.ClickException(str(exc)) from exc
-    out.mkdir(parents=True, exist_ok=True)
+    reports.make_folders(out)
     batch.start_worker_server()
     book = Gradebook(gradebook or out / "gradebook.sqlite")
     scratch = batch.scratch_dir(out)

@@ -52,11 +52,16 @@ def gradescope_json(result: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-def write_student(result: dict[str, Any], out: Path, lang: str) -> None:
-    """Write one student's results/<name>.json and feedback/<name>.{md,html}."""
-    name = safe_name(result["student"])
+def make_folders(out: Path) -> None:
+    """Create ``results/`` and ``feedback/`` in ``out``, where :func:`write_student` writes."""
     (out / "results").mkdir(parents=True, exist_ok=True)
     (out / "feedback").mkdir(parents=True, exist_ok=True)
+
+
+def write_student(result: dict[str, Any], out: Path, lang: str) -> None:
+    """Write one student's results/<name>.json and feedback/<name>.{md,html} into the
+    folders :func:`make_folders` made."""
+    name = safe_name(result["student"])
     # Compact: an indented dump goes through json's pure-Python encoder, about 4 ms a student
     # in the main process (`jq .` or any JSON viewer indents it for a human).
     (out / "results" / f"{name}.json").write_text(
@@ -79,8 +84,7 @@ def write_all(
     arrives, while the workers go on) and are only added to the CSV.
     """
     items = solutions.ASSIGNMENTS[assignment]
-    (out / "results").mkdir(parents=True, exist_ok=True)
-    (out / "feedback").mkdir(parents=True, exist_ok=True)
+    make_folders(out)
     count = 0
     temporary = out / "grades.csv.tmp"
     with open(temporary, "w", newline="", encoding="utf-8") as handle:

@@ -327,7 +327,7 @@ class Sandbox:
         if self._pidfd is not None:
             with contextlib.suppress(OSError):
                 signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
-            gone = _has_exited(self._pidfd, wait=SANDBOX_EXIT_WAIT)
+            gone = _readable(self._pidfd, wait=SANDBOX_EXIT_WAIT)  # exited
             os.close(self._pidfd)
             self._pidfd = None
         self._pid = None
@@ -401,7 +401,7 @@ class Sandbox:
     def _gather(self) -> None:
         """Wait :data:`STREAM_GATHER` seconds if no frame is ready to be read."""
         assert self._reader is not None and self._sock is not None
-        if not self._reader.has_frame() and not select.select([self._sock], [], [], 0)[0]:
+        if not self._reader.has_frame() and not _readable(self._sock):
             time.sleep(STREAM_GATHER)
 
     def _demote(self) -> None:
@@ -411,7 +411,7 @@ class Sandbox:
         values count, and the sandbox leads a session of its own). No capability is left in
         the sandbox to undo either."""
         self._demoted = True
-        if self._pid is None or self._pidfd is None or _has_exited(self._pidfd):
+        if self._pid is None or self._pidfd is None or _readable(self._pidfd):  # exited
             return  # never renice a number that may already name another process
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PGRP, self._pid, RUNAWAY_NICE)
@@ -595,9 +595,10 @@ class Sandbox:
         return reply
 
 
-def _has_exited(pidfd: int, wait: float = 0.0) -> bool:
-    """A pidfd becomes readable when its process exits."""
-    return bool(select.select([pidfd], [], [], wait)[0])
+def _readable(source: int | socket.socket, wait: float = 0.0) -> bool:
+    """Whether ``source`` has something to read, waiting up to ``wait`` seconds. A pidfd
+    becomes readable when its process exits."""
+    return bool(select.select([source], [], [], wait)[0])
 
 
 def _emptied(path: str) -> bool:

@@ -269,10 +269,6 @@ def _revive(value: Any) -> Any:
     return value if generator is None else generator
 
 
-_ndarray = np.ndarray
-_ABSENT = (None, None, None, None)
-
-
 def _snapshot(arg: Any) -> Any:
     """What a dict argument held before the call: each value, and an exact array's bytes,
     shape and dtype.
@@ -282,7 +278,9 @@ def _snapshot(arg: Any) -> Any:
     """
     if type(arg) is dict:  # the grader's own dict: plan and call arguments are plain data
         return {
-            k: (v, v.tobytes(), v.shape, v.dtype) if type(v) is _ndarray else (v, None, None, None)
+            k: (v, v.tobytes(), v.shape, v.dtype)
+            if type(v) is np.ndarray
+            else (v, None, None, None)
             for k, v in arg.items()
         }
     return None
@@ -300,10 +298,12 @@ def _after(arg: Any, before: Any) -> Any:
     if before is not None:
         changed = {}
         for k, v in arg.items():
-            was, data, shape, dtype = before.get(k, _ABSENT)
-            if was is not v or (was is None and k not in before):
+            old = before.get(k)
+            if old is None or old[0] is not v:
                 changed[str(k)] = {"value": _plain(v), "same": False}
-            elif data is None:  # not an array we can compare: sent again
+                continue
+            _was, data, shape, dtype = old
+            if data is None:  # not an array we can compare: sent again
                 changed[str(k)] = {"value": _plain(v), "same": True}
             else:  # the same exact ndarray (an object's type cannot change)
                 now = v.tobytes()
