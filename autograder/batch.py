@@ -11,7 +11,6 @@ recorded as ``internal_error``.
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import queue
 import tempfile
 import warnings
@@ -23,6 +22,7 @@ from typing import Any
 
 from autograder.gradebook import Gradebook
 from autograder.ingest import Ingested, content_hash, discover, group_by_student
+from autograder.placement import CoreBoard, Placement, available_cores
 from autograder.sandbox import isolation
 from autograder.scoring import load_points
 from autograder.settings import Settings, Task
@@ -56,7 +56,9 @@ def plan(
     return result
 
 
-def _worker(index: int, settings: Settings, tasks: mp.Queue, results: mp.Queue) -> None:
+def _worker(
+    index: int, settings: Settings, tasks: mp.Queue, results: mp.Queue, board: CoreBoard
+) -> None:
     # Imported here: the main process never runs tests (nor imports pytest); the worker server
     # has it preloaded (see start_worker_server).
     from autograder.engine import grade_stream
@@ -65,18 +67,18 @@ def _worker(index: int, settings: Settings, tasks: mp.Queue, results: mp.Queue) 
     isolation.name_process(f"optigrade-wrk{index}")
     # Reference and variant runs on hostile inputs may overflow; that is data, not a warning.
     warnings.simplefilter("ignore", RuntimeWarning)
-    if hasattr(os, "sched_setaffinity"):
-        # Each worker on one core (the extra one shares), its sandboxes with it: the worker and
-        # its sandbox take turns, so keeping both on one core avoids cross-core wake-ups.
-        cores = sorted(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cores[index % len(cores)]})
 
     def feed():
         while (task := tasks.get()) is not _STOP:
             results.put(("start", index, task.student))
             yield task
 
-    code = grade_stream(settings, feed(), lambda result: results.put(("done", index, result)))
+    code = grade_stream(
+        settings,
+        feed(),
+        lambda result: results.put(("done", index, result)),
+        Placement(board, index),
+    )
     results.put(("exit", index, code))
 
 
@@ -100,7 +102,7 @@ def default_jobs() -> int:
     and the batch starts and ends with one worker; the extra one keeps every core busy (2 cores:
     about 25 submissions/s with 2 workers, 29 with 3, 26 with 4; ``benchmarks/RESULTS.md``).
     """
-    return len(os.sched_getaffinity(0)) + 1
+    return len(available_cores()) + 1
 
 
 def run(
@@ -124,7 +126,9 @@ def run(
     by_student = {t.student: t for t in batch.tasks}
     for task in batch.tasks:
         tasks.put(task)
-    workers = {i: _start_worker(context, i, settings, tasks, results) for i in range(jobs)}
+    # Each worker and its sandboxes on one core, chosen again per submission (placement).
+    board = CoreBoard(context, available_cores(), jobs)
+    workers = {i: _start_worker(context, i, settings, tasks, results, board) for i in range(jobs)}
     in_flight: dict[int, str | None] = dict.fromkeys(workers)
     retried: set[str] = set()
     finished: list[str] = []
@@ -148,7 +152,9 @@ def run(
                     lost = in_flight.get(index)
                     in_flight[index] = None
                     if remaining > 0:
-                        workers[index] = _start_worker(context, index, settings, tasks, results)
+                        workers[index] = _start_worker(
+                            context, index, settings, tasks, results, board
+                        )
                     if lost is None:
                         continue
                     if lost in retried:
@@ -189,9 +195,16 @@ def run(
 
 
 def _start_worker(
-    context: Any, index: int, settings: Settings, tasks: mp.Queue, results: mp.Queue
+    context: Any,
+    index: int,
+    settings: Settings,
+    tasks: mp.Queue,
+    results: mp.Queue,
+    board: CoreBoard,
 ) -> Any:
-    process = context.Process(target=_worker, args=(index, settings, tasks, results), daemon=True)
+    process = context.Process(
+        target=_worker, args=(index, settings, tasks, results, board), daemon=True
+    )
     process.start()
     return process
 

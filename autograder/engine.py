@@ -9,6 +9,7 @@ The same :func:`grade_stream` serves the local process pool and any other execut
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -20,6 +21,7 @@ import pytest
 
 from autograder import testing
 from autograder.ingest import Ingested, ingest
+from autograder.placement import Placement
 from autograder.plugin import GradingPlugin, TestOutcome, run_submissions
 from autograder.proxy import StudentProxy
 from autograder.sandbox.client import (
@@ -41,8 +43,10 @@ class _Loop:
         tasks: Iterable[Task],
         settings: Settings,
         emit: Callable[[dict[str, Any]], None],
+        placement: Placement | None = None,
     ) -> None:
         self.grading, self.tasks, self.settings, self.emit = grading, tasks, settings, emit
+        self.placement = placement
         self.zygote: Zygote | None = None
 
     @pytest.hookimpl(tryfirst=True)
@@ -55,6 +59,8 @@ class _Loop:
 
             def open_proxy(task: Task) -> StudentProxy | None:
                 started = time.monotonic()
+                if self.placement is not None:
+                    self.placement.enter(os.getpid(), self.zygote.process.pid)
                 submission = ingest(task.student, [Path(f) for f in task.files])
                 pending.update(task=task, submission=submission, started=started, sandbox=None)
                 if submission.status != "ok":
@@ -67,6 +73,8 @@ class _Loop:
                 sandbox = pending.get("sandbox")
                 if sandbox is not None:
                     sandbox.kill()
+                if self.placement is not None:
+                    self.placement.leave()
                 seconds = time.monotonic() - pending["started"]
                 self.emit(
                     build_result(
@@ -104,6 +112,7 @@ class _Loop:
                 self.settings.timeouts,
                 self.settings.workdir,
                 use_plan=self.settings.plan,
+                on_runaway=self.placement.stall if self.placement is not None else None,
             )
             try:
                 if self.settings.plan:
@@ -222,11 +231,18 @@ PYTEST_ARGS = (
 
 
 def grade_stream(
-    settings: Settings, tasks: Iterable[Task], emit: Callable[[dict[str, Any]], None]
+    settings: Settings,
+    tasks: Iterable[Task],
+    emit: Callable[[dict[str, Any]], None],
+    placement: Placement | None = None,
 ) -> int:
-    """Grade every task, calling ``emit(result)`` as each finishes. Returns pytest's exit code."""
+    """Grade every task, calling ``emit(result)`` as each finishes. Returns pytest's exit code.
+
+    With a ``placement``, each submission is graded on the core it assigns (see
+    :mod:`autograder.placement`).
+    """
     grading = GradingPlugin(settings.assignment, settings.reuse_outcomes)
-    loop = _Loop(grading, tasks, settings, emit)
+    loop = _Loop(grading, tasks, settings, emit, placement)
     with tempfile.TemporaryDirectory(prefix="optigrade-pytest-") as rootdir:
         ini = Path(rootdir) / "pytest.ini"
         ini.write_text("[pytest]\n")

@@ -60,3 +60,18 @@ def test_demoted_sandbox_cannot_raise_its_priority_again(zygote):
             sandbox.call("undo", None, [], {})
     finally:
         sandbox.kill()
+
+
+@pytest.mark.parametrize(("cells", "calls"), [([NICE_PROBE], 0), ([NICE_PROBE, BUSY_CELL], 1)])
+def test_the_worker_hears_of_a_demotion_once(zygote, cells, calls):
+    heard: list[None] = []
+    sandbox = Sandbox(zygote, cells, on_runaway=lambda: heard.append(None))
+    try:
+        sandbox.start()
+        sandbox.call("nices", None, [], {})
+    finally:
+        sandbox.kill()
+    assert len(heard) == calls, (
+        "the worker's core is offered to the others (autograder.placement) exactly when its "
+        "sandbox is demoted, and only once"
+    )

@@ -242,6 +242,9 @@ class Sandbox:
     timeouts: Timeouts = field(default_factory=Timeouts)
     workdir: str | None = None
     use_plan: bool = True
+    #: Called once when the sandbox is demoted (see :class:`Timeouts`), e.g. so that its
+    #: worker's core is offered to the other workers (:mod:`autograder.placement`).
+    on_runaway: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         self.generation = 0
@@ -411,6 +414,8 @@ class Sandbox:
         values count, and the sandbox leads a session of its own). No capability is left in
         the sandbox to undo either."""
         self._demoted = True
+        if self.on_runaway is not None:
+            self.on_runaway()
         if self._pid is None or self._pidfd is None or _readable(self._pidfd):  # exited
             return  # never renice a number that may already name another process
         with contextlib.suppress(OSError):
