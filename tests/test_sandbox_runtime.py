@@ -105,3 +105,44 @@ def test_a_value_that_cannot_cross_is_reported_as_such():
     assert reply["id"] == 7 and reply["ok"] is False, reply
     assert reply["error"]["type"] == "UnsendableResult", reply
     assert "dtype object" in reply["error"]["message"], "the reason is given"
+
+
+@pytest.mark.parametrize("name", sorted(CHANGES))
+def test_a_prepared_trace_reports_what_the_same_calls_made_one_by_one_report(name):
+    """The plan is run from traces prepared in the zygote (revived arguments, snapshots of
+    fresh dicts taken in advance): it must answer exactly what live calls answer."""
+    params, grads = arguments()
+    # touch(params, grads) twice on the same params: a fresh dict, then a shared one.
+    trace = [
+        {
+            "target": "touch",
+            "method": None,
+            "args": [{"__def__": 0, "value": params}, {"__def__": 1, "value": grads}],
+            "kwargs": {},
+        },
+        {
+            "target": "touch",
+            "method": None,
+            "args": [{"__ref__": 0}, {"__def__": 2, "value": arguments()[1]}],
+            "kwargs": {},
+        },
+    ]
+    replayed = runtime_with(CHANGES[name])._replay(wire.decode(wire.encode(trace)))
+
+    live_runtime = runtime_with(CHANGES[name])
+    live_params, _ = arguments()
+    live = []
+    for _ in range(2):
+        request = {"op": "call", "target": "touch", "args": [live_params, arguments()[1]]}
+        live.append(live_runtime.op_call(request))
+    for step, from_call in enumerate(live):
+        if not from_call["ok"]:  # e.g. deleting a key the first call deleted already
+            assert replayed.get("error_index") == step, replayed
+            assert replayed["error"]["type"] == from_call["error"]["type"]
+            break
+        from_plan = replayed["results"][step]
+        assert wire.encode(from_plan["args_after"]) == wire.encode(from_call["args_after"]), (
+            f"{name}, call {step + 1}: the prepared trace reported other changes than a live call"
+        )
+    else:
+        assert "error" not in replayed, replayed

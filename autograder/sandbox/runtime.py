@@ -14,11 +14,11 @@ writes to the channel in advance can never pass for a reply.
 * ``replay``: run a recorded trace of calls (see :mod:`autograder.replay`) in one request.
 
 The *plan*: the traces of a hidden suite are the same for every submission, so the zygote
-holds them, decoded once (:data:`PLAN`), and every sandbox forked from it inherits them. A
-``load`` request that names a plan size is followed, after its reply, by one ``plan`` frame per
-trace, computed straight away: a whole submission then costs one request instead of one per
-test. Each frame's ``body`` is the encoded reply on its own, so that the grader can recognise a
-behaviour it has seen before by the bytes alone (:mod:`autograder.memo`).
+holds them, decoded and prepared once (:data:`PLAN`), and every sandbox forked from it
+inherits them. A ``load`` request that names a plan size is followed, after its reply, by one
+``plan`` frame per trace, computed straight away: a whole submission then costs one request
+instead of one per test. Each frame's ``body`` is the encoded reply on its own, so that the
+grader can recognise a behaviour it has seen before by the bytes alone (:mod:`autograder.memo`).
 """
 
 from __future__ import annotations
@@ -37,13 +37,15 @@ import numpy as np
 
 from autograder import wire
 
+_ndarray = np.ndarray
 MAX_OUTPUT_CHARS = 20_000
 MAX_TRACEBACK_CHARS = 4_000
 _CELL_FILE = "<cell {}>"
 
-#: Plan entry index -> the decoded calls of that trace (``None``: not planned, too large).
-#: Filled in the zygote, before any fork; a sandbox never receives it over its channel.
-PLAN: dict[int, list[dict[str, Any]] | None] = {}
+#: Plan entry index -> the prepared calls of that trace (``None``: not planned, too large;
+#: see :func:`prepare_trace`). Filled in the zygote, before any fork; a sandbox never
+#: receives it over its channel.
+PLAN: dict[int, list[Step] | None] = {}
 
 
 class CappedText(io.TextIOBase):
@@ -124,10 +126,10 @@ class Runtime:
         # This process is a fresh fork and runs each entry once, so the student may change
         # the arrays it is given: nobody else will read them.
         for index in range(size):
-            ops = PLAN.get(index)
+            steps = PLAN.get(index)
             body = None
-            if ops is not None:
-                reply = self._replay(ops)
+            if steps is not None:
+                reply = self._run(steps)
                 try:
                     body = wire.encode(reply)
                 except (TypeError, ValueError, OverflowError) as exc:
@@ -220,17 +222,43 @@ class Runtime:
         return self._replay(wire.decode(request["trace"]))
 
     def _replay(self, ops: list[dict[str, Any]]) -> dict[str, Any]:
-        """Run a recorded trace: calls in order, shared arguments kept as shared objects."""
+        """Run a recorded trace (as decoded from the wire)."""
+        try:
+            steps = prepare_trace(ops)
+        except Exception as exc:  # a malformed trace: reported like a failing first call
+            return {"ok": True, "results": [], "error": describe_error(exc), "error_index": 0}
+        return self._run(steps)
+
+    def _run(self, steps: list[Step]) -> dict[str, Any]:
+        """Run a prepared trace: calls in order, shared arguments kept as shared objects."""
         refs: dict[int, Any] = {}
         objects: dict[int, Any] = {}
         results: list[dict[str, Any]] = []
-        for index, op in enumerate(ops):
+        for index, (target, method, arg_steps, kwarg_steps) in enumerate(steps):
             try:
-                args = [_materialize(a, refs) for a in op["args"]]
-                kwargs = {k: _materialize(v, refs) for k, v in op["kwargs"].items()}
-                reply, built = self._invoke(op["target"], op["method"], args, kwargs, objects)
-                if built is not None:
-                    objects[index] = built
+                args, before = [], []
+                for kind, ref, value, snapshot in arg_steps:
+                    if kind is _REF:
+                        value = refs[ref]
+                        snapshot = _snapshot(value)
+                    elif kind is _DEF:
+                        refs[ref] = value
+                    args.append(value)
+                    before.append(snapshot)
+                kwargs = {}
+                for key, (kind, ref, value, _) in kwarg_steps.items():
+                    if kind is _REF:
+                        value = refs[ref]
+                    elif kind is _DEF:
+                        refs[ref] = value
+                    kwargs[key] = value
+                function = self._function(target, method, objects)
+                value = function(*args, **kwargs)
+                reply: dict[str, Any] = {"args_after": list(map(_after, args, before))}
+                if method is None and isinstance(function, type) and isinstance(value, function):
+                    objects[index] = value
+                else:
+                    reply["value"] = None if value is None else _plain(value)
             except _Missing as missing:
                 error = {"type": "MissingName", "message": missing.name}
                 return {"ok": True, "results": results, "error": error, "error_index": index}
@@ -244,6 +272,40 @@ class Runtime:
         return {"ok": True, "results": results}
 
 
+#: How a prepared argument is found: an object defined earlier in the trace (by its ref), an
+#: object defined by this call, or a plain value.
+_REF, _DEF, _VALUE = "ref", "def", "value"
+#: One argument, prepared: (kind, ref, the object, its snapshot if it is a fresh dict).
+ArgStep = tuple[str, int | None, Any, Any]
+#: One call, prepared: (target, method, positional arguments, keyword arguments).
+Step = tuple[Any, str | None, list[ArgStep], dict[str, ArgStep]]
+
+
+def prepare_trace(ops: list[dict[str, Any]]) -> list[Step]:
+    """A decoded trace made ready to run: every argument revived (generators built) and
+    every fresh dict argument's snapshot taken, once.
+
+    The zygote prepares the plan this way before any fork, so that each sandbox only runs
+    the calls: a freshly defined dict is untouched until its call, so its snapshot taken here
+    is the one the call would take, and a fork's copy of the objects is the sandbox's own.
+    """
+    steps = []
+    for op in ops:
+        args = [_prepare(a) for a in op["args"]]
+        kwargs = {k: _prepare(v) for k, v in op["kwargs"].items()}
+        steps.append((op["target"], op["method"], args, kwargs))
+    return steps
+
+
+def _prepare(value: Any) -> ArgStep:
+    if isinstance(value, dict) and "__ref__" in value:
+        return (_REF, value["__ref__"], None, None)
+    if isinstance(value, dict) and "__def__" in value:
+        obj = _revive(value["value"])
+        return (_DEF, value["__def__"], obj, _snapshot(obj))
+    return (_VALUE, None, _revive(value), None)
+
+
 class _Missing(Exception):
     def __init__(self, name: str) -> None:
         super().__init__(name)
@@ -252,16 +314,6 @@ class _Missing(Exception):
 
 def _unsendable(exc: Exception) -> dict[str, Any]:
     return {"ok": False, "error": {"type": "UnsendableResult", "message": str(exc)[:500]}}
-
-
-def _materialize(value: Any, refs: dict[int, Any]) -> Any:
-    """A replayed argument: a shared object by reference, or a fresh one, or plain data."""
-    if isinstance(value, dict) and "__ref__" in value:
-        return refs[value["__ref__"]]
-    if isinstance(value, dict) and "__def__" in value:
-        refs[value["__def__"]] = obj = _revive(value["value"])
-        return obj
-    return _revive(value)
 
 
 def _revive(value: Any) -> Any:
@@ -278,9 +330,7 @@ def _snapshot(arg: Any) -> Any:
     """
     if type(arg) is dict:  # the grader's own dict: plan and call arguments are plain data
         return {
-            k: (v, v.tobytes(), v.shape, v.dtype)
-            if type(v) is np.ndarray
-            else (v, None, None, None)
+            k: (v, v.tobytes(), v.shape, v.dtype) if type(v) is _ndarray else (v, None, None, None)
             for k, v in arg.items()
         }
     return None
@@ -296,21 +346,24 @@ def _after(arg: Any, before: Any) -> Any:
     faithful mirror needs. The bytes read for the comparison are the ones sent.
     """
     if before is not None:
+        # The sandbox's busiest loop (every key of every argument of every call): written
+        # for the interpreter, with the common cases first and no call that can be spared.
         changed = {}
         for k, v in arg.items():
             old = before.get(k)
             if old is None or old[0] is not v:
-                changed[str(k)] = {"value": _plain(v), "same": False}
-                continue
-            _was, data, shape, dtype = old
-            if data is None:  # not an array we can compare: sent again
-                changed[str(k)] = {"value": _plain(v), "same": True}
+                changed[k if type(k) is str else str(k)] = {"value": _plain(v), "same": False}
+            elif old[1] is None:  # not an array we can compare: sent again
+                changed[k if type(k) is str else str(k)] = {"value": _plain(v), "same": True}
             else:  # the same exact ndarray (an object's type cannot change)
                 now = v.tobytes()
                 # A dtype other than the very same object counts as a change (sent again).
-                if now != data or v.shape != shape or v.dtype is not dtype:
-                    changed[str(k)] = {"value": _sendable(v, now), "same": True}
-        return {"dict": changed, "keys": list(map(str, arg))}
+                if now != old[1] or v.shape != old[2] or v.dtype is not old[3]:
+                    changed[k if type(k) is str else str(k)] = {
+                        "value": _sendable(v, now),
+                        "same": True,
+                    }
+        return {"dict": changed, "keys": [k if type(k) is str else str(k) for k in arg]}
     if isinstance(arg, np.ndarray):
         return {"array": _plain(arg)}
     if isinstance(arg, np.random.Generator):

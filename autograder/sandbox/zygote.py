@@ -79,6 +79,17 @@ def _keep_only(fd: int) -> None:
     os.closerange(fd + 1, 65536)
 
 
+def _prepared(trace: bytes | None) -> list | None:
+    """A plan entry ready to run, or ``None`` (then replayed on request, where a trace that
+    cannot be run is reported as such instead of taking the zygote down)."""
+    if trace is None:
+        return None
+    try:
+        return runtime.prepare_trace(wire.decode(trace))
+    except Exception:
+        return None
+
+
 def _kill_sandboxes_and_exit(*_: object) -> None:
     """Sandboxes are our children (we are their subreaper): none may outlive the grader."""
     me = str(os.getpid())
@@ -130,8 +141,7 @@ def main() -> None:
             _kill_sandboxes_and_exit()  # the grader went away
         if not fds:  # a plan entry: decoded here once, inherited by every later sandbox
             entry = wire.decode(data)
-            trace = entry["trace"]
-            runtime.PLAN[entry["index"]] = None if trace is None else wire.decode(trace)
+            runtime.PLAN[entry["index"]] = _prepared(entry["trace"])
             continue
         channel = socket.socket(fileno=fds[0])
         request = wire.decode(data)
