@@ -16,6 +16,7 @@ gradebook, not a crashed batch.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -144,30 +145,42 @@ def group_by_student(files: list[SubmissionFile]) -> dict[str, list[Path]]:
 
 
 def content_hash(paths: list[Path]) -> str:
+    return _read_files(paths)[0]
+
+
+def _read_files(paths: list[Path]) -> tuple[str, dict[Path, bytes | OSError]]:
+    """The submission's content hash, and each file's bytes (at most one byte past the
+    limit) or why it could not be read: every file is read once, for both."""
     digest = hashlib.sha256()
+    contents: dict[Path, bytes | OSError] = {}
     for path in sorted(paths):
         digest.update(path.name.encode())
         try:
             with open(path, "rb") as handle:
-                digest.update(handle.read(MAX_FILE_BYTES + 1))
+                contents[path] = handle.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
+            contents[path] = exc
             digest.update(f"unreadable:{exc}".encode())
-    return digest.hexdigest()
+            continue
+        digest.update(contents[path])
+    return digest.hexdigest(), contents
 
 
 def ingest(student: str, paths: list[Path]) -> Ingested:
     """Read a student's files into code cells; never raises for a bad file."""
-    result = Ingested(student, [str(p) for p in paths], content_hash(paths))
+    digest, contents = _read_files(paths)
+    result = Ingested(student, [str(p) for p in paths], digest)
     problems: list[tuple[str, str]] = []
-    for path in sorted(paths):
+    for path, raw in contents.items():
         try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
+            if isinstance(raw, OSError):
+                raise raw
+            if len(raw) > MAX_FILE_BYTES:
+                size = path.stat().st_size
                 problems.append(
                     ("too_large", f"{path.name}: {size} bytes, the limit is {MAX_FILE_BYTES}")
                 )
                 continue
-            raw = path.read_bytes()
             if not raw.strip():
                 continue  # an empty file: no code (the status says "empty", not "unreadable")
             cells = (
@@ -232,8 +245,9 @@ def _notebook_cells(raw: bytes, result: Ingested) -> list[str]:
         if isinstance(meta, dict) and meta.get("role") in SKIPPED_ROLES:
             continue
         source = cell.get("source", "")
-        if isinstance(source, list) and all(isinstance(line, str) for line in source):
-            source = "".join(source)
+        if isinstance(source, list):
+            with contextlib.suppress(TypeError):  # a line that is not text: refused below
+                source = "".join(source)
         if not isinstance(source, str):
             raise _Unreadable(
                 f"not a readable notebook (cell {number}: its source is neither text nor lines)"
@@ -273,6 +287,8 @@ def neutralise_magics(source: str) -> str:
     """IPython magics and shell escapes become comments; a ``%%`` cell magic empties the cell."""
     if source.lstrip().startswith("%%"):
         return "pass  # optigrade: cell magic removed\n"
+    if "%" not in source and "!" not in source:  # most cells: no line can be a magic
+        return "\n".join(source.splitlines()) + "\n"
     lines = []
     for line in source.splitlines():
         if "%" not in line and "!" not in line:  # most lines: neither pattern can match

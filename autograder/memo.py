@@ -80,10 +80,12 @@ class OutcomeMemo:
         path: tuple[Step, ...] = ()
         while True:
             key = (test, path)
-            if key in self._outcomes:
+            outcome = self._outcomes.get(key)
+            if outcome is not None:
                 self.hits += 1
-                # A shallow copy: its failure facts are plain data that nothing changes later.
-                return copy.copy(self._outcomes[key])
+                # Shared, not copied: an outcome is frozen and its failure facts are plain data
+                # that nothing changes later.
+                return outcome
             question = self._next.get(key)
             reply = None if question is None else answer(question)
             if reply is None:

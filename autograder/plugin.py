@@ -35,7 +35,7 @@ from autograder.scoring import Points, SuiteError, load_points
 from autograder.testing import Case, Checker, Failure
 
 
-@dataclass
+@dataclass(frozen=True)
 class TestOutcome:
     __test__ = False  # not a test class, whatever pytest makes of its name
     name: str

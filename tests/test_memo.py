@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
+
 from autograder.memo import OutcomeMemo
 from autograder.plugin import TestOutcome
 
@@ -52,9 +56,10 @@ def test_each_question_follows_the_answers_before_it():
     assert memo.lookup("t", asker(answers, [])) is None
 
 
-def test_a_reused_outcome_is_a_copy():
+def test_a_reused_outcome_cannot_be_changed_by_whoever_got_it_first():
     memo = OutcomeMemo()
     memo.store("t", [], PASSED)
     first = memo.lookup("t", asker({}, []))
-    first.passed = False
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.passed = False
     assert memo.lookup("t", asker({}, [])).passed is True

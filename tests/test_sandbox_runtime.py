@@ -146,3 +146,14 @@ def test_a_prepared_trace_reports_what_the_same_calls_made_one_by_one_report(nam
         )
     else:
         assert "error" not in replayed, replayed
+
+
+def test_keys_that_are_not_strings_are_compared_as_themselves_and_sent_as_strings():
+    runtime = runtime_with("params[3] += 1.0\n    params['x'] = params['x'] + 1.0")
+    params = {3: np.zeros(2), "x": np.zeros(2), 4: np.ones(1)}
+    reply = runtime.op_call({"op": "call", "target": "touch", "args": [params, {}]})
+    report = reply["args_after"][0]
+    assert report["keys"] == ["3", "x", "4"]
+    assert set(report["dict"]) == {"3", "x"}, "the unchanged key 4 is not sent again"
+    assert report["dict"]["3"]["same"] is True, "3 was updated in place"
+    assert report["dict"]["x"]["same"] is False, "x was rebound"

@@ -349,21 +349,25 @@ def _after(arg: Any, before: Any) -> Any:
         # The sandbox's busiest loop (every key of every argument of every call): written
         # for the interpreter, with the common cases first and no call that can be spared.
         changed = {}
-        for k, v in arg.items():
-            old = before.get(k)
-            if old is None or old[0] is not v:
-                changed[k if type(k) is str else str(k)] = {"value": _plain(v), "same": False}
-            elif old[1] is None:  # not an array we can compare: sent again
-                changed[k if type(k) is str else str(k)] = {"value": _plain(v), "same": True}
-            else:  # the same exact ndarray (an object's type cannot change)
-                now = v.tobytes()
+        odd = False  # a key that is not a string (it is sent as one)
+        for key, v in arg.items():
+            old = before.get(key)
+            k = key
+            if type(k) is not str:
+                odd, k = True, str(k)
+            if old is not None and old[0] is v:  # the same object as before the call
+                data = old[1]
+                if data is None:  # not an array we can compare: sent again
+                    changed[k] = {"value": _plain(v), "same": True}
+                    continue
+                now = v.tobytes()  # the same exact ndarray (an object's type cannot change)
                 # A dtype other than the very same object counts as a change (sent again).
-                if now != old[1] or v.shape != old[2] or v.dtype is not old[3]:
-                    changed[k if type(k) is str else str(k)] = {
-                        "value": _sendable(v, now),
-                        "same": True,
-                    }
-        return {"dict": changed, "keys": [k if type(k) is str else str(k) for k in arg]}
+                if now != data or v.shape != old[2] or v.dtype is not old[3]:
+                    changed[k] = {"value": _sendable(v, now), "same": True}
+            else:  # a new key, or a new object under an old one
+                value = _sendable(v) if type(v) is _ndarray else _plain(v)
+                changed[k] = {"value": value, "same": False}
+        return {"dict": changed, "keys": [str(k) for k in arg] if odd else list(arg)}
     if isinstance(arg, np.ndarray):
         return {"array": _plain(arg)}
     if isinstance(arg, np.random.Generator):
