@@ -96,13 +96,15 @@ def start_worker_server() -> Any:
 
 
 def default_jobs() -> int:
-    """One worker per core, plus one.
+    """Two workers per core.
 
-    A worker is sometimes idle on a core while its sandbox sleeps or waits for a time limit,
-    and the batch starts and ends with one worker; the extra one keeps every core busy (2 cores:
-    about 25 submissions/s with 2 workers, 29 with 3, 26 with 4; ``benchmarks/RESULTS.md``).
+    A worker and its sandbox take turns on their core (autograder.placement), so a core with
+    one worker idles whenever that worker waits: between the sandbox's last reply and the
+    worker's next read, while a sandbox waits out a time limit, at the start and the end of a
+    batch. A second worker on the core fills those gaps (2 cores, alternating runs: 37.5
+    against 35.3 submissions/s with three workers; ``benchmarks/RESULTS.md``).
     """
-    return len(available_cores()) + 1
+    return 2 * len(available_cores())
 
 
 def run(

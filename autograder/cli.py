@@ -67,7 +67,7 @@ LANG = click.option(
     "--jobs",
     "-j",
     type=click.IntRange(1, 256),
-    help="Worker processes [default: one per core, plus one].",
+    help="Worker processes [default: two per core].",
 )
 @click.option(
     "--regrade",
