@@ -86,11 +86,12 @@ def start_worker_server() -> Any:
     """Start the process that workers are forked from, and return its multiprocessing context.
 
     Workers start clean (no inherited sqlite handle or threads): each is forked from a fresh
-    server process that imported the engine once, instead of importing it again per worker.
-    Called early, the server imports while the main process is still finding submissions.
+    server process that imported the engine and warmed up the notebook reader once
+    (``autograder.preload``), instead of doing both again per worker. Called early, the server
+    imports while the main process is still finding submissions.
     """
     context = mp.get_context("forkserver")
-    context.set_forkserver_preload(["autograder.engine"])
+    context.set_forkserver_preload(["autograder.preload"])
     forkserver.ensure_running()
     return context
 
