@@ -14,7 +14,7 @@ import multiprocessing as mp
 import queue
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing import forkserver
 from pathlib import Path
@@ -56,8 +56,32 @@ def plan(
     return result
 
 
+class _QueueLink:
+    """A worker's :class:`~autograder.memo.MemoLink`: what it stores goes to the main process
+    with its results, which hands it to every other worker's inbox."""
+
+    def __init__(self, index: int, results: mp.Queue, inbox: mp.Queue) -> None:
+        self.index, self.results, self.inbox = index, results, inbox
+
+    def publish(self, entries: list) -> None:
+        if entries:
+            self.results.put(("memo", self.index, entries))
+
+    def receive(self) -> Iterator:
+        while True:
+            try:
+                yield from self.inbox.get_nowait()
+            except queue.Empty:
+                return
+
+
 def _worker(
-    index: int, settings: Settings, tasks: mp.Queue, results: mp.Queue, board: CoreBoard
+    index: int,
+    settings: Settings,
+    tasks: mp.Queue,
+    results: mp.Queue,
+    board: CoreBoard,
+    inbox: mp.Queue,
 ) -> None:
     # Imported here: the main process never runs tests (nor imports pytest); the worker server
     # has it preloaded (see start_worker_server).
@@ -78,6 +102,7 @@ def _worker(
         feed(),
         lambda result: results.put(("done", index, result)),
         Placement(board, index),
+        _QueueLink(index, results, inbox),
     )
     results.put(("exit", index, code))
 
@@ -131,7 +156,15 @@ def run(
         tasks.put(task)
     # Each worker and its sandboxes on one core, chosen again per submission (placement).
     board = CoreBoard(context, available_cores(), jobs)
-    workers = {i: _start_worker(context, i, settings, tasks, results, board) for i in range(jobs)}
+    # Each worker's inbox of outcomes the others stored. What a worker never reads is only
+    # a missed reuse, so the main process never waits for an inbox to be drained.
+    inboxes: dict[int, mp.Queue] = {i: context.Queue() for i in range(jobs)}
+    for inbox in inboxes.values():
+        inbox.cancel_join_thread()
+    workers = {
+        i: _start_worker(context, i, settings, tasks, results, board, inboxes[i])
+        for i in range(jobs)
+    }
     in_flight: dict[int, str | None] = dict.fromkeys(workers)
     retried: set[str] = set()
     finished: list[str] = []
@@ -156,7 +189,7 @@ def run(
                     in_flight[index] = None
                     if remaining > 0:
                         workers[index] = _start_worker(
-                            context, index, settings, tasks, results, board
+                            context, index, settings, tasks, results, board, inboxes[index]
                         )
                     if lost is None:
                         continue
@@ -171,7 +204,11 @@ def run(
                         retried.add(lost)
                         tasks.put(by_student[lost])
                 continue
-            if kind == "start":
+            if kind == "memo":
+                for other, inbox in inboxes.items():
+                    if other != index:
+                        inbox.put(payload)
+            elif kind == "start":
                 in_flight[index] = payload
             elif kind == "done":
                 in_flight[index] = None
@@ -204,9 +241,10 @@ def _start_worker(
     tasks: mp.Queue,
     results: mp.Queue,
     board: CoreBoard,
+    inbox: mp.Queue,
 ) -> Any:
     process = context.Process(
-        target=_worker, args=(index, settings, tasks, results, board), daemon=True
+        target=_worker, args=(index, settings, tasks, results, board, inbox), daemon=True
     )
     process.start()
     return process

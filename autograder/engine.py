@@ -21,6 +21,7 @@ import pytest
 
 from autograder import testing
 from autograder.ingest import Ingested, ingest
+from autograder.memo import MemoLink
 from autograder.placement import Placement
 from autograder.plugin import GradingPlugin, TestOutcome, run_submissions
 from autograder.proxy import StudentProxy
@@ -44,9 +45,13 @@ class _Loop:
         settings: Settings,
         emit: Callable[[dict[str, Any]], None],
         placement: Placement | None = None,
+        memo_link: MemoLink | None = None,
     ) -> None:
         self.grading, self.tasks, self.settings, self.emit = grading, tasks, settings, emit
         self.placement = placement
+        self.memo_link = memo_link if grading.memo is not None else None
+        if self.memo_link is not None:
+            grading.memo.collect_new = True
         self.zygote: Zygote | None = None
 
     @pytest.hookimpl(tryfirst=True)
@@ -61,6 +66,9 @@ class _Loop:
                 started = time.monotonic()
                 if self.placement is not None:
                     self.placement.enter(os.getpid(), self.zygote.process.pid)
+                if self.memo_link is not None:
+                    for entry in self.memo_link.receive():
+                        self.grading.memo.store(*entry, learnt=True)
                 submission = ingest(task.student, [Path(f) for f in task.files])
                 pending.update(task=task, submission=submission, started=started, sandbox=None)
                 if submission.status != "ok":
@@ -75,6 +83,8 @@ class _Loop:
                     sandbox.kill()
                 if self.placement is not None:
                     self.placement.leave()
+                if self.memo_link is not None:
+                    self.memo_link.publish(self.grading.memo.take_new())
                 seconds = time.monotonic() - pending["started"]
                 self.emit(
                     build_result(
@@ -235,14 +245,16 @@ def grade_stream(
     tasks: Iterable[Task],
     emit: Callable[[dict[str, Any]], None],
     placement: Placement | None = None,
+    memo_link: MemoLink | None = None,
 ) -> int:
     """Grade every task, calling ``emit(result)`` as each finishes. Returns pytest's exit code.
 
     With a ``placement``, each submission is graded on the core it assigns (see
-    :mod:`autograder.placement`).
+    :mod:`autograder.placement`); with a ``memo_link``, reused outcomes are shared with the
+    batch's other workers (:class:`autograder.memo.MemoLink`).
     """
     grading = GradingPlugin(settings.assignment, settings.reuse_outcomes)
-    loop = _Loop(grading, tasks, settings, emit, placement)
+    loop = _Loop(grading, tasks, settings, emit, placement, memo_link)
     with tempfile.TemporaryDirectory(prefix="optigrade-pytest-") as rootdir:
         ini = Path(rootdir) / "pytest.ini"
         ini.write_text("[pytest]\n")

@@ -26,12 +26,16 @@ every new behaviour is still graded by the hidden suite itself.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 #: A question a test asked of the submission (``("plan", index)``, ``("defines", name)``) and
 #: what the submission answered (a digest, a bool).
 Step = tuple[tuple[str, Any], Any]
+
+#: What one memo tells another: a test, the answers it read, its outcome (see
+#: :meth:`OutcomeMemo.store`).
+Entry = tuple[str, list[Step], Any]
 
 #: Failure kinds that come from the sandbox, not from the student's answers: never stored.
 SANDBOX_FAILURE_KINDS = frozenset(
@@ -70,6 +74,10 @@ class OutcomeMemo:
         self._limit = limit
         self.hits = 0
         self.misses = 0
+        #: Whether outcomes stored here are also kept for :meth:`take_new` (workers that
+        #: share what they learn, see :class:`MemoLink`).
+        self.collect_new = False
+        self._new: list[Entry] = []
 
     def lookup(self, test: str, answer: Callable[[tuple[str, Any]], Any]) -> Any | None:
         """The outcome ``test`` had for the same answers, or ``None`` (then run it).
@@ -93,8 +101,12 @@ class OutcomeMemo:
                 return None
             path += ((question, reply),)
 
-    def store(self, test: str, tape: list[Step], outcome: Any) -> None:
-        """Remember ``outcome`` of ``test``, computed from the answers on ``tape``, in order."""
+    def store(self, test: str, tape: list[Step], outcome: Any, *, learnt: bool = False) -> None:
+        """Remember ``outcome`` of ``test``, computed from the answers on ``tape``, in order.
+
+        ``learnt``: the entry comes from another memo (:meth:`take_new`), so it is not handed
+        on again.
+        """
         failure = getattr(outcome, "failure", None) or {}
         if failure.get("kind") in SANDBOX_FAILURE_KINDS:
             return
@@ -105,3 +117,26 @@ class OutcomeMemo:
             self._next[(test, path)] = question
             path += ((question, reply),)
         self._outcomes[(test, path)] = copy.deepcopy(outcome)
+        if self.collect_new and not learnt:
+            self._new.append((test, list(tape), self._outcomes[(test, path)]))
+
+    def take_new(self) -> list[Entry]:
+        """The outcomes stored here (not learnt) since the last call, for other memos."""
+        new, self._new = self._new, []
+        return new
+
+
+class MemoLink(Protocol):
+    """How the workers of one batch share the outcomes they store.
+
+    Each worker grades with a memo of its own; without sharing, a behaviour first met by
+    four workers is graded four times. With a link, every outcome a worker stores reaches the
+    others' memos before their next submission. An outcome is a function of the answers it
+    was computed from (the rule that makes the memo sound), whichever worker computed it.
+    """
+
+    def publish(self, entries: list[Entry]) -> None:
+        """Hand the outcomes this worker stored to the other workers."""
+
+    def receive(self) -> Iterable[Entry]:
+        """The outcomes the other workers stored since the last call (never blocks)."""

@@ -63,3 +63,30 @@ def test_a_reused_outcome_cannot_be_changed_by_whoever_got_it_first():
     with pytest.raises(dataclasses.FrozenInstanceError):
         first.passed = False
     assert memo.lookup("t", asker({}, [])).passed is True
+
+
+def test_outcomes_stored_here_are_handed_on_once_and_learnt_ones_are_not_handed_on():
+    first, second = OutcomeMemo(), OutcomeMemo()
+    first.collect_new = second.collect_new = True
+    tape = [(("plan", 1), b"a")]
+    first.store("t", tape, FAILED)
+    entries = first.take_new()
+    assert entries == [("t", tape, FAILED)]
+    assert first.take_new() == [], "each stored outcome is handed on once"
+    for entry in entries:
+        second.store(*entry, learnt=True)
+    assert second.lookup("t", asker({("plan", 1): b"a"}, [])) == FAILED
+    assert second.take_new() == [], "an outcome learnt from another memo is not handed on again"
+
+
+def test_a_memo_that_does_not_share_keeps_nothing_to_hand_on():
+    memo = OutcomeMemo()
+    memo.store("t", [], PASSED)
+    assert memo.take_new() == []
+
+
+def test_sandbox_failures_are_not_handed_on_either():
+    memo = OutcomeMemo()
+    memo.collect_new = True
+    memo.store("t", [], TestOutcome("t", "Adam", 1.0, False, failure={"kind": "timeout"}))
+    assert memo.take_new() == []
