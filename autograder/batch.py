@@ -56,6 +56,16 @@ def plan(
     return result
 
 
+@dataclass(frozen=True)
+class _Wiring:
+    """What one worker shares with its batch; handed to the worker process as it starts."""
+
+    tasks: mp.Queue  # every worker's: the students to grade, then one stop per worker
+    results: mp.Queue  # every worker's: start, done, memo and exit messages to the main process
+    board: CoreBoard  # every worker's: who is at work on which core (placement)
+    inbox: mp.Queue  # this worker's: outcomes the other workers stored
+
+
 class _QueueLink:
     """A worker's :class:`~autograder.memo.MemoLink`: what it stores goes to the main process
     with its results, which hands it to every other worker's inbox."""
@@ -75,14 +85,7 @@ class _QueueLink:
                 return
 
 
-def _worker(
-    index: int,
-    settings: Settings,
-    tasks: mp.Queue,
-    results: mp.Queue,
-    board: CoreBoard,
-    inbox: mp.Queue,
-) -> None:
+def _worker(index: int, settings: Settings, wiring: _Wiring) -> None:
     # Imported here: the main process never runs tests (nor imports pytest); the worker server
     # has it preloaded (see start_worker_server).
     from autograder.engine import grade_stream
@@ -92,8 +95,10 @@ def _worker(
     # Reference and variant runs on hostile inputs may overflow; that is data, not a warning.
     warnings.simplefilter("ignore", RuntimeWarning)
 
+    results = wiring.results
+
     def feed():
-        while (task := tasks.get()) is not _STOP:
+        while (task := wiring.tasks.get()) is not _STOP:
             results.put(("start", index, task.student))
             yield task
 
@@ -101,8 +106,8 @@ def _worker(
         settings,
         feed(),
         lambda result: results.put(("done", index, result)),
-        Placement(board, index),
-        _QueueLink(index, results, inbox),
+        Placement(wiring.board, index),
+        _QueueLink(index, results, wiring.inbox),
     )
     results.put(("exit", index, code))
 
@@ -161,10 +166,8 @@ def run(
     inboxes: dict[int, mp.Queue] = {i: context.Queue() for i in range(jobs)}
     for inbox in inboxes.values():
         inbox.cancel_join_thread()
-    workers = {
-        i: _start_worker(context, i, settings, tasks, results, board, inboxes[i])
-        for i in range(jobs)
-    }
+    wiring = {i: _Wiring(tasks, results, board, inboxes[i]) for i in range(jobs)}
+    workers = {i: _start_worker(context, i, settings, wiring[i]) for i in range(jobs)}
     in_flight: dict[int, str | None] = dict.fromkeys(workers)
     retried: set[str] = set()
     finished: list[str] = []
@@ -188,9 +191,7 @@ def run(
                     lost = in_flight.get(index)
                     in_flight[index] = None
                     if remaining > 0:
-                        workers[index] = _start_worker(
-                            context, index, settings, tasks, results, board, inboxes[index]
-                        )
+                        workers[index] = _start_worker(context, index, settings, wiring[index])
                     if lost is None:
                         continue
                     if lost in retried:
@@ -234,18 +235,8 @@ def run(
     return finished
 
 
-def _start_worker(
-    context: Any,
-    index: int,
-    settings: Settings,
-    tasks: mp.Queue,
-    results: mp.Queue,
-    board: CoreBoard,
-    inbox: mp.Queue,
-) -> Any:
-    process = context.Process(
-        target=_worker, args=(index, settings, tasks, results, board, inbox), daemon=True
-    )
+def _start_worker(context: Any, index: int, settings: Settings, wiring: _Wiring) -> Any:
+    process = context.Process(target=_worker, args=(index, settings, wiring), daemon=True)
     process.start()
     return process
 
