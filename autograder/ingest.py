@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -157,7 +158,9 @@ def _read_files(paths: list[Path]) -> tuple[str, dict[Path, bytes | OSError]]:
         digest.update(path.name.encode())
         try:
             with open(path, "rb") as handle:
-                contents[path] = handle.read(MAX_FILE_BYTES + 1)
+                # Sized to the file: a read of the limit itself allocates 50 MB every time.
+                size = os.fstat(handle.fileno()).st_size
+                contents[path] = handle.read(min(size, MAX_FILE_BYTES) + 1)
         except OSError as exc:
             contents[path] = exc
             digest.update(f"unreadable:{exc}".encode())
