@@ -123,3 +123,44 @@ def test_in_a_batch_a_mistake_met_by_one_worker_is_reused_by_the_other(tmp_path)
             f"but {record['reused_tests']} of {len(record['tests'])} were"
         )
         assert record["items"] == records[first]["items"]
+
+
+# The batch's main process, as `optigrade grade` runs it, on a class whose workers share
+# outcomes; afterwards: did it ever need the engine (pytest) to relay them?
+MAIN = """
+import sys
+from pathlib import Path
+from autograder import batch
+from autograder.gradebook import Gradebook
+from autograder.scoring import suite_version
+from autograder.settings import Settings
+
+if __name__ == "__main__":
+    subs, out = Path(sys.argv[1]), Path(sys.argv[2])
+    settings = Settings("optimizers", suite_version("optimizers"))
+    book = Gradebook(out / "gradebook.sqlite")
+    plan = batch.plan(settings, [subs], book, out)
+    graded = batch.run(settings, plan, book, jobs=2)
+    print(len(graded), "pytest" in sys.modules)
+"""
+
+
+def test_the_main_process_relays_outcomes_without_importing_the_engine(tmp_path):
+    subs = tmp_path / "class"
+    subs.mkdir()
+    for index in range(6):
+        (subs / f"s{index}.ipynb").write_text(mistaken(NO_BIAS, f"s{index}"))
+    script = tmp_path / "main.py"
+    script.write_text(MAIN)
+    done = subprocess.run(
+        [sys.executable, str(script), str(subs), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["6", "False"], (
+        "the main process imported pytest: it must relay the workers' outcomes unopened "
+        f"(printed {done.stdout!r})"
+    )
