@@ -17,7 +17,6 @@ import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from multiprocessing import forkserver
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from autograder.ingest import Ingested, content_hash, discover, group_by_student
 from autograder.placement import CoreBoard, Placement, available_cores
 from autograder.sandbox import isolation
 from autograder.scoring import load_points
+from autograder.server import start_worker_server
 from autograder.settings import Settings, Task
 
 _STOP = None
@@ -95,7 +95,7 @@ class _QueueLink:
 
 def _worker(index: int, settings: Settings, wiring: _Wiring) -> None:
     # Imported here: the main process never runs tests (nor imports pytest); the worker server
-    # has it preloaded (see start_worker_server).
+    # has it preloaded (autograder.server).
     from autograder.engine import grade_stream
 
     isolation.die_with_parent()  # a worker must not outlive its batch (killed with SIGKILL)
@@ -118,20 +118,6 @@ def _worker(index: int, settings: Settings, wiring: _Wiring) -> None:
         _QueueLink(index, results, wiring.inbox),
     )
     results.put(("exit", index, code))
-
-
-def start_worker_server() -> Any:
-    """Start the process that workers are forked from, and return its multiprocessing context.
-
-    Workers start clean (no inherited sqlite handle or threads): each is forked from a fresh
-    server process that imported the engine and warmed up the notebook reader once
-    (``autograder.preload``), instead of doing both again per worker. Called early, the server
-    imports while the main process is still finding submissions.
-    """
-    context = mp.get_context("forkserver")
-    context.set_forkserver_preload(["autograder.preload"])
-    forkserver.ensure_running()
-    return context
 
 
 def default_jobs() -> int:
@@ -161,7 +147,7 @@ def run(
     if not batch.tasks:
         return []
     jobs = max(1, min(jobs or default_jobs(), len(batch.tasks)))
-    context = start_worker_server()
+    context = start_worker_server(settings.assignment)
     tasks: mp.Queue = context.Queue()
     results: mp.Queue = context.Queue()
     by_student = {t.student: t for t in batch.tasks}

@@ -27,6 +27,7 @@ from autograder.ingest import IngestError
 from autograder.sandbox.client import Timeouts
 from autograder.sandbox.isolation import Limits
 from autograder.scoring import SuiteError, load_points, suite_version
+from autograder.server import start_worker_server
 from autograder.settings import Settings
 from autograder.summary import Tally, print_summary
 from optigrade.i18n import LANGS
@@ -153,7 +154,7 @@ def grade(
     except SuiteError as exc:
         raise click.ClickException(str(exc)) from exc
     reports.make_folders(out)
-    batch.start_worker_server()
+    start_worker_server(assignment)  # already running if `optigrade` started it (prestart)
     book = Gradebook(gradebook or out / "gradebook.sqlite")
     scratch = batch.scratch_dir(out)
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -31,7 +32,7 @@ from autograder.sandbox.client import (
     SandboxFailure,
     Zygote,
 )
-from autograder.scoring import Points, suite_dir
+from autograder.scoring import Points, SuiteError, suite_dir, suite_version
 from autograder.settings import Settings, Task
 
 
@@ -54,11 +55,21 @@ class _Loop:
             grading.memo.collect_new = True
         self.zygote: Zygote | None = None
 
+    def pytest_sessionstart(self) -> None:
+        # Before the suite is collected: the zygote's interpreter starts up meanwhile.
+        self.zygote = Zygote()
+
+    def pytest_sessionfinish(self) -> None:
+        if self.zygote is not None:  # collection failed, and the run loop never ran
+            self.zygote.close()
+            self.zygote = None
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
         if session.testsfailed or self.grading.state.points is None:
             return False  # collection failed: let pytest report it
-        self.zygote = Zygote()
+        if self.zygote is None:
+            self.zygote = Zygote()
         try:
             pending: dict[str, Any] = {}
 
@@ -98,19 +109,16 @@ class _Loop:
                     )
                 )
 
-            if self.settings.plan:
-                # The reference as the first "submission", graded and forgotten: it records
-                # every trace of the suite, in the suite's order, before any student's run.
-                run_submissions(
-                    session,
-                    self.grading,
-                    [None],
-                    lambda _: testing.reference_namespace(),
-                    lambda _task, _outcomes: None,
-                )
+            planned = (self.settings.assignment, self.settings.suite_version)
+            if self.settings.plan and testing.planned_for() != planned:
+                # Not inherited from the worker server (autograder.server): made here.
+                testing.forget_plan()
+                reference_pass(session, self.grading)
+                testing.mark_planned(*planned)
             run_submissions(session, self.grading, self.tasks, open_proxy, done)
         finally:
             self.zygote.close()
+            self.zygote = None
         return True
 
     def _start(self, submission: Ingested) -> Sandbox | None:
@@ -146,6 +154,55 @@ class _Loop:
                     f"the sandbox failed: {failure.detail}",
                 )
         return None
+
+
+def reference_pass(session: pytest.Session, grading: GradingPlugin) -> None:
+    """The reference as a first "submission", graded and forgotten: it records every trace
+    of the suite, in the suite's order (the plan each sandbox runs), and caches the
+    reference's results, before any student's run."""
+    run_submissions(
+        session,
+        grading,
+        [None],
+        lambda _: testing.reference_namespace(),
+        lambda _task, _outcomes: None,
+    )
+
+
+class _Preparation:
+    """pytest plugin: the reference pass alone (for :func:`prepare_suite`)."""
+
+    def __init__(self, grading: GradingPlugin, assignment: str, version: str) -> None:
+        self.grading, self.planned = grading, (assignment, version)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        if session.testsfailed or self.grading.state.points is None:
+            return False  # collection failed: the workers will say so
+        testing.forget_plan()
+        reference_pass(session, self.grading)
+        testing.mark_planned(*self.planned)
+        return True
+
+
+def prepare_suite(assignment: str) -> bool:
+    """Collect ``assignment``'s suite and make its plan in this process; say whether it did.
+
+    Run by the worker server before it forks any worker (``autograder.preload``): every
+    worker then inherits the imported suite, the plan and the reference's results instead
+    of making them itself, all of them at the same time, at the start of every batch. A suite
+    that does not collect is left to the workers, which report it.
+    """
+    try:
+        version = suite_version(assignment)
+    except SuiteError:
+        return False
+    grading = GradingPlugin(assignment)
+    with warnings.catch_warnings():
+        # The reference on hostile inputs may overflow; that is data, not a warning.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        _run_pytest(assignment, [grading, _Preparation(grading, assignment, version)])
+    return testing.planned_for() == (assignment, version)
 
 
 def build_result(
@@ -255,15 +312,20 @@ def grade_stream(
     """
     grading = GradingPlugin(settings.assignment, settings.reuse_outcomes)
     loop = _Loop(grading, tasks, settings, emit, placement, memo_link)
+    return _run_pytest(settings.assignment, [grading, loop])
+
+
+def _run_pytest(assignment: str, plugins: list[Any]) -> int:
+    """pytest on ``assignment``'s suite with ``plugins``; pytest's exit code."""
     with tempfile.TemporaryDirectory(prefix="optigrade-pytest-") as rootdir:
         ini = Path(rootdir) / "pytest.ini"
         ini.write_text("[pytest]\n")
         args = [
-            str(suite_dir(settings.assignment)),
+            str(suite_dir(assignment)),
             "-c",
             str(ini),
             "--rootdir",
             rootdir,
             *PYTEST_ARGS,
         ]
-        return int(pytest.main(args, plugins=[grading, loop]))
+        return int(pytest.main(args, plugins=plugins))

@@ -1,12 +1,18 @@
 """What the batch's worker server imports before it forks any worker.
 
-Workers are forked from this server (``batch.start_worker_server``), so what it loads here each
-worker has without paying for it: the grading engine (pytest, numpy, the suites' helpers) and
-the notebook reader, warmed up.
+Workers are forked from this server (:mod:`autograder.server`), so what it loads here each
+worker has without paying for it: the grading engine (pytest, numpy, the suites' helpers),
+the notebook reader, warmed up, and, when the server is started for an assignment, that
+suite imported with its plan and the reference's results (``engine.prepare_suite``).
 """
 
-from autograder import engine, ingest
+import os
+
+from autograder import engine, ingest, server
 
 __all__ = ["engine"]
 
 ingest.warm_up()
+_assignment = os.environ.pop(server.WARM_ENV, None)
+if _assignment:
+    engine.prepare_suite(_assignment)

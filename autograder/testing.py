@@ -193,6 +193,26 @@ _TRUSTED_RESULTS: dict[tuple[str, Any], Any] = {}
 _CACHE_LIMIT = 20_000
 #: The traces of the cached reference runs, which every sandbox of this worker replays up front.
 PLAN = Plan()
+#: What PLAN and the cached results were made for: (assignment, suite version), once made.
+_PLANNED_FOR: tuple[str, str] | None = None
+
+
+def planned_for() -> tuple[str, str] | None:
+    """The (assignment, suite version) whose reference pass filled the plan, if one did."""
+    return _PLANNED_FOR
+
+
+def mark_planned(assignment: str, version: str) -> None:
+    global _PLANNED_FOR
+    _PLANNED_FOR = (assignment, version)
+
+
+def forget_plan() -> None:
+    """Empty the plan and the cache of trusted results (before another suite's pass)."""
+    global _PLANNED_FOR
+    _PLANNED_FOR = None
+    PLAN.traces.clear()
+    _TRUSTED_RESULTS.clear()
 
 
 def trusted_result(scenario: Scenario, key: str, namespace: Any) -> Any:

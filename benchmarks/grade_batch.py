@@ -1,6 +1,6 @@
 """Grading benchmark: a generated class graded end to end by ``optigrade grade``.
 
-    python benchmarks/grade_batch.py [--count 1000] [--jobs N] [--also 250]
+    python benchmarks/grade_batch.py [--count 1000] [--jobs N] [--also 250] [--repeat 1]
 
 A synthetic class (mostly correct in several styles, some classic mistakes, a few broken:
 syntax errors, infinite loops, ``os._exit``, floods, files that are not notebooks) is written
@@ -8,9 +8,16 @@ to a temporary folder and graded through the real command line, exactly as a TA 
 Reported: submissions per second (wall clock, everything included: start-up, ingest, sandboxes,
 hidden suite, gradebook, exports) and the peak resident memory of the whole process tree
 (the command, its workers, zygotes and sandboxes), sampled every 100 ms from /proc. ``--also``
-repeats with a smaller class, to show that peak memory does not grow with the batch. Each
+repeats with a smaller class, to show that peak memory does not grow with the batch;
+``--repeat`` grades the large class that many times in a row (a series, with its median). Each
 run also prints how long a fixed pure-Python loop took just before it (``host probe``): the
 machine's own speed drifts, and runs are comparable only when their probes are.
+
+Run a series with ``--repeat``, not by starting the script again and again: each invocation
+deletes its files when it ends, and on ext4 without a journal (common on VMs) every file
+created in the next minute first skips the inodes deleted in the last one, one by one. Right
+after deleting 12,000 such files the grader's main process spent 2.9 s in the kernel instead
+of 0.6 s creating its exports (34.9 s against 32.4 s for the whole run).
 
 Target (issue 4): at least 30 submissions per second on 2 cores; memory independent of size.
 """
@@ -22,6 +29,7 @@ import json
 import os
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -104,16 +112,23 @@ def reused_share(database: Path) -> float:
 def run(
     work: Path, count: int, jobs: int | None, seed: int = 11, no_reuse: bool = False
 ) -> dict[str, float]:
-    categories = make_class(
-        work / "class", "optimizers", count, seed=seed, mistake_rate=0.15, broken_rate=0.03
-    )
+    """Grade a generated class into ``work/out`` (the class is generated once per ``work``)."""
+    listing = work / "categories.json"
+    if listing.exists():
+        categories = json.loads(listing.read_text())
+    else:
+        categories = make_class(
+            work / "class", "optimizers", count, seed=seed, mistake_rate=0.15, broken_rate=0.03
+        )
+        listing.write_text(json.dumps(categories))
+    out = work / f"out{sum(1 for _ in work.glob('out*'))}"
     command = [
         str(Path(sys.executable).parent / "optigrade"),
         "grade",
         "-a",
         "optimizers",
         "--out",
-        str(work / "out"),
+        str(out),
         *(["--jobs", str(jobs)] if jobs else []),
         "--json",
         *(["--no-reuse"] if no_reuse else []),
@@ -152,7 +167,7 @@ def run(
         "peak_mib": round(peak / 2**20, 1),
         "peak_grader_mib": round(peak_grader / 2**20, 1),
         "status": summary["status"],
-        "reused": reused_share(work / "out" / "gradebook.sqlite"),
+        "reused": reused_share(out / "gradebook.sqlite"),
         "probe": probe,
     }
 
@@ -167,7 +182,12 @@ def main() -> None:
         action="store_true",
         help="grade with --no-reuse (every hidden test run for every submission)",
     )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="grade the large class this many times in a row"
+    )
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     workers = args.jobs or default_jobs()
     cores = len(os.sched_getaffinity(0))
     # Every run's files are deleted only once all have run: on ext4 without a journal (common
@@ -176,7 +196,10 @@ def main() -> None:
     # export file of that run cost milliseconds (a cost of the benchmark, not of grading).
     work = Path(tempfile.mkdtemp(prefix="optigrade-bench-"))
     try:
-        results = [run(work / "first", args.count, args.jobs, no_reuse=args.no_reuse)]
+        results = [
+            run(work / "first", args.count, args.jobs, no_reuse=args.no_reuse)
+            for _ in range(args.repeat)
+        ]
         if args.also:
             results.append(run(work / "second", args.also, args.jobs, no_reuse=args.no_reuse))
     finally:
@@ -189,12 +212,14 @@ def main() -> None:
             f"status {r['status']}; tests reused {r['reused']:.0%}; "
             f"host probe {r['probe']:.3f} s"
         )
-    best = results[0]
-    verdict = "met" if best["per_second"] >= 30 else "NOT met"
+    series = sorted(r["per_second"] for r in results[: args.repeat])
+    median = statistics.median(series)
+    reached = sum(1 for rate in series if rate >= 30)
+    verdict = "met" if reached == len(series) else "NOT met"
     mode = " (--no-reuse)" if args.no_reuse else ""
     print(
-        f"target: >= 30 submissions/s on 2 cores: {verdict} ({best['per_second']:.2f}/s on "
-        f"{cores} cores){mode}"
+        f"target: >= 30 submissions/s on 2 cores: {verdict} ({reached} of {len(series)} runs; "
+        f"median {median:.2f}/s, lowest {series[0]:.2f}/s on {cores} cores){mode}"
     )
 
 

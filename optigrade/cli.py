@@ -23,9 +23,23 @@ class _LazyGroup(click.Group):
     time.
     """
 
-    def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, lazy: dict[str, str], prestart: dict[str, str], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.lazy = lazy  # command name -> "module:attribute"
+        # command name -> "module:function", called with the command's arguments before the
+        # command is imported: work that the import would otherwise hold up.
+        self.prestart = prestart
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else None
+        if name in self.prestart and name not in self.commands:
+            module, function = self.prestart[name].split(":")
+            getattr(importlib.import_module(module), function)(args[1:])
+        return super().resolve_command(ctx, args)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
@@ -47,6 +61,8 @@ class _LazyGroup(click.Group):
         "export": "assignments.otter.cli:export",
         "quiz": "quizzes.cli:quiz",
     },
+    # The worker server loads the engine and prepares the suite while `grade` imports itself.
+    prestart={"grade": "autograder.server:prestart_grade"},
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, prog_name="optigrade")
