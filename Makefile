@@ -50,7 +50,7 @@ test: $(STAMP) $(VENV)/.torch $(VENV)/.otter $(VENV)/.system-deps
 bench: bench-grade bench-quiz
 
 bench-grade: $(STAMP)
-	$(BIN)/python benchmarks/grade_batch.py
+	$(BIN)/python benchmarks/grade_batch.py --repeat 3
 
 bench-quiz: $(STAMP)
 	$(BIN)/python benchmarks/quiz_build.py
