@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder import server
 from autograder.scoring import suite_version
 from autograder.server import assignment_hint
 from examples.synthetic_class import notebook
@@ -120,3 +121,13 @@ def test_a_plan_made_for_another_assignment_is_replaced_and_grades_are_unchanged
     ]
     assert grades[0] == grades[1] == grades[2], "the inherited plan changed the grades"
     assert grades[1][0] == report["result"]["max_score"], "the reference-like notebook lost marks"
+
+
+def test_asking_for_help_starts_no_worker_server(monkeypatch):
+    started = []
+    monkeypatch.setattr(server, "start_worker_server", started.append)
+    server.prestart_grade(["-a", "optimizers", "--help"])
+    server.prestart_grade(["-h"])
+    assert started == [], "--help must not start grading work"
+    server.prestart_grade(["-a", "optimizers", "--out", "x", "class/"])
+    assert started == ["optimizers"], "a real grade command starts the server for its suite"
