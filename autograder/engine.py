@@ -60,7 +60,8 @@ class _Loop:
         self.zygote = Zygote()
 
     def pytest_sessionfinish(self) -> None:
-        if self.zygote is not None:  # collection failed, and the run loop never ran
+        # However the session ends (graded, collection failed, interrupted).
+        if self.zygote is not None:
             self.zygote.close()
             self.zygote = None
 
@@ -68,57 +69,49 @@ class _Loop:
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
         if session.testsfailed or self.grading.state.points is None:
             return False  # collection failed: let pytest report it
-        if self.zygote is None:
-            self.zygote = Zygote()
-        try:
-            pending: dict[str, Any] = {}
+        pending: dict[str, Any] = {}
 
-            def open_proxy(task: Task) -> StudentProxy | None:
-                started = time.monotonic()
-                if self.placement is not None:
-                    self.placement.enter(os.getpid(), self.zygote.process.pid)
-                if self.memo_link is not None:
-                    for entry in self.memo_link.receive():
-                        self.grading.memo.store(*entry, learnt=True)
-                submission = ingest(task.student, [Path(f) for f in task.files])
-                pending.update(task=task, submission=submission, started=started, sandbox=None)
-                if submission.status != "ok":
-                    return None
-                sandbox = self._start(submission)
-                pending["sandbox"] = sandbox
-                return None if sandbox is None else StudentProxy(sandbox)
+        def open_proxy(task: Task) -> StudentProxy | None:
+            started = time.monotonic()
+            if self.placement is not None:
+                self.placement.enter(os.getpid(), self.zygote.process.pid)
+            if self.memo_link is not None:
+                for entry in self.memo_link.receive():
+                    self.grading.memo.store(*entry, learnt=True)
+            submission = ingest(task.student, [Path(f) for f in task.files])
+            pending.update(task=task, submission=submission, started=started, sandbox=None)
+            if submission.status != "ok":
+                return None
+            sandbox = self._start(submission)
+            pending["sandbox"] = sandbox
+            return None if sandbox is None else StudentProxy(sandbox)
 
-            def done(task: Task, outcomes: list[TestOutcome]) -> None:
-                sandbox = pending.get("sandbox")
-                if sandbox is not None:
-                    sandbox.kill()
-                if self.placement is not None:
-                    self.placement.leave()
-                if self.memo_link is not None:
-                    self.memo_link.publish(self.grading.memo.take_new())
-                seconds = time.monotonic() - pending["started"]
-                self.emit(
-                    build_result(
-                        self.settings,
-                        self.grading.state.points,
-                        pending["submission"],
-                        sandbox,
-                        outcomes,
-                        seconds,
-                        self.grading.state.reused,
-                    )
+        def done(task: Task, outcomes: list[TestOutcome]) -> None:
+            sandbox = pending.get("sandbox")
+            if sandbox is not None:
+                sandbox.kill()
+            if self.placement is not None:
+                self.placement.leave()
+            if self.memo_link is not None:
+                self.memo_link.publish(self.grading.memo.take_new())
+            seconds = time.monotonic() - pending["started"]
+            self.emit(
+                build_result(
+                    self.settings,
+                    self.grading.state.points,
+                    pending["submission"],
+                    sandbox,
+                    outcomes,
+                    seconds,
+                    self.grading.state.reused,
                 )
+            )
 
-            planned = (self.settings.assignment, self.settings.suite_version)
-            if self.settings.plan and testing.planned_for() != planned:
-                # Not inherited from the worker server (autograder.server): made here.
-                testing.forget_plan()
-                reference_pass(session, self.grading)
-                testing.mark_planned(*planned)
-            run_submissions(session, self.grading, self.tasks, open_proxy, done)
-        finally:
-            self.zygote.close()
-            self.zygote = None
+        planned = (self.settings.assignment, self.settings.suite_version)
+        if self.settings.plan and testing.planned_for() != planned:
+            # Not inherited from the worker server (autograder.server): made here.
+            make_plan(session, self.grading, planned)
+        run_submissions(session, self.grading, self.tasks, open_proxy, done)
         return True
 
     def _start(self, submission: Ingested) -> Sandbox | None:
@@ -156,10 +149,14 @@ class _Loop:
         return None
 
 
-def reference_pass(session: pytest.Session, grading: GradingPlugin) -> None:
-    """The reference as a first "submission", graded and forgotten: it records every trace
-    of the suite, in the suite's order (the plan each sandbox runs), and caches the
-    reference's results, before any student's run."""
+def make_plan(session: pytest.Session, grading: GradingPlugin, planned: tuple[str, str]) -> None:
+    """Replace the plan with the one of ``planned`` (assignment, suite version).
+
+    The reference is graded as a first "submission" and forgotten: it records every trace of
+    the suite, in the suite's order (the plan each sandbox runs), and caches the reference's
+    results, before any student's run.
+    """
+    testing.forget_plan()
     run_submissions(
         session,
         grading,
@@ -167,6 +164,7 @@ def reference_pass(session: pytest.Session, grading: GradingPlugin) -> None:
         lambda _: testing.reference_namespace(),
         lambda _task, _outcomes: None,
     )
+    testing.mark_planned(*planned)
 
 
 class _Preparation:
@@ -179,9 +177,7 @@ class _Preparation:
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
         if session.testsfailed or self.grading.state.points is None:
             return False  # collection failed: the workers will say so
-        testing.forget_plan()
-        reference_pass(session, self.grading)
-        testing.mark_planned(*self.planned)
+        make_plan(session, self.grading, self.planned)
         return True
 
 

@@ -51,8 +51,9 @@ PLAN: dict[int, list[Step] | None] = {}
 class Discarding(io.TextIOWrapper):
     """A text stream on the process's standard output (``/dev/null`` in a sandbox) whose
     ``write`` keeps nothing: it is ``str.__len__`` itself, so ``print`` runs no Python frame,
-    encodes nothing and fills no buffer. A flood of a million prints took 2.4 s of CPU
-    through an ordinary text stream on ``/dev/null``, and 0.45 s here.
+    encodes nothing and fills no buffer. A sandbox flooding a million prints took 1.27 s
+    with an ordinary text stream on ``/dev/null`` and takes 1.03 s with this one, most of it
+    the student's own loop.
 
     Everything else is the text stream's own (``flush``, ``fileno``, ``buffer``,
     ``encoding``, …), and ``write`` still takes only a ``str``, as any text stream does.
