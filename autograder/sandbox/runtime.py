@@ -23,10 +23,10 @@ grader can recognise a behaviour it has seen before by the bytes alone (:mod:`au
 
 from __future__ import annotations
 
+import _signal
 import io
 import linecache
 import os
-import signal
 import socket
 import sys
 import traceback
@@ -426,7 +426,9 @@ def _plain(value: Any) -> Any:
 
 def main(sock: socket.socket) -> None:
     """Entry point in the locked-down sandbox process."""
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over-large writes fail instead of killing
+    # Over-large writes fail instead of killing. The C function: signal.signal's wrapper
+    # converts to and from enums, Python work each sandbox would pay for in page faults.
+    _signal.signal(_signal.SIGXFSZ, _signal.SIG_IGN)
     runtime = Runtime(sock)
     sys.stdout = sys.stderr = runtime.output
     sys.modules["__main__"] = types.ModuleType("__main__")

@@ -1,0 +1,105 @@
+"""What every sandbox of a batch starts with: no capabilities, a bare environment, default
+signal handlers.
+
+The zygote prepares part of this once for all its sandboxes (it empties the capability
+bounding set and settles its own environment, see ``isolation.drop_bounding_set`` and
+``isolation.settle_environment``), so the test looks at several sandboxes of one zygote in a
+row, from inside, with what student code can use: ``capget``, ``prctl`` and a program it
+starts itself.
+"""
+
+from __future__ import annotations
+
+import ast
+import signal
+
+import pytest
+
+from autograder.sandbox.client import Sandbox, Zygote
+
+PROBE = """
+import ctypes
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class _Header(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _Data(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+
+
+def capabilities():
+    header, data = _Header(0x20080522, 0), (_Data * 2)()
+    if _libc.capget(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capget failed")
+    bounding = [cap for cap in range(64) if _libc.prctl(23, cap, 0, 0, 0) == 1]  # CAPBSET_READ
+    return {"bounding": bounding,
+            "sets": [[d.effective, d.permitted, d.inheritable] for d in data]}
+"""
+
+LOOK = (
+    f"PROBE = {PROBE!r}\nexec(PROBE)\n"
+    + """
+import os, signal, subprocess, sys
+
+def look():
+    started = subprocess.run(
+        [sys.executable, "-I", "-c", PROBE + "print(capabilities())"],
+        capture_output=True, text=True, timeout=20,
+    )
+    handlers = [signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGCHLD, signal.SIGXFSZ)]
+    return {
+        "capabilities": capabilities(),
+        "started": started.stdout.strip() or started.stderr[-500:],
+        "environment": dict(os.environ),
+        "cwd": os.getcwd(),
+        "handlers": [int(h) if isinstance(h, int) else repr(h) for h in handlers],
+    }
+"""
+)
+
+NONE = {"bounding": [], "sets": [[0, 0, 0], [0, 0, 0]]}
+
+
+@pytest.fixture
+def zygote_of_a_busy_grader(monkeypatch: pytest.MonkeyPatch):
+    # Whatever the grader's own environment holds must not reach a student.
+    monkeypatch.setenv("OPTIGRADE_TEST_SECRET", "the TA's token")
+    zygote = Zygote()
+    yield zygote
+    zygote.close()
+
+
+def test_every_sandbox_of_a_zygote_starts_without_privileges(zygote_of_a_busy_grader):
+    seen = []
+    for _ in range(3):
+        sandbox = Sandbox(zygote_of_a_busy_grader, [LOOK])
+        try:
+            sandbox.start()
+            seen.append(sandbox.call("look", None, [], {})["value"])
+        finally:
+            sandbox.kill()
+    for number, inside in enumerate(seen, 1):
+        where = f"sandbox {number} of 3"
+        assert inside["capabilities"] == NONE, f"{where} holds capabilities: {inside}"
+        # A program the student starts gets none back either (as uid 0, execve would grant
+        # every capability left in the bounding set).
+        assert ast.literal_eval(inside["started"]) == NONE, (
+            f"a program started in {where} holds capabilities: {inside['started']}"
+        )
+        scratch = inside["cwd"]
+        assert inside["environment"] == {
+            "HOME": scratch,
+            "TMPDIR": scratch,
+            "LANG": "C.UTF-8",
+            "PATH": "/usr/bin:/bin",
+        }, f"{where} has another environment: {inside['environment']}"
+        assert inside["handlers"] == [
+            int(signal.SIG_DFL),
+            int(signal.SIG_DFL),
+            int(signal.SIG_IGN),
+        ], f"{where}: SIGTERM, SIGCHLD, SIGXFSZ handled as {inside['handlers']}"
