@@ -7,7 +7,11 @@ imported on first use (:class:`_LazyGroup`).
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import importlib
+import os
+import sys
 from typing import Any
 
 import click
@@ -74,3 +78,27 @@ def main() -> None:
     TAs:          optigrade grade   (grade a class's submissions)
     Instructors:  optigrade assign, optigrade quiz
     """
+
+
+def run() -> None:
+    """The ``optigrade`` console script: :func:`main`, then a quick exit.
+
+    Once a command has finished and its output is flushed, what is left is the interpreter
+    tearing itself down, freeing every object one by one: after a batch of 1,000 that took
+    0.2 to 0.35 s before the shell prompt came back. The exit handlers still run
+    (multiprocessing stops its worker server and removes its temporary folder there), and
+    every file the commands write is closed when they return; only the teardown is skipped.
+    """
+    try:
+        main()
+        code: int | str | None = 0
+    except SystemExit as exc:  # click ends every command with one
+        code = exc.code
+    atexit._run_exitfuncs()
+    if isinstance(code, str):  # as Python itself reports SystemExit("message")
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # e.g. a closed pipe: nothing more to tell
+            stream.flush()
+    os._exit(code or 0)
