@@ -8,10 +8,10 @@ imported on first use (:class:`_LazyGroup`).
 from __future__ import annotations
 
 import atexit
-import contextlib
 import importlib
 import os
 import sys
+import threading
 from typing import Any
 
 import click
@@ -84,21 +84,28 @@ def run() -> None:
     """The ``optigrade`` console script: :func:`main`, then a quick exit.
 
     Once a command has finished and its output is flushed, what is left is the interpreter
-    tearing itself down, freeing every object one by one: after a batch of 1,000 that took
-    0.2 to 0.35 s before the shell prompt came back. The exit handlers still run
-    (multiprocessing stops its worker server and removes its temporary folder there), and
-    every file the commands write is closed when they return; only the teardown is skipped.
+    tearing itself down, freeing every object one by one: after a batch of 1,000 the main
+    process took 0.10 to 0.17 s more to end. This ends it as the interpreter would, in the
+    same order, without that teardown: a ``SystemExit`` message printed, threads that are
+    not daemons joined, exit handlers run (multiprocessing stops its worker server and
+    removes its temporary folder there), standard streams flushed (status 120 if that
+    fails, as Python gives). Every file the commands write is closed when they return.
     """
     try:
         main()
-        code: int | str | None = 0
+        code: object = 0
     except SystemExit as exc:  # click ends every command with one
         code = exc.code
-    atexit._run_exitfuncs()
-    if isinstance(code, str):  # as Python itself reports SystemExit("message")
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):  # SystemExit("message"): printed, status 1
         print(code, file=sys.stderr)
         code = 1
+    threading._shutdown()  # type: ignore[attr-defined]
+    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):  # e.g. a closed pipe: nothing more to tell
+        try:
             stream.flush()
-    os._exit(code or 0)
+        except Exception:  # e.g. a closed pipe
+            code = code or 120
+    os._exit(code)

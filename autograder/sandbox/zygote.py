@@ -146,7 +146,11 @@ def main() -> None:
         isolation.remove_abandoned_cgroups()
         _CGROUP = isolation.join_pids_cgroup(isolation.zygote_cgroup_name(os.getpid()), "max")
         if _CGROUP is not None:
-            counter = isolation.PidsCounter(_CGROUP)
+            try:
+                counter = isolation.PidsCounter(_CGROUP)
+            except OSError:  # a cap that cannot be set per sandbox is no process limit
+                isolation.leave_and_remove_cgroup(_CGROUP)
+                _CGROUP = None
         with contextlib.suppress(OSError):  # else each sandbox gets a monitor, as for users
             _NAMESPACES = isolation.ZygoteNamespaces()
         isolation.drop_bounding_set()  # for every sandbox at once (the zygote never execs)
