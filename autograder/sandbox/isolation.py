@@ -149,11 +149,8 @@ def name_process(name: str) -> None:
 
 def die_with_parent(signum: int = signal.SIGTERM) -> None:
     """Have the kernel send ``signum`` to this process when its parent exits (Linux)."""
-    try:  # not contextlib.suppress: a sandbox calls this first thing after its fork
-        prctl = _libc.prctl
-    except AttributeError:  # no prctl: nothing to ask for
-        return
-    prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
+    with contextlib.suppress(AttributeError):  # no prctl: nothing to ask for
+        _libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
 
 
 def become_subreaper() -> None:
@@ -267,9 +264,9 @@ _capset = getattr(_libc, "capset", None)
 def _drop_capabilities() -> None:
     if not _bounding_set_dropped:
         drop_bounding_set()
-    header, data = _NO_CAPABILITIES
     if _capset is None:
         raise OSError("capset is not available on this system")
+    header, data = _NO_CAPABILITIES
     if _capset(ctypes.byref(header), data) != 0:
         raise OSError(ctypes.get_errno(), "capset failed")
 
@@ -334,7 +331,7 @@ class PidsCounter:
                 if int(os.pread(self._current, 32, 0)) <= at_most:
                     return True
             except (OSError, ValueError):
-                return True  # gone, or no such counter: nothing to wait for
+                return True  # the cgroup is gone: nothing to wait for
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.001)
