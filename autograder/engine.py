@@ -67,8 +67,8 @@ class _Loop:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
-        if session.testsfailed or self.grading.state.points is None:
-            return False  # collection failed: let pytest report it
+        if not _collected(session, self.grading):
+            return False  # let pytest report it
         pending: dict[str, Any] = {}
 
         def open_proxy(task: Task) -> StudentProxy | None:
@@ -149,6 +149,11 @@ class _Loop:
         return None
 
 
+def _collected(session: pytest.Session, grading: GradingPlugin) -> bool:
+    """Whether the suite collected, with its points (otherwise there is nothing to run)."""
+    return not session.testsfailed and grading.state.points is not None
+
+
 def make_plan(session: pytest.Session, grading: GradingPlugin, planned: tuple[str, str]) -> None:
     """Replace the plan with the one of ``planned`` (assignment, suite version).
 
@@ -175,8 +180,8 @@ class _Preparation:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
-        if session.testsfailed or self.grading.state.points is None:
-            return False  # collection failed: the workers will say so
+        if not _collected(session, self.grading):
+            return False  # the workers will say so
         make_plan(session, self.grading, self.planned)
         return True
 
