@@ -17,10 +17,6 @@ import re
 import unicodedata
 from pathlib import PurePosixPath
 
-#: Characters that are escaped wherever a name is shown: controls (terminal escapes among
-#: them), format characters (bidi overrides, zero-width joiners), lone surrogates, and line
-#: or paragraph separators.
-_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 #: Longer ids are cut and end with a hash of the whole id, so that two long ids stay two.
 MAX_ID_CHARS = 160
 
@@ -31,13 +27,20 @@ _MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?:file|onlin
 
 
 def printable(text: str) -> str:
-    """``text`` in NFC with every hidden character written as a visible escape (``\\x1b``)."""
+    """``text`` in NFC, and printable (``str.isprintable``): a space of another width is a
+    space, and every other character that does not print (controls, terminal escapes among
+    them, bidi overrides, zero-width and private-use characters, lone surrogates, separators)
+    is written as a visible escape (``\\x1b``)."""
     text = unicodedata.normalize("NFC", text) if not text.isascii() else text
     if text.isprintable():
         return text
-    return "".join(
-        _escape(char) if unicodedata.category(char) in _HIDDEN_CATEGORIES else char for char in text
-    )
+    return "".join(_printable_char(char) for char in text)
+
+
+def _printable_char(char: str) -> str:
+    if char.isprintable():
+        return char
+    return " " if unicodedata.category(char) == "Zs" else _escape(char)
 
 
 def _escape(char: str) -> str:
