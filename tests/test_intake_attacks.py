@@ -193,10 +193,12 @@ def role_list_notebook() -> str:
 def attack_class(root: Path) -> list[Path]:
     subs, _ = honest_class(root)
     (subs / "role_list.ipynb").write_text(role_list_notebook())
-    # A valid .py whose last bytes are a zip's end of central directory marker.
-    (subs / "pk_marker.py").write_text("\n\n".join(CELLS) + "\n# PK\x05\x06" + "." * 18 + "\n")
-    # A .ipynb that is really a zip, naming an honest student's Canvas file.
-    (subs / "lookalike.ipynb").write_bytes(
+    # Passed by name: a valid .py whose last bytes are a zip's end of central directory
+    # marker, and a .ipynb that is really a zip naming an honest student's Canvas file.
+    loose = root / "loose"
+    loose.mkdir()
+    (loose / "pk_marker.py").write_text("\n\n".join(CELLS) + "\n# PK\x05\x06" + "." * 18 + "\n")
+    (loose / "lookalike.ipynb").write_bytes(
         make_zip([Member("kimminsu_12345_67890_optimizers.ipynb", b"{}")])
     )
     os.symlink(REFERENCE, subs / "sneaky.py")
@@ -235,6 +237,8 @@ def attack_class(root: Path) -> list[Path]:
     ]
     downloads.write_bytes(make_zip(members))
     return [
+        loose / "pk_marker.py",
+        loose / "lookalike.ipynb",
         subs,
         root / "canvas.zip",
         folders,
