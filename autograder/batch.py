@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.gradebook import Gradebook
-from autograder.ingest import Ingested, content_hash, discover, group_by_student
+from autograder.ingest import Ingested, content_hash, discover
 from autograder.placement import CoreBoard, Placement, available_cores
 from autograder.sandbox import isolation
 from autograder.scoring import load_points
@@ -35,6 +35,10 @@ _STOP = None
 class BatchPlan:
     tasks: list[Task]
     skipped: list[str] = field(default_factory=list)  # already graded, unchanged
+    #: What intake refused, as (student, "where: why"), and refusals of no student ("", ...):
+    #: for the TA's summary. Each student's are also in their gradebook row (status
+    #: ``refused`` when nothing else was left to grade, else notes).
+    refused: list[tuple[str, str]] = field(default_factory=list)
 
 
 def plan(
@@ -44,16 +48,30 @@ def plan(
     scratch: Path,
     regrade: bool = False,
 ) -> BatchPlan:
-    grouped = group_by_student(discover(paths, scratch))
-    result = BatchPlan([])
-    for student, files in sorted(grouped.items()):
-        digest = content_hash(files)
+    """Which students of ``paths`` to grade: one task per student id (intake makes ids unique
+    in the batch), without those whose files and suite are unchanged since they were graded.
+
+    Raises :class:`~autograder.ingest.IngestError` only for the TA's own unusable input.
+    """
+    found = discover(paths, scratch)
+    result = BatchPlan([], refused=[("", warning) for warning in found.warnings])
+    for submission in found.submissions:
+        result.refused.extend((submission.student, line) for line in submission.refused)
+        digest = content_hash(submission.files, submission.names, submission.refused)
         if not regrade and gradebook.is_current(
-            settings.assignment, student, digest, settings.suite_version
+            settings.assignment, submission.student, digest, settings.suite_version
         ):
-            result.skipped.append(student)
+            result.skipped.append(submission.student)
         else:
-            result.tasks.append(Task(student, [str(f) for f in files], digest))
+            result.tasks.append(
+                Task(
+                    submission.student,
+                    [str(f) for f in submission.files],
+                    digest,
+                    submission.names,
+                    submission.refused,
+                )
+            )
     return result
 
 

@@ -78,7 +78,9 @@ class _Loop:
             if self.memo_link is not None:
                 for entry in self.memo_link.receive():
                     self.grading.memo.store(*entry, learnt=True)
-            submission = ingest(task.student, [Path(f) for f in task.files])
+            submission = ingest(
+                task.student, [Path(f) for f in task.files], task.names, task.refused
+            )
             pending.update(task=task, submission=submission, started=started, sandbox=None)
             if submission.status != "ok":
                 return None

@@ -15,6 +15,10 @@ STATUS = {
     "unreadable": Text(ko="파일을 읽을 수 없음", en="unreadable file"),
     "empty": Text(ko="코드가 없음", en="no code found"),
     "too_large": Text(ko="파일이 너무 큼", en="file too large"),
+    "refused": Text(
+        ko="받아들이지 않은 제출물 (링크, 손상된 압축 항목, 겹치는 학생 ID 등: 이유 참고)",
+        en="refused at intake (a link, a damaged archive entry, a shared student id…: see the reason)",
+    ),
     "crashed": Text(ko="실행 환경이 비정상 종료됨", en="the sandbox crashed"),
     "internal_error": Text(
         ko="채점기 내부 오류 (조교에게 알려 주세요)",

@@ -19,6 +19,12 @@ class Task:
     student: str
     files: list[str]
     content_hash: str
+    #: Each file's name in the submission (an archive entry is extracted under a generated
+    #: name); empty: each path's own name.
+    names: list[str] = field(default_factory=list)
+    #: What intake refused of this student's ("where: why"): status ``refused`` if nothing
+    #: else is left to grade, else notes.
+    refused: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

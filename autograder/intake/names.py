@@ -1,0 +1,110 @@
+"""Names from outside (archive entries, files on disk) as printable Unicode, and the student id
+each one gives.
+
+A name arrives as bytes in no declared encoding: a zip made on Korean Windows stores cp949
+without the UTF-8 flag, a folder unzipped from one keeps those bytes on disk (Python hands them
+over as lone surrogates), and anything may hold control characters or terminal escapes. Every
+name handed on from here is valid, printable Unicode in NFC: it can be encoded, printed, stored
+in SQLite and JSON, and two spellings of one Hangul name (NFC from Windows, NFD from macOS)
+give one id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from pathlib import PurePosixPath
+
+#: Longer ids are cut and end with a hash of the whole id, so that two long ids stay two.
+MAX_ID_CHARS = 160
+
+# Canvas: <name>_<userid>_<submissionid>_<original file name>, with "_LATE" after the name.
+_CANVAS = re.compile(r"^(?P<name>[a-z0-9]+)(?:_late)?_(?P<id>\d+)_(?P<sub>\d+)_(?P<file>.+)$", re.I)
+# Moodle: "<Full Name>_<id>_assignsubmission_file_/<file>" (a folder per student).
+_MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_?$")
+
+
+def printable(text: str) -> str:
+    """``text`` in NFC, and printable (``str.isprintable``): a space of another width is a
+    space, and every other character that does not print (controls, terminal escapes among
+    them, bidi overrides, zero-width and private-use characters, lone surrogates, separators)
+    is written as a visible escape (``\\x1b``)."""
+    text = unicodedata.normalize("NFC", text) if not text.isascii() else text
+    if text.isprintable():
+        return text
+    return "".join(_printable_char(char) for char in text)
+
+
+def _printable_char(char: str) -> str:
+    if char.isprintable():
+        return char
+    return " " if unicodedata.category(char) == "Zs" else _escape(char)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def decode_name(raw: bytes, *, legacy: str | None = None) -> str:
+    """A name's bytes as printable text: UTF-8, else cp949 (Korean Windows), else ``legacy``
+    (the zip format's own cp437 for an archive entry), else with the bytes escaped."""
+    for encoding in ("utf-8", "cp949", legacy):
+        if encoding is None:
+            continue
+        try:
+            return printable(raw.decode(encoding))
+        except UnicodeDecodeError:
+            continue
+    return printable(raw.decode("utf-8", "backslashreplace"))
+
+
+def disk_name(name: str) -> str:
+    """A name as Python got it from the file system (undecodable bytes as lone surrogates),
+    decoded as :func:`decode_name` does."""
+    if name.isascii() and name.isprintable():
+        return name  # nearly every name: nothing to decode or escape
+    return decode_name(os.fsencode(name))
+
+
+def shown_path(path: os.PathLike[str] | str) -> str:
+    """A path of the TA's, printable (for messages)."""
+    return disk_name(os.fspath(path))
+
+
+def clean_id(text: str) -> str:
+    """A student id: printable, without surrounding blanks, never empty, bounded in length."""
+    student = printable(text).strip() or "_"
+    if len(student) <= MAX_ID_CHARS:
+        return student
+    tail = hashlib.sha256(student.encode()).hexdigest()[:10]
+    return f"{student[: MAX_ID_CHARS - 11]}~{tail}"
+
+
+def lms_id(name: str) -> str | None:
+    """The LMS user id a file or folder name carries (Canvas file, Moodle folder), if any."""
+    for pattern in (_CANVAS, _MOODLE):
+        match = pattern.match(name)
+        if match:
+            return match.group("id")
+    return None
+
+
+def is_moodle_folder(name: str) -> bool:
+    return _MOODLE.match(name) is not None
+
+
+def student_id_from_name(name: str) -> str:
+    """The student id in an LMS file or folder name, else the name's stem."""
+    stem = PurePosixPath(name).name
+    return clean_id(lms_id(stem) or PurePosixPath(stem).stem)
+
+
+def student_id_from_folder(name: str) -> str:
+    """The student id of a per-student folder: its LMS id (Moodle), else its whole name."""
+    match = _MOODLE.match(name)
+    return clean_id(match.group("id") if match else name)

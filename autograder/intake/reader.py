@@ -1,0 +1,236 @@
+"""One student's files to code cells, in a grading worker; never raises for a bad file.
+
+* Notebooks are read as plain JSON (version 4) or with nbformat (older versions, upgraded);
+  code cells are taken in order, except those the assignment notebook marks as public checks
+  or experiments (``metadata.optigrade.role``, see ``docs/NOTEBOOKS.md``). Any other shape of
+  JSON (a role that is a list, a source that is a number, nesting deep enough to exhaust the
+  parser) is a reason, not an exception.
+* A ``.py`` file is split into cells at ``# %%`` markers (the Jupytext/VS Code convention), so
+  that a syntax error in one part does not cost the rest.
+* Each file is opened once, without following a link (:mod:`autograder.intake.files`), and read
+  once for both the content hash and the cells.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from autograder.intake.files import NotAFile, read_regular
+from autograder.intake.magics import neutralise_magics
+from autograder.intake.names import disk_name
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_CODE_CHARS = 2_000_000
+SKIPPED_ROLES = frozenset({"check", "experiment", "prose"})
+#: A JSON escape of a UTF-16 surrogate: the only way a lone one gets into a decoded notebook.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass
+class Ingested:
+    """A student's code, ready for the sandbox, or the reason it is not."""
+
+    student: str
+    files: list[str]  # each file's name in the submission (an archive entry's own name)
+    content_hash: str
+    cells: list[str] = field(default_factory=list)
+    status: str = "ok"  # ok, unreadable, empty, too_large, refused
+    reason: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def _named(paths: list[Path], names: list[str] | None) -> list[tuple[str, Path]]:
+    """Each file with its name, in the order they are hashed and read (by name, then path)."""
+    shown = names if names else [disk_name(Path(p).name) for p in paths]
+    return sorted(zip(shown, paths, strict=True), key=lambda pair: (pair[0], str(pair[1])))
+
+
+def content_hash(
+    paths: list[Path], names: list[str] | None = None, refused: list[str] | tuple = ()
+) -> str:
+    """The hash :func:`ingest` records for these files: the batch skips a student whose hash
+    and suite version are already in the gradebook."""
+    return _read_files(_named(paths, names), refused)[0]
+
+
+def _read_files(
+    named: list[tuple[str, Path]], refused: list[str] | tuple
+) -> tuple[str, list[tuple[str, bytes | NotAFile | OSError, int]]]:
+    """The submission's content hash, and each file's bytes (at most one byte past the
+    limit) and size, or why it could not be read: every file is read once, for both."""
+    digest = hashlib.sha256()
+    contents: list[tuple[str, bytes | NotAFile | OSError, int]] = []
+    for name, path in named:
+        # The file's own name, as before archive entries had names of their own: an
+        # upgrade does not make every stored hash stale.
+        digest.update(PurePosixPath(name).name.encode())
+        try:
+            raw, size = read_regular(path, MAX_FILE_BYTES)
+        except (NotAFile, OSError) as exc:
+            contents.append((name, exc, 0))
+            digest.update(f"unreadable:{_why(exc)}".encode())
+            continue
+        contents.append((name, raw, size))
+        digest.update(raw)
+    for line in refused:
+        digest.update(f"refused:{line}".encode())
+    return digest.hexdigest(), contents
+
+
+def _why(exc: NotAFile | OSError) -> str:
+    # Never the path: it may be in a scratch folder that changes from run to run.
+    return str(exc) if isinstance(exc, NotAFile) else (exc.strerror or type(exc).__name__)
+
+
+def ingest(
+    student: str,
+    paths: list[Path],
+    names: list[str] | None = None,
+    refused: list[str] | tuple = (),
+) -> Ingested:
+    """Read a student's files into code cells; never raises for a bad file.
+
+    ``names`` are the files' names in the submission (default: each path's own name);
+    ``refused`` are the entries intake already refused for this student ("name: reason"),
+    which make the status ``refused`` when nothing else can be graded, else notes.
+    """
+    named = _named(paths, names)
+    digest, contents = _read_files(named, refused)
+    result = Ingested(student, [name for name, _ in named], digest)
+    problems: list[tuple[str, str]] = [("refused", line) for line in refused]
+    for name, raw, size in contents:
+        shown = PurePosixPath(name).name
+        if isinstance(raw, NotAFile):
+            problems.append(("refused", f"{shown}: {raw}"))
+            continue
+        if isinstance(raw, OSError):
+            problems.append(("unreadable", f"{shown}: {_why(raw)}"))
+            continue
+        if len(raw) > MAX_FILE_BYTES:
+            problems.append(("too_large", f"{shown}: {size} bytes, the limit is {MAX_FILE_BYTES}"))
+            continue
+        if not raw.strip():
+            continue  # an empty file: no code (the status says "empty", not "unreadable")
+        try:
+            notebook = shown.lower().endswith(".ipynb")
+            cells = _notebook_cells(raw, result) if notebook else _py_cells(raw)
+        except _Unreadable as exc:
+            problems.append(("unreadable", f"{shown}: {exc}"))
+            continue
+        result.cells.extend(neutralise_magics(cell) for cell in cells)
+    if sum(len(c) for c in result.cells) > MAX_CODE_CHARS:
+        result.status, result.reason, result.cells = (
+            "too_large",
+            f"more than {MAX_CODE_CHARS} characters of code",
+            [],
+        )
+    elif not any(cell.strip() for cell in result.cells):
+        result.cells = []
+        if problems:
+            result.status, result.reason = problems[0][0], "; ".join(p[1] for p in problems)
+        else:
+            result.status, result.reason = "empty", "no code found"
+    elif problems:
+        result.notes.extend(p[1] for p in problems)
+    return result
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _decode_text(raw: bytes) -> str:
+    if b"\x00" in raw[:8192]:
+        raise _Unreadable("binary content, not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _Unreadable("not UTF-8 text") from None
+
+
+def _notebook_cells(raw: bytes, result: Ingested) -> list[str]:
+    text = _decode_text(raw)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _Unreadable(f"not a notebook (invalid JSON at line {exc.lineno})") from None
+    except (ValueError, RecursionError) as exc:  # an integer of 5,000 digits, deep nesting
+        raise _Unreadable(f"not a notebook (JSON beyond limits: {type(exc).__name__})") from None
+    if not isinstance(data, dict):
+        raise _Unreadable("not a notebook (JSON is not an object)")
+    if data.get("nbformat") != 4:
+        data = _upgraded(text, data, result)
+    cells = data.get("cells", [])
+    if not isinstance(cells, list):
+        raise _Unreadable("not a readable notebook (its cells are not a list)")
+    code = []
+    for number, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        meta = cell.get("metadata")
+        meta = meta.get("optigrade") if isinstance(meta, dict) else None
+        role = meta.get("role") if isinstance(meta, dict) else None
+        if isinstance(role, str) and role in SKIPPED_ROLES:
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            with contextlib.suppress(TypeError):  # a line that is not text: refused below
+                source = "".join(source)
+        if not isinstance(source, str):
+            raise _Unreadable(
+                f"not a readable notebook (cell {number}: its source is neither text nor lines)"
+            )
+        code.append(source)
+    if _SURROGATE_ESCAPE.search(text):
+        # "\ud800" alone in the JSON is a character no encoder takes (the sandbox's channel,
+        # SQLite, a file): it becomes U+FFFD, as a UTF-8 decoder would make it.
+        code = [_SURROGATE.sub("\ufffd", source) for source in code]
+    return code
+
+
+def _upgraded(text: str, data: dict, result: Ingested) -> dict:
+    """A notebook of another format version, converted to version 4 by nbformat.
+
+    Version 4 notebooks are read as plain JSON instead: all the grader needs is each cell's
+    type, role and source, and nbformat's schema validation (which only logs what it finds)
+    took longer than everything else about reading a notebook.
+    """
+    try:
+        import nbformat  # here: the batch's main process only finds and hashes files
+
+        notebook = nbformat.reads(text, as_version=4)
+    except Exception as exc:
+        detail = _SURROGATE.sub("\ufffd", str(exc)[:200])
+        raise _Unreadable(f"not a readable notebook ({type(exc).__name__}: {detail})") from None
+    version = data.get("nbformat")
+    if isinstance(version, int) and not isinstance(version, bool) and version < 4:
+        result.notes.append(f"upgraded from nbformat {version} to 4")
+    return notebook
+
+
+#: The smallest notebook of an older format version: upgrading it loads nbformat and compiles
+#: its schema validators, which the first such notebook of a batch would otherwise pay for.
+_TINY_V3_NOTEBOOK = '{"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": []}'
+
+
+def warm_up() -> None:
+    """Load what reading an older notebook needs (nbformat, its validators), ahead of time.
+
+    The batch's worker server calls it before forking workers (``autograder.preload``), so
+    that each worker has it for free: about 0.25 s of CPU per worker otherwise. Best effort:
+    if it fails, the first older notebook pays as before (and meets the same failure there).
+    """
+    with contextlib.suppress(Exception):
+        _upgraded(_TINY_V3_NOTEBOOK, json.loads(_TINY_V3_NOTEBOOK), Ingested("", [], ""))
+
+
+def _py_cells(raw: bytes) -> list[str]:
+    text = _decode_text(raw)
+    parts = re.split(r"(?m)^# ?%%.*$", text)
+    return [part for part in parts if part.strip()]

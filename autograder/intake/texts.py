@@ -1,0 +1,110 @@
+"""Every reason intake gives for a refused file or archive, in Korean and English.
+
+A reason lands in a student's feedback (the ``reason`` and ``notes`` of the gradebook row) and in
+the TA's console, which are read in either language: :func:`say` renders both, English first.
+"""
+
+from __future__ import annotations
+
+from optigrade.i18n import Text
+
+
+def say(text: Text, /, **values: object) -> str:
+    """``text`` in both languages, on one line: "English / 한국어" (a value that is itself a
+    :class:`Text` is rendered in the same language)."""
+    return " / ".join(text.render(lang, **_in(lang, values)) for lang in ("en", "ko"))
+
+
+def _in(lang: str, values: dict[str, object]) -> dict[str, object]:
+    return {k: v.render(lang) if isinstance(v, Text) else v for k, v in values.items()}
+
+
+# Files and folders that are not plain files.
+SYMLINK = Text(
+    ko="심볼릭 링크는 따라가지 않습니다 (링크가 가리키는 파일을 직접 넘기세요)",
+    en="a symbolic link, not followed (pass the file it points to instead)",
+)
+SPECIAL = Text(ko="일반 파일이 아닙니다 ({kind})", en="not a regular file ({kind})")
+FOLDER = Text(ko="폴더", en="a folder")
+FIFO = Text(ko="FIFO", en="a FIFO")
+SOCKET = Text(ko="소켓", en="a socket")
+CHAR_DEVICE = Text(ko="문자 장치", en="a character device")
+BLOCK_DEVICE = Text(ko="블록 장치", en="a block device")
+UNKNOWN_KIND = Text(ko="알 수 없는 종류", en="an unknown kind")
+UNREADABLE_FOLDER = Text(
+    ko="폴더를 읽을 수 없습니다 ({error})", en="the folder cannot be read ({error})"
+)
+UNOPENABLE = Text(ko="파일을 열 수 없습니다 ({error})", en="the file cannot be opened ({error})")
+NESTED_ARCHIVE = Text(
+    ko="폴더나 압축 파일 안의 압축 파일은 풀지 않습니다 (풀어서 넘기거나 직접 넘기세요)",
+    en="an archive inside a folder or an archive is not opened (unzip it, or pass it directly)",
+)
+
+# Archive entries.
+ESCAPING = Text(
+    ko="압축 파일 밖을 가리키는 경로라 풀지 않았습니다: {name}",
+    en="a path that leaves the archive, not extracted: {name}",
+)
+ENCRYPTED = Text(ko="암호가 걸린 항목입니다", en="an encrypted entry")
+METHOD = Text(
+    ko="지원하지 않는 압축 방식입니다 ({method})",
+    en="an unsupported compression method ({method})",
+)
+DAMAGED = Text(ko="손상된 항목입니다 ({detail})", en="a damaged entry ({detail})")
+TOO_LARGE_ENTRY = Text(
+    ko="풀면 {limit}바이트를 넘습니다", en="it expands to more than {limit} bytes"
+)
+ARCHIVE_BUDGET = Text(
+    ko="압축 파일 전체가 {limit}바이트를 넘게 풀려 이 항목은 풀지 않았습니다",
+    en="the archive expands to more than {limit} bytes in all; this entry was not extracted",
+)
+TOO_MANY_ENTRIES = Text(
+    ko="압축 파일의 항목이 {limit}개를 넘어 이 항목은 읽지 않았습니다",
+    en="the archive has more than {limit} entries; this entry was not read",
+)
+DUPLICATE_ENTRY = Text(
+    ko="압축 파일 안에 같은 이름의 항목이 여럿 있어 어느 것도 쓰지 않았습니다",
+    en="the archive holds several entries of this name; none of them was used",
+)
+EXTRACT_FAILED = Text(ko="풀 수 없습니다 ({error})", en="it could not be extracted ({error})")
+DIRECTORY_DAMAGED = Text(
+    ko="{archive}: 압축 파일의 목차가 {count}번째 항목 뒤로 손상되어 그 뒤 항목은 읽지 못했습니다",
+    en="{archive}: the archive's directory is damaged after entry {count}; later entries were "
+    "not read",
+)
+UNPARSED_ENTRIES = Text(
+    ko="{archive}: 항목이 너무 많아 {count}번째 뒤로는 읽지 않았습니다",
+    en="{archive}: too many entries; those after entry {count} were not read",
+)
+
+# Whole archives and the TA's own arguments.
+NOT_A_ZIP = Text(
+    ko="{path}: 읽을 수 있는 zip 파일이 아닙니다 ({detail}); 다시 내려받으세요",
+    en="{path}: not a readable zip archive ({detail}); download it again",
+)
+NO_SUCH_PATH = Text(ko="{path}: 그런 파일이나 폴더가 없습니다", en="{path}: no such file or folder")
+UNREADABLE_ARGUMENT = Text(
+    ko="{path}: 읽을 수 없습니다 ({error})", en="{path}: cannot be read ({error})"
+)
+
+# One student per id.
+SEVERAL_SOURCES = Text(
+    ko="학생 ID {student}이(가) 여러 곳에서 나옵니다 ({origins}); 두 사람의 제출물을 섞지 않도록 "
+    "채점하지 않았습니다. 파일 이름을 고치거나 따로 채점하세요",
+    en="student id {student} comes from several places ({origins}); not graded, so that no two "
+    "people's work is mixed. Rename the files or grade them apart",
+)
+SEVERAL_STUDENTS_IN_FOLDER = Text(
+    ko="폴더 {folder}에 여러 학생의 파일이 있습니다 (ID {ids}); 폴더 자체를 넘기세요",
+    en="folder {folder} holds the files of several students (ids {ids}); pass the folder itself",
+)
+SEVERAL_NOTEBOOKS_IN_FOLDER = Text(
+    ko="폴더 {folder}에 노트북이 {count}개 있습니다 ({files}); 학생 폴더에는 노트북이 하나여야 "
+    "합니다. 여러 학생의 노트북이라면 그 폴더 자체를 넘기세요",
+    en="folder {folder} holds {count} notebooks ({files}); a student's folder holds one notebook. "
+    "If they are several students' notebooks, pass that folder itself",
+)
+REFUSED_NOTE = Text(
+    ko="받아들이지 않은 파일: {entry}",
+    en="file not accepted: {entry}",
+)
