@@ -17,7 +17,6 @@ import signal
 import pytest
 
 from autograder.sandbox.client import Sandbox, Zygote
-from autograder.sandbox.isolation import PidsCounter
 
 PROBE = """
 import ctypes
@@ -111,20 +110,25 @@ def test_every_sandbox_of_a_zygote_starts_without_privileges(zygote_of_a_busy_gr
         ], f"{where}: SIGTERM, SIGCHLD, SIGXFSZ handled as {inside['handlers']}"
 
 
-def test_the_zygotes_process_cap_is_set_and_awaited_through_files_kept_open(tmp_path):
-    # The zygote sets a sandbox's process cap and waits for the previous sandbox's processes
-    # to be gone through isolation.PidsCounter; here on plain files laid out as a cgroup's.
-    (tmp_path / "pids.max").write_text("max\n")
-    (tmp_path / "pids.current").write_text("3\n")
-    counter = PidsCounter(str(tmp_path))
-    counter.set_max(34)
-    assert (tmp_path / "pids.max").read_text().startswith("34"), "the cap was not written"
-    assert not counter.await_at_most(1, timeout=0.05), "3 processes counted as at most 1"
-    (tmp_path / "pids.current").write_text("1\n")  # the previous sandbox is gone
-    assert counter.await_at_most(1, timeout=0.05), "the counter was not read again"
-    # Without a counter there is nothing to wait for; without a cap there is no limit.
-    (tmp_path / "pids.current").unlink()
-    assert PidsCounter(str(tmp_path)).await_at_most(1, timeout=0.05)
-    (tmp_path / "pids.max").unlink()
-    with pytest.raises(OSError):
-        PidsCounter(str(tmp_path))
+def test_a_sandbox_holds_no_privilege_after_its_zygote_built_its_world(zygote_of_a_busy_grader):
+    # The zygote built the sandboxes' file system with its capabilities (mounts, pivot_root);
+    # a sandbox must not be able to undo any of it: no mount, no new namespace it could use
+    # to reach the machine's file system again, no capability in a program it starts.
+    cell = (
+        "import ctypes, os\n"
+        "_libc = ctypes.CDLL(None, use_errno=True)\n"
+        "def undo():\n"
+        "    tried = {}\n"
+        "    tried['mount'] = _libc.mount(b'/', b'/home/student', None, 4096, None)\n"
+        "    tried['umount'] = _libc.umount2(b'/home/student', 2)\n"
+        "    tried['unshare'] = _libc.unshare(0x20000)\n"
+        "    tried['chroot'] = _libc.chroot(b'/')\n"
+        "    return tried\n"
+    )
+    sandbox = Sandbox(zygote_of_a_busy_grader, [cell])
+    try:
+        sandbox.start()
+        tried = sandbox.call("undo", None, [], {})["value"]
+    finally:
+        sandbox.kill()
+    assert tried == {"mount": -1, "umount": -1, "unshare": -1, "chroot": -1}, tried
