@@ -88,28 +88,64 @@ def remove(path: str, wait: float = 0.0) -> None:
             time.sleep(0.01)
 
 
-def reclaim_abandoned() -> None:
+def reclaim_abandoned(folders: list[int] | None = None, proc: int | None = None) -> None:
     """Remove the cgroups of zygotes that are gone (killed before they could), after killing
-    whatever process was left in them (a sandbox of a dead zygote has nobody to answer to)."""
-    for root in {h.root for h in hierarchies().values()}:
-        folder = os.path.join(root, PARENT)
+    whatever process was left in them (a sandbox of a dead zygote has nobody to answer to).
+
+    ``folders``: descriptors of the ``optigrade`` folders and ``proc`` one of ``/proc``, for a
+    zygote that no longer sees them by name (see :meth:`ZygoteCgroups.keep_reachable`).
+    """
+    if folders is None:
+        folders = []
+        for root in sorted({h.root for h in hierarchies().values()}):
+            with contextlib.suppress(OSError):
+                folders.append(os.open(os.path.join(root, PARENT), os.O_RDONLY | os.O_DIRECTORY))
+        try:
+            _reclaim(folders, proc)
+        finally:
+            for fd in folders:
+                os.close(fd)
+    else:
+        _reclaim(folders, proc)
+
+
+def _reclaim(folders: list[int], proc: int | None) -> None:
+    for folder in folders:
         try:
             names = os.listdir(folder)
         except OSError:
             continue
         for name in names:
             pid = name.removeprefix(PREFIX)
-            if not (name.startswith(PREFIX) and pid.isdigit()) or os.path.exists(f"/proc/{pid}"):
+            if not (name.startswith(PREFIX) and pid.isdigit()) or _running(pid, proc):
                 continue
-            path = os.path.join(folder, name)
-            killed = _kill_members(path)
-            remove(path, wait=0.5 if killed else 0.0)
+            killed = _kill_members(folder, name)
+            _remove_at(folder, name, wait=0.5 if killed else 0.0)
 
 
-def _kill_members(path: str) -> bool:
+def _running(pid: str, proc: int | None) -> bool:
+    """Whether the process ``pid`` exists and has not exited (a zombie has: its parent was
+    killed too and nobody has reaped it yet)."""
     try:
-        with open(os.path.join(path, "cgroup.procs")) as handle:
-            members = [int(p) for p in handle.read().split()]
+        fd = os.open(f"{pid}/stat", os.O_RDONLY, dir_fd=proc) if proc else os.open(
+            f"/proc/{pid}/stat", os.O_RDONLY
+        )
+        try:
+            state = os.read(fd, 1024).rsplit(b")", 1)[1].split()[0]
+        finally:
+            os.close(fd)
+    except (OSError, IndexError):
+        return False
+    return state not in (b"Z", b"X")
+
+
+def _kill_members(folder: int, name: str) -> bool:
+    try:
+        fd = os.open(f"{name}/cgroup.procs", os.O_RDONLY, dir_fd=folder)
+        try:
+            members = [int(p) for p in os.read(fd, 1 << 16).split()]
+        finally:
+            os.close(fd)
     except (OSError, ValueError):
         return False
     for member in members:
@@ -135,6 +171,7 @@ class ZygoteCgroups:
         self._memory_limits: list[int] = []  # limit files, in the order they must grow
         self._memory_usage: int | None = None
         self._memory_set = 0
+        self._reachable: list[tuple[int, int]] | None = None
         found = hierarchies()
         name = f"{PREFIX}{os.getpid()}"
         try:
@@ -248,7 +285,7 @@ class ZygoteCgroups:
                     os.close(fd)
         self._pids_max = self._pids_current = self._memory_usage = None
         self._memory_limits = []
-        reachable = getattr(self, "_reachable", None)
+        reachable = self._reachable
         for index, (path, (root, _v2)) in enumerate(zip(self.paths, self._roots, strict=True)):
             if reachable is not None:
                 procs, parent = reachable[index]
@@ -260,6 +297,14 @@ class ZygoteCgroups:
                     _write(os.path.join(root, "cgroup.procs"), str(os.getpid()))
                 remove(path, wait)
         self.paths, self._roots = [], []
+
+    def reclaim_abandoned(self, proc: int | None) -> None:
+        """:func:`reclaim_abandoned`, from a zygote that may no longer see the folders by name:
+        on its way out, as a batch killed with SIGKILL may have left some since it started."""
+        if self._reachable is None:
+            reclaim_abandoned(None, proc)
+        else:
+            reclaim_abandoned([parent for _procs, parent in self._reachable], proc)
 
     def keep_reachable(self) -> None:
         """Open what :meth:`close_and_remove` needs, for a zygote about to lose the path

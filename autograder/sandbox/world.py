@@ -66,8 +66,9 @@ SCRATCH = "/home/student"
 #: The directory Landlock lets a sandbox write beneath (it holds only the scratch's mount
 #: point, on the read-only root).
 SCRATCH_RULE = "/home"
-#: Where the zygote mounts the root it builds, inside its own mount namespace only.
-_BUILD_AT = "/tmp"
+#: Where the zygote mounts the root it builds, inside its own mount namespace only: over
+#: ``/proc``, where no file the view takes from can be (a venv under ``/tmp`` can).
+_BUILD_AT = "/proc"
 #: Devices a sandbox may open (reading; writing too for /dev/null).
 DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom")
 WRITABLE_DEVICES = ("/dev/null",)

@@ -215,6 +215,9 @@ def _kill_sandboxes_and_exit(*_: object) -> None:
                     os.kill(int(entry), signal.SIGKILL)
     if zygote.cgroups is not None:  # the grader may be gone (SIGKILL) and cannot remove them
         zygote.cgroups.close_and_remove(wait=1.0)
+        # Again on the way out: a killed batch's zygotes may have been exiting still when
+        # this one started and looked.
+        zygote.cgroups.reclaim_abandoned(proc)
     if zygote.fallback is not None:
         zygote.fallback.remove()
     os._exit(0)
