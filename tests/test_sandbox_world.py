@@ -251,7 +251,10 @@ def tree(children, megabytes):
 def test_six_forked_children_of_900_mb_never_hold_more_than_the_cap_together(zygote):
     from autograder.sandbox.client import Timeouts
 
-    sandbox = Sandbox(zygote, [MEMORY_TREE], timeouts=Timeouts(call=120, submission=180))
+    # Not demoted after a second (Timeouts.runaway): at nice 19 on a busy machine, touching
+    # 5 GiB takes minutes.
+    timeouts = Timeouts(call=120, submission=180, runaway=180)
+    sandbox = Sandbox(zygote, [MEMORY_TREE], timeouts=timeouts)
     try:
         sandbox.start()
         assert sandbox.limits.memory_mb == 1024
