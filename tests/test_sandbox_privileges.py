@@ -132,3 +132,39 @@ def test_a_sandbox_holds_no_privilege_after_its_zygote_built_its_world(zygote_of
     finally:
         sandbox.kill()
     assert tried == {"mount": -1, "umount": -1, "unshare": -1, "chroot": -1}, tried
+
+
+def test_the_zygotes_caps_are_set_through_cgroup_v2_files_too(tmp_path, monkeypatch):
+    # This machine's controllers are on cgroup v1; a v2 machine has one directory with both.
+    # Here on plain files laid out as a v2 hierarchy's, the zygote's protocol: enable the
+    # controllers down to its cgroup, join it, then before each sandbox wait for the previous
+    # one's processes and set both caps (memory on top of what the zygote holds).
+    from autograder.sandbox import cgroups
+
+    monkeypatch.setattr(
+        cgroups,
+        "hierarchies",
+        lambda: dict.fromkeys(("pids", "memory"), cgroups.Hierarchy(str(tmp_path), True)),
+    )
+    zygote = tmp_path / "optigrade" / f"zygote-{os.getpid()}"
+    zygote.mkdir(parents=True)
+    for name, text in {
+        "pids.max": "max",
+        "pids.current": "1",
+        "memory.max": "max",
+        "memory.swap.max": "max",
+        "memory.current": str(30 << 20),
+        "cgroup.procs": "",
+    }.items():
+        (zygote / name).write_text(text)
+    for folder in (tmp_path, tmp_path / "optigrade"):
+        (folder / "cgroup.subtree_control").write_text("")
+    joined = cgroups.ZygoteCgroups()
+    assert joined.memory
+    assert (zygote / "cgroup.procs").read_text() == str(os.getpid())
+    assert (tmp_path / "optigrade" / "cgroup.subtree_control").read_text() in ("+memory", "+pids")
+    # (pwrite on a plain file overwrites without truncating, as a cgroup file never shows)
+    assert (zygote / "memory.swap.max").read_text().startswith("0a"), "swap past the memory cap"
+    joined.before_sandbox(33, 100)
+    assert (zygote / "pids.max").read_text().startswith("33")
+    assert int((zygote / "memory.max").read_text()) == (30 << 20) + (100 << 20)
