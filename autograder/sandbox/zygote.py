@@ -227,7 +227,10 @@ def _prepare(zygote: _Zygote) -> None:
     """Everything done once for all the sandboxes, in this order: what needs the whole file
     system and the grader's credentials first (cgroups, the view's paths), then namespaces,
     then the view itself, then what works inside it."""
-    view = world.this_interpreter()  # computed while the whole installation is visible
+    try:  # computed while the whole installation is visible
+        view: world.View | None = world.this_interpreter()
+    except Exception:  # an installation we cannot read through: no view, said by every layer
+        view = None
     isolation.settle_environment()  # numpy has read its thread settings; sandboxes need none
     root = os.getuid() == 0
     cgroups.reclaim_abandoned()
@@ -250,7 +253,7 @@ def _prepare(zygote: _Zygote) -> None:
             zygote.network = isolation.unshare_network()
         except OSError:
             pass  # no namespaces at all: reported as missing by every sandbox
-    if root or zygote.user_namespace:
+    if view is not None and (root or zygote.user_namespace):
         try:
             if zygote.cgroups is not None:
                 zygote.cgroups.keep_reachable()
@@ -264,10 +267,11 @@ def _prepare(zygote: _Zygote) -> None:
     if root or zygote.user_namespace:
         isolation.drop_bounding_set()  # for every sandbox at once (the zygote never execs)
     isolation.no_new_privileges()
-    with contextlib.suppress(landlock.LandlockError, OSError):
-        zygote.ruleset = landlock.Ruleset(
-            view.read_paths(), [zygote.writable], world.WRITABLE_DEVICES
-        )
+    if view is not None:
+        with contextlib.suppress(landlock.LandlockError, OSError):
+            zygote.ruleset = landlock.Ruleset(
+                view.read_paths(), [zygote.writable], world.WRITABLE_DEVICES
+            )
 
 
 def main() -> None:
