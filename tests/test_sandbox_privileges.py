@@ -17,7 +17,6 @@ import signal
 import pytest
 
 from autograder.sandbox.client import Sandbox, Zygote
-from autograder.sandbox.isolation import PidsCounter
 
 PROBE = """
 import ctypes
@@ -111,20 +110,61 @@ def test_every_sandbox_of_a_zygote_starts_without_privileges(zygote_of_a_busy_gr
         ], f"{where}: SIGTERM, SIGCHLD, SIGXFSZ handled as {inside['handlers']}"
 
 
-def test_the_zygotes_process_cap_is_set_and_awaited_through_files_kept_open(tmp_path):
-    # The zygote sets a sandbox's process cap and waits for the previous sandbox's processes
-    # to be gone through isolation.PidsCounter; here on plain files laid out as a cgroup's.
-    (tmp_path / "pids.max").write_text("max\n")
-    (tmp_path / "pids.current").write_text("3\n")
-    counter = PidsCounter(str(tmp_path))
-    counter.set_max(34)
-    assert (tmp_path / "pids.max").read_text().startswith("34"), "the cap was not written"
-    assert not counter.await_at_most(1, timeout=0.05), "3 processes counted as at most 1"
-    (tmp_path / "pids.current").write_text("1\n")  # the previous sandbox is gone
-    assert counter.await_at_most(1, timeout=0.05), "the counter was not read again"
-    # Without a counter there is nothing to wait for; without a cap there is no limit.
-    (tmp_path / "pids.current").unlink()
-    assert PidsCounter(str(tmp_path)).await_at_most(1, timeout=0.05)
-    (tmp_path / "pids.max").unlink()
-    with pytest.raises(OSError):
-        PidsCounter(str(tmp_path))
+def test_a_sandbox_holds_no_privilege_after_its_zygote_built_its_world(zygote_of_a_busy_grader):
+    # The zygote built the sandboxes' file system with its capabilities (mounts, pivot_root);
+    # a sandbox must not be able to undo any of it: no mount, no new namespace it could use
+    # to reach the machine's file system again, no capability in a program it starts.
+    cell = (
+        "import ctypes, os\n"
+        "_libc = ctypes.CDLL(None, use_errno=True)\n"
+        "def undo():\n"
+        "    tried = {}\n"
+        "    tried['mount'] = _libc.mount(b'/', b'/home/student', None, 4096, None)\n"
+        "    tried['umount'] = _libc.umount2(b'/home/student', 2)\n"
+        "    tried['unshare'] = _libc.unshare(0x20000)\n"
+        "    tried['chroot'] = _libc.chroot(b'/')\n"
+        "    return tried\n"
+    )
+    sandbox = Sandbox(zygote_of_a_busy_grader, [cell])
+    try:
+        sandbox.start()
+        tried = sandbox.call("undo", None, [], {})["value"]
+    finally:
+        sandbox.kill()
+    assert tried == {"mount": -1, "umount": -1, "unshare": -1, "chroot": -1}, tried
+
+
+def test_the_zygotes_caps_are_set_through_cgroup_v2_files_too(tmp_path, monkeypatch):
+    # This machine's controllers are on cgroup v1; a v2 machine has one directory with both.
+    # Here on plain files laid out as a v2 hierarchy's, the zygote's protocol: enable the
+    # controllers down to its cgroup, join it, then before each sandbox wait for the previous
+    # one's processes and set both caps (memory on top of what the zygote holds).
+    from autograder.sandbox import cgroups
+
+    monkeypatch.setattr(
+        cgroups,
+        "hierarchies",
+        lambda: dict.fromkeys(("pids", "memory"), cgroups.Hierarchy(str(tmp_path), True)),
+    )
+    zygote = tmp_path / "optigrade" / f"zygote-{os.getpid()}"
+    zygote.mkdir(parents=True)
+    for name, text in {
+        "pids.max": "max",
+        "pids.current": "1",
+        "memory.max": "max",
+        "memory.swap.max": "max",
+        "memory.current": str(30 << 20),
+        "cgroup.procs": "",
+    }.items():
+        (zygote / name).write_text(text)
+    for folder in (tmp_path, tmp_path / "optigrade"):
+        (folder / "cgroup.subtree_control").write_text("")
+    joined = cgroups.ZygoteCgroups()
+    assert joined.memory
+    assert (zygote / "cgroup.procs").read_text() == str(os.getpid())
+    assert (tmp_path / "optigrade" / "cgroup.subtree_control").read_text() in ("+memory", "+pids")
+    # (pwrite on a plain file overwrites without truncating, as a cgroup file never shows)
+    assert (zygote / "memory.swap.max").read_text().startswith("0a"), "swap past the memory cap"
+    joined.before_sandbox(33, 100)
+    assert (zygote / "pids.max").read_text().startswith("33")
+    assert int((zygote / "memory.max").read_text()) == (30 << 20) + (100 << 20)

@@ -2,18 +2,24 @@
 
 The layers, from outside in:
 
-* namespaces (``unshare``): a PID namespace, so that killing the sandbox's first process kills
-  everything the student started and nothing outside can be named by PID; a network namespace
-  with no interfaces up; a user namespace where we are not root (it is what lets an ordinary
-  user create the other two);
-* no capabilities when the grader runs as root (uid 0 stays, so that the interpreter under a
-  private home directory remains readable, but without any of root's powers), and a ``pids``
-  cgroup (one per zygote, which its sandboxes are born in, one at a time) that caps the number
-  of processes, because the kernel never applies RLIMIT_NPROC to uid 0;
+* its own file system (:mod:`autograder.sandbox.world`): the standard library, numpy, the
+  libraries they load and three devices, read-only, in a mount namespace built once per zygote;
+  a size-limited tmpfs per sandbox as its scratch (working directory, ``HOME``, ``TMPDIR``);
+* namespaces: a PID namespace, so that killing the sandbox's first process kills everything
+  the student started and nothing outside can be named by PID; a network namespace with no
+  interface up; IPC and UTS namespaces of its own (System V shared memory, semaphores and
+  message queues of one sandbox are invisible to the next and gone with it); for an ordinary
+  user, the zygote's user namespace, which is what lets it create the others;
+* no capabilities (uid 0 stays for a root grader, so that an interpreter under a private home
+  directory remains readable, but without any of root's powers);
+* cgroups (:mod:`autograder.sandbox.cgroups`): one ``pids`` and one ``memory`` cgroup per zygote,
+  which its sandboxes are born in one at a time, capping the processes and the memory of the
+  sandbox's whole tree (the kernel never applies RLIMIT_NPROC to uid 0, and rlimits on memory
+  are per process); the out-of-memory killer picks the sandbox's processes, never the zygote;
 * resource limits (``setrlimit``): CPU seconds, address space, file size, open files, and
   processes for ordinary users;
-* Landlock: read-only access to the Python installation, read-write to the scratch directory,
-  nothing else; no TCP; no signals out of the sandbox.
+* Landlock: read-only access to the same paths as the sandbox's file system, read-write to its
+  scratch, nothing else; no TCP; no signals out of the sandbox.
 
 Each layer that the machine does not offer is reported, never faked: see ``optigrade doctor``.
 """
@@ -22,25 +28,22 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import functools
 import os
 import resource
 import signal
-import sys
-import sysconfig
-import time
 from dataclasses import dataclass
 
-from autograder.sandbox import landlock
+from autograder.sandbox import cgroups, landlock
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x10000000, 0x20000000, 0x40000000
+CLONE_NEWIPC, CLONE_NEWUTS = 0x08000000, 0x04000000
 _libc = ctypes.CDLL(None, use_errno=True)
 _PR_CAPBSET_DROP = 24
 _PR_SET_NAME = 15
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
+_PR_SET_NO_NEW_PRIVS = 38
 _CAP_LAST = 63
-CGROUP_PIDS_ROOTS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -49,21 +52,30 @@ class Limits:
     """Resource budget of one sandbox (one submission)."""
 
     cpu_seconds: int = 60
+    #: The whole tree of the sandbox's processes together (its scratch files included, which
+    #: live in memory) where the memory cgroup holds; each process alone otherwise.
     memory_mb: int = 1024
     file_size_mb: int = 16
     open_files: int = 64
     processes: int = 32
+    #: The size of the sandbox's scratch tmpfs (its working directory, HOME and TMPDIR).
+    scratch_mb: int = 64
 
 
 @dataclass
 class Layers:
     """Which isolation layers are in force inside a sandbox."""
 
+    mount_namespace: bool = False
+    scratch_quota: bool = False
     user_namespace: bool = False
     pid_namespace: bool = False
     network_namespace: bool = False
+    ipc_namespace: bool = False
+    uts_namespace: bool = False
     no_capabilities: bool = False
     process_limit: bool = False
+    memory_cgroup: bool = False
     rlimits: bool = False
     landlock_fs: bool = False
     landlock_tcp: bool = False
@@ -71,31 +83,32 @@ class Layers:
 
     def as_dict(self) -> dict[str, bool]:
         # Not dataclasses.asdict: it deep-copies field by field, Python work that each
-        # sandbox would do (and pay for in page faults, see lock_down) for nine booleans.
+        # sandbox would do (and pay for in page faults, see lock_down) for a few booleans.
         return dict(vars(self))
 
 
-def enter_namespaces(layers: Layers) -> None:
-    """Called in the sandbox's parent: new PID/net (and user) namespaces for its next child.
-
-    For an ordinary user, whose new user namespace cannot be left again: the parent is then a
-    short-lived *monitor* between the zygote and the sandbox (see :class:`ZygoteNamespaces`
-    for root, which needs no monitor).
-    """
+def enter_user_namespace() -> None:
+    """For an ordinary user's zygote: a user namespace of its own (uid and gid mapped to
+    themselves), in which it holds the capabilities to create the sandboxes' namespaces.
+    Raises ``OSError`` where unprivileged user namespaces are not allowed."""
     uid, gid = os.getuid(), os.getgid()
-    flags = CLONE_NEWPID | CLONE_NEWNET
-    if uid != 0:
-        flags |= CLONE_NEWUSER
-    if _libc.unshare(flags) != 0:
-        # Some machines forbid unprivileged user namespaces (and containers may forbid
-        # namespaces even to root): carry on with the other layers, reported as missing.
-        return
-    if uid != 0:
-        _write("/proc/self/setgroups", "deny")
-        _write("/proc/self/uid_map", f"{uid} {uid} 1")
-        _write("/proc/self/gid_map", f"{gid} {gid} 1")
-        layers.user_namespace = True
-    layers.pid_namespace = layers.network_namespace = True
+    if _libc.unshare(CLONE_NEWUSER) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWUSER) failed")
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"{uid} {uid} 1")
+    _write("/proc/self/gid_map", f"{gid} {gid} 1")
+
+
+def unshare_network() -> bool:
+    """A network namespace of our own, with no interface up (once per zygote); say if so."""
+    return _libc.unshare(CLONE_NEWNET) == 0
+
+
+def enter_pid_namespace(layers: Layers) -> None:
+    """In a monitor (an ordinary user's zygote, which cannot come back from a PID namespace):
+    the next child is PID 1 of a new one."""
+    if _libc.unshare(CLONE_NEWPID) == 0:
+        layers.pid_namespace = True
 
 
 class ZygoteNamespaces:
@@ -158,22 +171,15 @@ def become_subreaper() -> None:
     _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
+def no_new_privileges() -> None:
+    """No ``execve`` can grant privileges to this process or its descendants again (and
+    Landlock may then be applied without capabilities)."""
+    _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+
+
 def _write(path: str, text: str) -> None:
     with open(path, "w") as handle:
         handle.write(text)
-
-
-@functools.cache
-def python_read_paths() -> list[str]:
-    """Where the interpreter, the standard library and installed packages live."""
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(sys.executable)}
-    for name in ("stdlib", "platstdlib", "purelib", "platlib"):
-        paths.add(sysconfig.get_paths()[name])
-    paths.update(p for p in sys.path if "site-packages" in p or "dist-packages" in p)
-    # Shared libraries that numpy and the interpreter may still load lazily.
-    paths.update(("/usr/lib", "/lib", "/lib64", "/usr/lib64", "/usr/share/zoneinfo"))
-    paths.update(("/dev/null", "/dev/urandom", "/dev/zero"))
-    return sorted(p for p in paths if p)
 
 
 #: The environment a sandbox starts with, its scratch directory as ``HOME`` and ``TMPDIR``
@@ -199,26 +205,70 @@ def settle_environment() -> None:
     _environment_settled = True
 
 
-def lock_down(scratch: str, limits: Limits, layers: Layers) -> None:
+class ZygoteFiles:
+    """Files of the zygote's own that its sandboxes and its exit need once ``/proc`` is out
+    of sight (the sandboxes' file system has none): opened before, kept open."""
+
+    def __init__(self) -> None:
+        flags = os.O_CLOEXEC
+        self.proc = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY | flags)
+        self.statm = os.open("/proc/self/statm", os.O_RDONLY | flags)
+        self.oom = os.open("/proc/self/oom_score_adj", os.O_RDWR | flags)
+        self._oom_home = os.pread(self.oom, 16, 0).strip() or b"0"
+        self.protected = False
+
+    def protect_from_oom(self) -> None:
+        """The out-of-memory killer never picks the zygote (root only)."""
+        with contextlib.suppress(OSError):
+            os.pwrite(self.oom, b"-1000", 0)
+            self._oom_home, self.protected = b"-1000", True
+
+    def oom_first(self) -> None:
+        """Until :meth:`oom_back`: what this process forks is the out-of-memory killer's first
+        choice, and cannot lower that again (a sandbox has no ``/proc`` to write it anyway)."""
+        with contextlib.suppress(OSError):
+            os.pwrite(self.oom, b"1000", 0)
+
+    def oom_back(self) -> None:
+        with contextlib.suppress(OSError):
+            os.pwrite(self.oom, self._oom_home, 0)
+
+    def mapped_bytes(self) -> int:
+        """The zygote's mapped memory (a sandbox just forked has the same mappings)."""
+        try:
+            return int(os.pread(self.statm, 64, 0).split()[0]) * _PAGE_SIZE
+        except (OSError, ValueError, IndexError):
+            return 0
+
+
+def lock_down(
+    scratch: str,
+    limits: Limits,
+    layers: Layers,
+    mapped: int,
+    ruleset: landlock.Ruleset | None,
+    processes_outside: int | None,
+) -> None:
     """Called in the sandbox itself, before any student code runs. Irreversible.
 
+    ``mapped``: the bytes the process has mapped already (the address-space cap comes on
+    top). ``processes_outside``: for RLIMIT_NPROC (ordinary users), how many processes of
+    this user the kernel counts that are not the sandbox's (``None``: count them now).
     Cheap by design, as it runs once per submission: what does not depend on the sandbox
-    (the capability bounding set, the environment) the zygote has done for all its sandboxes
-    (:func:`drop_bounding_set`, :func:`settle_environment`); this checks, and only redoes
-    what a process that was not prepared so still needs.
+    (the capability bounding set, the environment, the Landlock rules) the zygote has done
+    for all its sandboxes; this checks, and only redoes what a process that was not prepared
+    so still needs.
     """
-    read_paths = python_read_paths()
-    _set_rlimits(limits, layers)
-    if os.getuid() == 0:
-        _drop_capabilities()
-        layers.no_capabilities = True
-    try:
-        held = landlock.restrict(read_paths, [scratch])
-    except landlock.LandlockError:
-        held = {}
-    for name, value in held.items():
-        setattr(layers, name, value)
-    os.chdir(scratch)
+    _set_rlimits(limits, layers, mapped, processes_outside)
+    _drop_capabilities()
+    layers.no_capabilities = True
+    if ruleset is not None:
+        try:
+            held = ruleset.apply()
+        except landlock.LandlockError:
+            held = {}
+        for name, value in held.items():
+            setattr(layers, name, value)
     if not _environment_settled:
         settle_environment()
     os.environ["HOME"] = os.environ["TMPDIR"] = scratch
@@ -271,122 +321,24 @@ def _drop_capabilities() -> None:
         raise OSError(ctypes.get_errno(), "capset failed")
 
 
-def zygote_cgroup_name(pid: int) -> str:
-    return f"zygote-{pid}"
-
-
 def zygote_cgroup_paths(pid: int) -> list[str]:
-    """Where a zygote's cgroup may be, to remove it once the zygote is gone."""
-    return [os.path.join(root, "optigrade", zygote_cgroup_name(pid)) for root in CGROUP_PIDS_ROOTS]
-
-
-def remove_abandoned_cgroups() -> None:
-    """Remove the (empty) cgroups of zygotes that were killed before they could do it."""
-    for root in CGROUP_PIDS_ROOTS:
-        folder = os.path.join(root, "optigrade")
-        with contextlib.suppress(OSError):
-            for name in os.listdir(folder):
-                pid = name.removeprefix("zygote-")
-                if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
-                    with contextlib.suppress(OSError):  # not empty: not abandoned after all
-                        os.rmdir(os.path.join(folder, name))
-
-
-def leave_and_remove_cgroup(path: str) -> None:
-    """Move this process back to the hierarchy's root and remove its (emptied) cgroup."""
-    root = os.path.dirname(os.path.dirname(path))  # <root>/optigrade/<name>
-    with contextlib.suppress(OSError):
-        _write(os.path.join(root, "cgroup.procs"), str(os.getpid()))
-        remove_cgroup(path, wait=1.0)
-
-
-class PidsCounter:
-    """A ``pids`` cgroup's counter and cap, each file kept open.
-
-    The zygote reads one and sets the other before every sandbox: with a file object per
-    access, that was Python work in the process every sandbox is forked from, hence pages
-    it wrote to (and a copy-on-write fault each) after every fork.
-    """
-
-    def __init__(self, path: str) -> None:
-        """Raises ``OSError`` if the cap cannot be opened (the counter may be missing)."""
-        self._max = os.open(os.path.join(path, "pids.max"), os.O_WRONLY | os.O_CLOEXEC)
-        try:
-            current = os.open(os.path.join(path, "pids.current"), os.O_RDONLY | os.O_CLOEXEC)
-        except OSError:
-            current = None  # no counter: nothing to wait for
-        self._current = current
-
-    def set_max(self, limit: int) -> None:
-        os.pwrite(self._max, str(limit).encode(), 0)
-
-    def await_at_most(self, at_most: int, timeout: float = 2.0) -> bool:
-        """Wait (briefly) until the cgroup holds at most ``at_most`` processes; say if it
-        does."""
-        if self._current is None:
-            return True
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if int(os.pread(self._current, 32, 0)) <= at_most:
-                    return True
-            except (OSError, ValueError):
-                return True  # the cgroup is gone: nothing to wait for
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.001)
-
-
-def join_pids_cgroup(name: str, limit: int | str) -> str | None:
-    """Put this process (and so its future children) in a new ``pids`` cgroup.
-
-    Returns the cgroup's path, to be removed once its processes are gone, or ``None`` where no
-    writable pids controller exists (then only RLIMIT_NPROC, if anything, limits forks).
-    """
-    for root in CGROUP_PIDS_ROOTS:
-        if not os.path.exists(os.path.join(root, "pids.max")) and not os.path.exists(
-            os.path.join(root, "cgroup.procs")
-        ):
-            continue
-        path = os.path.join(root, "optigrade", name)
-        try:
-            os.makedirs(path, exist_ok=True)
-            _write(os.path.join(path, "pids.max"), str(limit))
-            _write(os.path.join(path, "cgroup.procs"), str(os.getpid()))
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.rmdir(path)
-            continue
-        return path
-    return None
+    """Where a zygote's cgroups may be, to remove them once the zygote is gone."""
+    return cgroups.zygote_paths(pid)
 
 
 def remove_cgroup(path: str, wait: float = 0.0) -> None:
     """Remove a zygote's cgroup, retrying for up to ``wait`` seconds while processes in it
     are still exiting (a cgroup with processes cannot be removed)."""
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            os.rmdir(path)
-            return
-        except FileNotFoundError:
-            return
-        except OSError:
-            if time.monotonic() >= deadline:
-                return
-            time.sleep(0.01)
+    cgroups.remove(path, wait)
 
 
-def _set_rlimits(limits: Limits, layers: Layers) -> None:
+def _set_rlimits(
+    limits: Limits, layers: Layers, mapped: int, processes_outside: int | None
+) -> None:
     mib = 1024 * 1024
-    # The address-space cap is on top of what the interpreter and numpy already mapped.
-    statm = os.open("/proc/self/statm", os.O_RDONLY)  # no file object: see lock_down
-    try:
-        mapped = int(os.read(statm, 200).split()[0]) * _PAGE_SIZE
-    finally:
-        os.close(statm)
     caps = {
         resource.RLIMIT_CPU: limits.cpu_seconds,
+        # The address-space cap is on top of what the interpreter and numpy already mapped.
         resource.RLIMIT_AS: mapped + limits.memory_mb * mib,
         resource.RLIMIT_FSIZE: limits.file_size_mb * mib,
         resource.RLIMIT_NOFILE: limits.open_files,
@@ -395,7 +347,9 @@ def _set_rlimits(limits: Limits, layers: Layers) -> None:
         resource.RLIMIT_NICE: 0,
     }
     if os.getuid() != 0:  # the kernel never applies RLIMIT_NPROC to uid 0
-        caps[resource.RLIMIT_NPROC] = _processes_of_this_user() + limits.processes
+        if processes_outside is None:
+            processes_outside = _processes_of_this_user()
+        caps[resource.RLIMIT_NPROC] = processes_outside + limits.processes
         layers.process_limit = True
     for which, value in caps.items():
         resource.setrlimit(which, (value, value))
@@ -403,11 +357,60 @@ def _set_rlimits(limits: Limits, layers: Layers) -> None:
 
 
 def _processes_of_this_user() -> int:
-    # RLIMIT_NPROC counts every process of the real uid, the grader's included.
+    # RLIMIT_NPROC counts every process of the real uid, the grader's included (outside a
+    # user namespace of the zygote's own, where it counts only that namespace's).
     uid = os.getuid()
     count = 0
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError):  # the process may be gone already
-                count += os.stat(f"/proc/{entry}").st_uid == uid
+    with contextlib.suppress(OSError):
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError):  # the process may be gone already
+                    count += os.stat(f"/proc/{entry}").st_uid == uid
     return count
+
+
+# -- demotion ------------------------------------------------------------------------------------
+#: How many times :func:`demote_tree` walks the tree at most, looking for processes that a
+#: busy forker started while it walked.
+_DEMOTION_PASSES = 8
+
+
+def demote_tree(pid: int, nice: int) -> None:
+    """Lowest CPU priority for every process of the sandbox whose first process is `pid`
+    (its whole PID namespace), whatever session or process group each put itself in.
+
+    Every process of the sandbox's PID namespace descends from its first process: an orphan
+    there is adopted by that process (or by a subreaper inside), never by one outside. So the
+    tree is walked through each thread's ``children``, every thread reniced (nice values are
+    per thread; a thread or process started later inherits its creator's), and the
+    scheduling group of every session raised too (with autogroup scheduling, which most
+    desktop kernels enable, a session is weighed against the others before nice values
+    count, and ``setsid`` makes a new one). Walked again until a walk finds no process it
+    had not seen, as a forker may start children while it is walked. No capability is left
+    in the sandbox to undo any of it (``RLIMIT_NICE`` is 0 there).
+    """
+    seen: set[int] = set()
+    for _ in range(_DEMOTION_PASSES):
+        found_new = False
+        stack = [pid]
+        while stack:
+            process = stack.pop()
+            try:
+                threads = os.listdir(f"/proc/{process}/task")
+            except OSError:
+                continue  # gone
+            if process not in seen:
+                seen.add(process)
+                found_new = True
+                with contextlib.suppress(OSError), open(f"/proc/{process}/autogroup", "w") as f:
+                    f.write(str(nice))
+            for tid in threads:
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, int(tid), nice)
+                try:
+                    with open(f"/proc/{process}/task/{tid}/children") as handle:
+                        stack.extend(int(c) for c in handle.read().split())
+                except (OSError, ValueError):
+                    continue
+        if not found_new:
+            return

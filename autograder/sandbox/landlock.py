@@ -1,8 +1,10 @@
 """Landlock: unprivileged file-system, TCP and signal restrictions from the Linux kernel.
 
 Only the three system calls are wrapped (with ctypes, as Python has no binding). A process that
-calls :func:`restrict` keeps access to the listed paths only, for itself and every process it
-starts, and cannot undo it. See the kernel's ``Documentation/userspace-api/landlock.rst``.
+calls :func:`restrict` (or applies a :class:`Ruleset`) keeps access to the listed paths only,
+for itself and every process it starts, and cannot undo it. In a sandbox it is the second
+layer: the first is the sandbox's own file system (:mod:`autograder.sandbox.world`), which
+holds the same paths. See the kernel's ``Documentation/userspace-api/landlock.rst``.
 """
 
 from __future__ import annotations
@@ -73,31 +75,69 @@ def restrict(read_paths: Iterable[str], write_paths: Iterable[str]) -> dict[str,
     Returns which of those layers are in force. Raises :class:`LandlockError` when Landlock
     is unavailable.
     """
-    abi = abi_version()
-    if abi < 1:
-        raise LandlockError("Landlock is not available in this kernel")
-    fs = _fs_rights(abi)
-    attr = _RulesetAttr(
-        handled_access_fs=fs,
-        handled_access_net=(NET_BIND_TCP | NET_CONNECT_TCP) if abi >= 4 else 0,
-        scoped=(SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL) if abi >= 6 else 0,
-    )
-    # Older ABIs reject fields they do not know, so pass the struct's prefix they understand.
-    size = ctypes.sizeof(attr) if abi >= 6 else (16 if abi >= 4 else 8)
-    ruleset = _libc.syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0)
-    if ruleset < 0:
-        raise LandlockError(ctypes.get_errno(), "landlock_create_ruleset failed")
+    ruleset = Ruleset(read_paths, write_paths)
     try:
-        for paths, access in ((read_paths, READ), (write_paths, fs)):
-            for path in paths:
-                _add_path(int(ruleset), path, access & fs)
+        return ruleset.apply()
+    finally:
+        ruleset.close()
+
+
+class Ruleset:
+    """A ruleset built once (in the zygote) and applied by each sandbox: the rules name paths
+    by their inodes, so that every sandbox of the zygote, which sees the same file system,
+    needs only the one system call that confines it (:meth:`apply`)."""
+
+    def __init__(
+        self,
+        read_paths: Iterable[str],
+        write_paths: Iterable[str],
+        write_files: Iterable[str] = (),
+    ) -> None:
+        """``write_files``: single files that may be written as well as read (``/dev/null``).
+        Raises :class:`LandlockError` when Landlock is unavailable."""
+        abi = abi_version()
+        if abi < 1:
+            raise LandlockError("Landlock is not available in this kernel")
+        self.abi = abi
+        fs = _fs_rights(abi)
+        attr = _RulesetAttr(
+            handled_access_fs=fs,
+            handled_access_net=(NET_BIND_TCP | NET_CONNECT_TCP) if abi >= 4 else 0,
+            scoped=(SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL) if abi >= 6 else 0,
+        )
+        # Older ABIs reject fields they do not know, so pass the struct's prefix they understand.
+        size = ctypes.sizeof(attr) if abi >= 6 else (16 if abi >= 4 else 8)
+        fd = _libc.syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0)
+        if fd < 0:
+            raise LandlockError(ctypes.get_errno(), "landlock_create_ruleset failed")
+        self.fd = int(fd)
+        os.set_inheritable(self.fd, False)
+        file_rights = READ | FS_WRITE_FILE | FS_TRUNCATE | FS_IOCTL_DEV
+        try:
+            for paths, access in (
+                (read_paths, READ),
+                (write_paths, fs),
+                (write_files, file_rights),
+            ):
+                for path in paths:
+                    _add_path(self.fd, path, access & fs)
+        except LandlockError:
+            self.close()
+            raise
+
+    def apply(self) -> dict[str, bool]:
+        """Confine this process (irreversibly) and say which layers hold."""
         if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
             raise LandlockError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS) failed")
-        if _libc.syscall(_SYS_RESTRICT_SELF, int(ruleset), 0) != 0:
+        if _libc.syscall(_SYS_RESTRICT_SELF, self.fd, 0) != 0:
             raise LandlockError(ctypes.get_errno(), "landlock_restrict_self failed")
-    finally:
-        os.close(int(ruleset))
-    return {"landlock_fs": True, "landlock_tcp": abi >= 4, "landlock_signal_scope": abi >= 6}
+        abi = self.abi
+        return {"landlock_fs": True, "landlock_tcp": abi >= 4, "landlock_signal_scope": abi >= 6}
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
 def _add_path(ruleset: int, path: str, access: int) -> None:
