@@ -130,7 +130,7 @@ class _Loop:
                     # Traces recorded since the last sandbox join the zygote's plan.
                     known = len(self.zygote.plan_calls)
                     self.zygote.extend_plan(
-                        [(t.encoded, len(t.ops)) for t in testing.PLAN.traces[known:]]
+                        [(t.encoded, t.arities()) for t in testing.PLAN.traces[known:]]
                     )
                 sandbox.start()
                 sandbox.prefetch_plan()

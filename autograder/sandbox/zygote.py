@@ -2,7 +2,7 @@
 
 Started by the trusted grader (``client.Zygote``) with a control socket whose fd is argv[1].
 A request without a file descriptor adds an entry to the suite's plan (a recorded trace, see
-:mod:`autograder.sandbox.runtime`). Any other request carries one end of a fresh socket pair
+:mod:`autograder.sandbox.arena`). Any other request carries one end of a fresh socket pair
 (passed as a file descriptor) and a scratch directory; the zygote forks the sandbox, which
 becomes PID 1 of its own PID namespace (so that killing it kills everything the student
 started), and reports its PID on the socket. As root the zygote forks it directly (see
@@ -35,7 +35,7 @@ import numpy
 import numpy.typing  # noqa: F401
 
 from autograder import wire
-from autograder.sandbox import isolation, runtime
+from autograder.sandbox import arena, isolation, relay
 
 #: The zygote's own ``pids`` cgroup (as root; ``None`` otherwise or where there is none). Its
 #: sandboxes are born in it, one at a time: moving each new process into a cgroup of its own
@@ -74,7 +74,7 @@ def _become_sandbox(request: dict, channel: socket.socket, layers: isolation.Lay
         limits = isolation.Limits(**request["limits"])
         isolation.lock_down(request["scratch"], limits, layers)
         wire.send(channel, {"ready": True, "layers": layers.as_dict()})
-        runtime.main(channel)
+        relay.main(channel, arena.ZYGOTE_PLAN)
     finally:
         os._exit(70)
 
@@ -86,17 +86,6 @@ def _keep_only(fd: int) -> None:
         os.dup2(devnull, target)
     os.closerange(3, fd)
     os.closerange(fd + 1, 65536)
-
-
-def _prepared(trace: bytes | None) -> list | None:
-    """A plan entry ready to run, or ``None`` (then replayed on request, where a trace that
-    cannot be run is reported as such instead of taking the zygote down)."""
-    if trace is None:
-        return None
-    try:
-        return runtime.prepare_trace(wire.decode(trace))
-    except Exception:
-        return None
 
 
 def _receive(control: socket.socket) -> tuple[memoryview, list[int]]:
@@ -173,9 +162,8 @@ def main() -> None:
             _kill_sandboxes_and_exit()
         if not data:
             _kill_sandboxes_and_exit()  # the grader went away
-        if not fds:  # a plan entry: decoded here once, inherited by every later sandbox
-            entry = wire.decode(data)
-            runtime.PLAN[entry["index"]] = _prepared(entry["trace"])
+        if not fds:  # a plan entry: stored raw, never decoded here (see arena)
+            arena.ZYGOTE_PLAN.add(data)  # anything else without a descriptor is not served
             continue
         channel = socket.socket(fileno=fds[0])
         request = wire.decode(data)
