@@ -280,6 +280,15 @@ class Sandbox:
         self._handles = 0  # objects built in the current sandbox (see schema.call_reply)
         self._budget_end = time.monotonic() + self.timeouts.submission
 
+    @property
+    def budget_end(self) -> float:
+        """When the submission's time budget runs out (``time.monotonic()``)."""
+        return self._budget_end
+
+    def share_budget(self, budget_end: float) -> None:
+        """Spend what is left of an earlier sandbox's budget, not a new one (a second try)."""
+        self._budget_end = min(self._budget_end, budget_end)
+
     # -- life cycle ---------------------------------------------------------------------------
     def start(self) -> None:
         """Start a sandbox and run the submission's cells, skipping any that hung or crashed."""

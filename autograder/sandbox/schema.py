@@ -47,6 +47,7 @@ MAX_LAYERS = 64
 MAX_HANDLE = 1 << 31
 #: What a cell can end as in the student process; ``skipped`` is the relay's alone.
 CELL_STATUSES = frozenset({"ok", "error", "syntax_error", "exit"})
+_SKIPPED = frozenset({"skipped"})
 _ERROR_KEYS = frozenset({"type", "message", "traceback"})
 _LOAD_KEYS = frozenset({"id", "ok", "cells", "names", "output", "output_truncated"})
 _NAMES_KEYS = frozenset({"names", "output", "output_truncated"})
@@ -72,6 +73,15 @@ def _index(value: Any, end: int, what: str) -> int:
     if type(value) is not int or not 0 <= value < end:
         _invalid(f"{what} out of range")
     return value
+
+
+def _one_of(value: Any, allowed: frozenset[str]) -> bool:
+    """Whether ``value`` is one of the ``allowed`` strings (an array is hashed by nobody)."""
+    return type(value) is str and value in allowed
+
+
+def _flag(value: Any) -> bool:
+    return value is True or value is False
 
 
 def _keys(message: Any, required: frozenset[str], optional: frozenset[str] = frozenset()) -> dict:
@@ -109,9 +119,10 @@ def startup(message: Any) -> tuple[str, Any]:
 def frame(message: Any, request_id: int) -> tuple[str, Any]:
     """The kind and content of a frame answering request ``request_id`` (see the table in
     the module's docstring). The load reply is returned whole, for :func:`load_reply`."""
-    if type(message) is not dict or message.get("id") != request_id:
+    # The type first: an array compared with == is no truth value, and True == 1.
+    if type(message) is not dict or type(message.get("id")) is not int:
         _invalid("a frame that does not answer the request")
-    if type(message["id"]) is not int:  # True == 1: the id must be the very int sent
+    if message["id"] != request_id:
         _invalid("a frame that does not answer the request")
     size = len(message)
     if size == 2:
@@ -150,7 +161,7 @@ def error(value: Any) -> dict[str, str]:
 
 def cell_answer(value: Any) -> dict[str, Any]:
     """How one cell ended in the student process: ``{"status"}``, with ``error`` unless ok."""
-    if type(value) is not dict or value.get("status") not in CELL_STATUSES:
+    if type(value) is not dict or not _one_of(value.get("status"), CELL_STATUSES):
         _invalid("a cell that ended in no known way")
     if value["status"] == "ok":
         _keys(value, frozenset({"status"}))
@@ -185,12 +196,12 @@ def load_reply(
     if message["ok"] is not True or type(reports) is not list or len(reports) != cells:
         _invalid("a load reply that does not report every cell")
     for index, report in enumerate(reports):
-        if type(report) is not dict or report.get("index") != index:
+        if type(report) is not dict or type(report.get("index")) is not int:
             _invalid("a cell report out of order")
-        if type(report["index"]) is not int:
+        if report["index"] != index:
             _invalid("a cell report out of order")
         if index in skip:
-            if report != {"index": index, "status": "skipped"}:
+            if report.keys() != {"index", "status"} or not _one_of(report["status"], _SKIPPED):
                 _invalid("a skipped cell reported as run")
         else:
             cell_answer({k: v for k, v in report.items() if k != "index"})
@@ -256,14 +267,14 @@ def _args_after(value: Any, arity: int | None) -> None:
 def call_reply(value: Any, arity: int, handles: int) -> dict[str, Any]:
     """A reply to one call with ``arity`` positional arguments; ``handles`` objects were
     built in this sandbox before it, so a new one must be number ``handles + 1``."""
-    if type(value) is not dict or value.get("ok") not in (True, False):
+    if type(value) is not dict or not _flag(value.get("ok")):
         _invalid("a call reply that is neither a result nor an error")
     if value["ok"] is False:
         error(_keys(value, frozenset({"ok", "error"}))["error"])
         return value
     if "handle" in value:
         _keys(value, frozenset({"ok", "args_after", "handle"}))
-        if value["handle"] != handles + 1 or type(value["handle"]) is not int:
+        if type(value["handle"]) is not int or value["handle"] != handles + 1:
             _invalid("an object handle out of sequence")
         if handles + 1 > MAX_HANDLE:
             _invalid("too many objects")
@@ -276,7 +287,7 @@ def call_reply(value: Any, arity: int, handles: int) -> dict[str, Any]:
 def trace_reply(value: Any, arities: list[int] | None, calls: int) -> dict[str, Any]:
     """A reply to a trace of ``calls`` calls (``arities``: each call's positional arguments,
     where known): one result per call made, up to the one that raised, if one did."""
-    if type(value) is not dict or value.get("ok") not in (True, False):
+    if type(value) is not dict or not _flag(value.get("ok")):
         _invalid("a trace reply that is neither results nor an error")
     if value["ok"] is False:  # the reply could not be sent (see runtime._unsendable)
         error(_keys(value, frozenset({"ok", "error"}))["error"])
