@@ -105,8 +105,8 @@ def test_a_value_that_cannot_cross_is_reported_as_such():
 
 @pytest.mark.parametrize("name", sorted(CHANGES))
 def test_a_prepared_trace_reports_what_the_same_calls_made_one_by_one_report(name):
-    """The plan is run from traces prepared in the zygote (revived arguments, snapshots of
-    fresh dicts taken in advance): it must answer exactly what live calls answer."""
+    """A trace is prepared before its first call (revived arguments, snapshots of fresh
+    dicts taken in advance): it must answer exactly what live calls answer."""
     params, grads = arguments()
     # touch(params, grads) twice on the same params: a fresh dict, then a shared one.
     trace = [
