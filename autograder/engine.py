@@ -117,6 +117,7 @@ class _Loop:
         return True
 
     def _start(self, submission: Ingested) -> Sandbox | None:
+        budget_end = None
         for attempt in range(2):
             sandbox = Sandbox(
                 self.zygote,
@@ -127,12 +128,15 @@ class _Loop:
                 use_plan=self.settings.plan,
                 on_runaway=self.placement.stall if self.placement is not None else None,
             )
+            if budget_end is not None:  # a second try spends what is left of the same budget
+                sandbox.share_budget(budget_end)
+            budget_end = sandbox.budget_end
             try:
                 if self.settings.plan:
                     # Traces recorded since the last sandbox join the zygote's plan.
                     known = len(self.zygote.plan_calls)
                     self.zygote.extend_plan(
-                        [(t.encoded, len(t.ops)) for t in testing.PLAN.traces[known:]]
+                        [(t.encoded, t.arities()) for t in testing.PLAN.traces[known:]]
                     )
                 sandbox.start()
                 sandbox.prefetch_plan()
@@ -148,6 +152,7 @@ class _Loop:
                     failure.reason,
                     f"the sandbox failed: {failure.detail}",
                 )
+                return None  # the submission's own failure: no second try (nor budget)
         return None
 
 

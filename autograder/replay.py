@@ -86,6 +86,10 @@ class Trace:
     encoded: bytes = b""
     plan_index: int | None = None  # its place in the worker's :class:`Plan`, once it has one
 
+    def arities(self) -> list[int]:
+        """Each call's number of positional arguments: what a reply must report on."""
+        return [len(op["args"]) for op in self.ops]
+
 
 class Plan:
     """A suite's traces in the order they were first recorded.

@@ -313,7 +313,7 @@ class Checker:
         sandbox = self.student.sandbox
         reply = None if trace.plan_index is None else sandbox.planned(trace.plan_index)
         if reply is None:
-            reply = sandbox.replay(trace.encoded, len(trace.ops))
+            reply = sandbox.replay(trace.encoded, len(trace.ops), trace.arities())
         error = reply.get("error")
         if isinstance(error, dict) and error.get("type") == "MissingName":
             raise MissingName("MissingName", str(error.get("message", "")))

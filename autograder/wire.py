@@ -23,6 +23,14 @@ import numpy as np
 
 #: Largest frame either side accepts. A student returning a gigantic array is refused here.
 MAX_FRAME_BYTES = 64 * 1024 * 1024
+#: Largest frame the grader reads from a sandbox. Honest replies take kilobytes; the bound
+#: keeps what one hostile frame can make the grader allocate small (see :func:`decode`).
+MAX_REPLY_BYTES = 16 * 1024 * 1024
+#: Most lists and maps one message from a sandbox may hold. Without it, a 16 MiB frame of
+#: empty lists (one byte each) decodes into 16 million list objects, about a gigabyte.
+MAX_CONTAINERS = 200_000
+#: numpy's own limit on dimensions; a larger count cannot be an array it made.
+_MAX_NDIM = 32
 _ARRAY_EXT = 1
 _HEADER = struct.Struct("!I")
 _new_tuple = tuple.__new__
@@ -84,22 +92,37 @@ def _ext_hook(code: int, data: bytes) -> np.ndarray:
         raise ProtocolError(f"unknown extension type {code}")
     try:
         n = data[0]
-        dtype_str = data[1 : 1 + n].decode("ascii")
-        ndim = data[1 + n]
-        offset = 2 + n + 8 * ndim
-        shape = struct.unpack_from(f"!{ndim}Q", data, 2 + n)
+        offset = 2 + n + 8 * data[1 + n]
+    except IndexError as exc:
+        raise ProtocolError("malformed array header") from exc
+    dtype, shape, size = _layout(data[:offset])
+    if len(data) - offset != size:
+        raise ProtocolError("array payload does not match its shape")
+    # A writable copy that owns its memory: nothing refers back into the received buffer.
+    return np.ndarray(shape, dtype, data, offset).copy()
+
+
+@functools.lru_cache(maxsize=1024)
+def _layout(header: bytes) -> tuple[np.dtype, tuple[int, ...], int]:
+    """An array header's dtype, shape and payload size, checked. Cached: the sandbox decodes
+    about a thousand arrays per submission, of a few dtypes and shapes (parsing each header
+    anew took half the decoding)."""
+    try:
+        n = header[0]
+        dtype_str = header[1 : 1 + n].decode("ascii")
+        ndim = header[1 + n]
+        shape = struct.unpack_from(f"!{ndim}Q", header, 2 + n)
     except (IndexError, UnicodeDecodeError, struct.error) as exc:
         raise ProtocolError("malformed array header") from exc
     if dtype_str not in _ALLOWED_DTYPES:
-        raise ProtocolError(f"refused array dtype {dtype_str!r}")
+        raise ProtocolError(f"refused array dtype {dtype_str[:16]!r}")
+    if ndim > _MAX_NDIM or any(dim >= 1 << 32 for dim in shape):
+        raise ProtocolError("array shape out of range")
     dtype = np.dtype(dtype_str)
     count = 1
     for dim in shape:
         count *= dim
-    if len(data) - offset != dtype.itemsize * count:
-        raise ProtocolError("array payload does not match its shape")
-    # A writable copy that owns its memory: nothing refers back into the received buffer.
-    return np.frombuffer(data, dtype=dtype, offset=offset, count=count).reshape(shape).copy()
+    return dtype, shape, dtype.itemsize * count
 
 
 def encode(message: Any) -> bytes:
@@ -107,30 +130,74 @@ def encode(message: Any) -> bytes:
     return msgpack.packb(message, default=_default, use_bin_type=True, strict_types=True)
 
 
-def decode(data: bytes) -> Any:
-    """Decode a message from untrusted bytes into plain Python values and ndarrays."""
+def decode(data: bytes, max_containers: int | None = None) -> Any:
+    """Decode a message from untrusted bytes into plain Python values and ndarrays.
+
+    With ``max_containers`` (the grader reading a sandbox), a message holding more lists and
+    maps than that is refused while it is decoded, before it can take the memory they need.
+    """
     try:
         # unpackb bounds every container and string by len(data) on its own.
-        return msgpack.unpackb(data, raw=False, ext_hook=_ext_hook, strict_map_key=True)
+        if max_containers is None:
+            return msgpack.unpackb(data, raw=False, ext_hook=_ext_hook, strict_map_key=True)
+        hook = _Budget(max_containers)
+        return msgpack.unpackb(
+            data,
+            raw=False,
+            ext_hook=_ext_hook,
+            strict_map_key=True,
+            object_hook=hook,
+            list_hook=hook,
+        )
     except ProtocolError:
         raise
     except Exception as exc:  # msgpack raises several types for malformed input
         raise ProtocolError(f"malformed message: {exc}") from exc
 
 
+class _Budget:
+    """Counts the lists and maps a message decodes into; refuses one past the budget."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, budget: int) -> None:
+        self.left = budget
+
+    def __call__(self, value: Any) -> Any:
+        self.left -= 1
+        if self.left < 0:
+            raise ProtocolError("a message with too many lists and maps")
+        return value
+
+
 def send(sock: socket.socket, message: Any) -> None:
-    data = encode(message)
+    send_encoded(sock, encode(message))
+
+
+def send_encoded(sock: socket.socket, data: bytes) -> None:
+    """Send a message that :func:`encode` made."""
     if len(data) > MAX_FRAME_BYTES:
         raise ProtocolError(f"message of {len(data)} bytes exceeds {MAX_FRAME_BYTES}")
     sock.sendall(_HEADER.pack(len(data)) + data)
 
 
 class Reader:
-    """Frames from a stream socket, read in large chunks: one system call per small message."""
+    """Frames from a stream socket, read in large chunks: one system call per small message.
 
-    def __init__(self, sock: socket.socket) -> None:
+    ``limit`` bounds each frame; ``max_containers`` is passed on to :func:`decode` (both for
+    the grader reading a sandbox, which it trusts for nothing).
+    """
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        limit: int = MAX_FRAME_BYTES,
+        max_containers: int | None = None,
+    ) -> None:
         self.sock = sock
         self.buffer = bytearray()
+        self.limit = limit
+        self.max_containers = max_containers
 
     def _fill(self, n: int, deadline: float | None) -> None:
         while len(self.buffer) < n:
@@ -153,21 +220,21 @@ class Reader:
         """Receive one message; raise ``TimeoutError`` when ``deadline`` (monotonic) passes."""
         self._fill(_HEADER.size, deadline)
         (length,) = _HEADER.unpack_from(self.buffer)
-        if length > MAX_FRAME_BYTES:
-            raise ProtocolError(f"frame of {length} bytes exceeds {MAX_FRAME_BYTES}")
+        if length > self.limit:
+            raise ProtocolError(f"frame of {length} bytes exceeds {self.limit}")
         end = _HEADER.size + length
         self._fill(end, deadline)
         frame = bytes(self.buffer[_HEADER.size : end])
         del self.buffer[:end]
-        return decode(frame)
+        return decode(frame, self.max_containers)
 
 
-def recv(sock: socket.socket, deadline: float | None = None) -> Any:
+def recv(sock: socket.socket, deadline: float | None = None, limit: int = MAX_REPLY_BYTES) -> Any:
     """Receive exactly one message, reading no further (for a connection's first frames)."""
     (length,) = _HEADER.unpack(_recv_exactly(sock, _HEADER.size, deadline))
-    if length > MAX_FRAME_BYTES:
-        raise ProtocolError(f"frame of {length} bytes exceeds {MAX_FRAME_BYTES}")
-    return decode(_recv_exactly(sock, length, deadline))
+    if length > limit:
+        raise ProtocolError(f"frame of {length} bytes exceeds {limit}")
+    return decode(_recv_exactly(sock, length, deadline), MAX_CONTAINERS)
 
 
 def _recv_exactly(sock: socket.socket, n: int, deadline: float | None) -> bytes:
@@ -186,27 +253,30 @@ def _recv_exactly(sock: socket.socket, n: int, deadline: float | None) -> bytes:
 
 # numpy Generators cross as their bit generator's state (128-bit integers as decimal strings, as
 # msgpack integers stop at 64 bits), so that a draw in the sandbox continues the caller's stream.
-_GENERATOR_TAG = "__numpy_generator__"
+GENERATOR_TAG = "__numpy_generator__"
+
+
+_BIT_GENERATORS = frozenset({"PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937"})
 
 
 def generator_to_plain(rng: np.random.Generator) -> dict[str, Any]:
     state = rng.bit_generator.state
-    return {_GENERATOR_TAG: _stringify_ints(state)}
+    return {GENERATOR_TAG: _stringify_ints(state)}
 
 
 def generator_from_plain(value: Any) -> np.random.Generator | None:
     """The Generator a tagged dict describes, or ``None`` when ``value`` is not one."""
-    if not (isinstance(value, dict) and len(value) == 1 and _GENERATOR_TAG in value):
+    if not (isinstance(value, dict) and len(value) == 1 and GENERATOR_TAG in value):
         return None
-    state = _parse_ints(value[_GENERATOR_TAG])
+    state = _parse_ints(value[GENERATOR_TAG])
     name = state.get("bit_generator") if isinstance(state, dict) else None
-    if name not in ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937"):
-        raise ProtocolError(f"unknown bit generator {name!r}")
+    if not isinstance(name, str) or name not in _BIT_GENERATORS:
+        raise ProtocolError("unknown bit generator")
     bit_generator = getattr(np.random, name)()
     try:
         bit_generator.state = state
-    except (TypeError, ValueError, KeyError) as exc:
-        raise ProtocolError(f"malformed generator state: {exc}") from exc
+    except Exception as exc:  # numpy checks the state its own way; any refusal is ours
+        raise ProtocolError(f"malformed generator state: {exc}"[:200]) from exc
     return np.random.Generator(bit_generator)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from autograder import wire
+from autograder.sandbox import lockstep
 from autograder.sandbox.runtime import CappedText, Runtime
 
 CHANGES = {
@@ -93,26 +94,19 @@ def test_a_call_reports_every_change_and_only_changes(name):
 
 def test_a_value_that_cannot_cross_is_reported_as_such():
     runtime = runtime_with("params['w'] = np.array([object()], dtype=object)")
-    sent: list[bytes] = []
-
-    class Channel:
-        def sendall(self, data: bytes) -> None:
-            sent.append(data)
-
-    runtime.sock = Channel()
     params, grads = arguments()
-    request = {"op": "call", "target": "touch", "args": [params, grads], "kwargs": {}, "id": 7}
-    runtime._send({**runtime.op_call(request), "id": 7})
-    reply = wire.decode(sent[-1][4:])
-    assert reply["id"] == 7 and reply["ok"] is False, reply
+    call = {"target": "touch", "method": None, "args": [params, grads], "kwargs": {}}
+    # The answer to a CALL question, as the relay forwards it to the grader.
+    reply = wire.decode(runtime.answer(lockstep.CALL, wire.encode(call)))
+    assert reply["ok"] is False, reply
     assert reply["error"]["type"] == "UnsendableResult", reply
     assert "dtype object" in reply["error"]["message"], "the reason is given"
 
 
 @pytest.mark.parametrize("name", sorted(CHANGES))
 def test_a_prepared_trace_reports_what_the_same_calls_made_one_by_one_report(name):
-    """The plan is run from traces prepared in the zygote (revived arguments, snapshots of
-    fresh dicts taken in advance): it must answer exactly what live calls answer."""
+    """A trace is prepared before its first call (revived arguments, snapshots of fresh
+    dicts taken in advance): it must answer exactly what live calls answer."""
     params, grads = arguments()
     # touch(params, grads) twice on the same params: a fresh dict, then a shared one.
     trace = [

@@ -1,10 +1,11 @@
 """The trusted grader's handle on sandboxes: start, load a submission, call, recover, kill.
 
 Everything that comes back from a sandbox is treated as hostile input: decoded as plain data
-only, checked against the request id, bounded in size and in time. When a sandbox hangs,
+only, bounded in size and in time, and checked against the exact shape the protocol allows at
+that point (:mod:`autograder.sandbox.schema`) before anything reads it. When a sandbox hangs,
 crashes or breaks the protocol, the current call fails with a named reason, the sandbox is
 killed (its whole PID namespace with it) and a fresh one is started from the same submission,
-without the cell that hung or crashed, for the calls that follow.
+without the cell that hung, crashed or broke the protocol, for the calls that follow.
 
 A sandbox started with a *plan* (the suite's recorded traces, held by the zygote) computes the
 reply to every trace right after loading and streams them back; :meth:`Sandbox.planned` reads
@@ -34,7 +35,7 @@ import numpy as np
 
 from autograder import wire
 from autograder.memo import Tape
-from autograder.sandbox import isolation
+from autograder.sandbox import arena, isolation, schema
 from autograder.sandbox.isolation import Limits
 
 
@@ -154,6 +155,7 @@ class Zygote:
         theirs.close()
         self.control = ours
         self.plan_calls: list[int] = []  # per plan entry the zygote holds: its number of calls
+        self.plan_arities: list[list[int]] = []  # and each call's number of arguments
         self._spare_scratch: str | None = None
 
     def scratch(self, workdir: str | None) -> str:
@@ -182,13 +184,15 @@ class Zygote:
         else:
             shutil.rmtree(path, ignore_errors=True)
 
-    def extend_plan(self, traces: list[tuple[bytes, int]]) -> None:
-        """Hand the zygote more plan entries, ``(encoded trace, calls)`` each, in plan order."""
-        for encoded, calls in traces:
+    def extend_plan(self, traces: list[tuple[bytes, list[int]]]) -> None:
+        """Hand the zygote more plan entries, in plan order: ``(encoded trace, arities)``
+        each, ``arities`` giving each call's number of positional arguments."""
+        for encoded, arities in traces:
             planned = len(encoded) <= MAX_PLAN_TRACE_BYTES
-            entry = {"index": len(self.plan_calls), "trace": encoded if planned else None}
-            self.control.send(wire.encode(entry))
-            self.plan_calls.append(calls if planned else -1)
+            index = len(self.plan_calls)
+            self.control.send(arena.entry(index, encoded if planned else None))
+            self.plan_calls.append(len(arities) if planned else -1)
+            self.plan_arities.append(list(arities))
 
     def spawn(self, scratch: str, limits: Limits) -> tuple[socket.socket, int, dict[str, bool]]:
         """Fork a locked-down sandbox; return its channel, its PID and its isolation layers."""
@@ -200,22 +204,23 @@ class Zygote:
             socket.send_fds(self.control, [request], [theirs.fileno()])
         finally:
             theirs.close()
-        pid, layers = None, None
+        found: dict[str, Any] = {}
         deadline = time.monotonic() + 10
         try:
-            while pid is None or layers is None:
-                message = wire.recv(ours, deadline)
-                if "error" in message:  # the zygote could not fork (e.g. at the process cap)
-                    raise wire.ProtocolError(str(message["error"])[:300])
-                pid = message.get("pid", pid)
-                layers = message.get("layers", layers)
+            while len(found) < 2:
+                kind, content = schema.startup(wire.recv(ours, deadline))
+                if kind == "error":  # the zygote could not fork (e.g. at the process cap)
+                    raise wire.ProtocolError(content)
+                if kind in found:
+                    raise schema.Invalid("a start-up message sent twice")
+                found[kind] = content
+        except schema.Invalid as exc:
+            ours.close()
+            raise ProtocolViolation(f"a malformed start-up message: {exc}") from exc
         except (wire.ProtocolError, TimeoutError, OSError) as exc:
             ours.close()
             raise SandboxCrashed(f"the sandbox did not start: {exc}") from exc
-        if not isinstance(pid, int) or not isinstance(layers, dict):
-            ours.close()
-            raise ProtocolViolation("malformed start-up message")
-        return ours, pid, layers
+        return ours, found["pid"], found["layers"]
 
     def close(self) -> None:
         if self._spare_scratch is not None:
@@ -250,6 +255,7 @@ class Sandbox:
         self.generation = 0
         # The plan stream of the first start (see the module's docstring).
         self._plan_calls: list[int] = []
+        self._plan_arities: list[list[int]] = []
         self._plan_request: int | None = None
         self._plan_bodies: dict[int, bytes | None] = {}
         self._plan_bytes = 0
@@ -271,7 +277,17 @@ class Sandbox:
         self._demoted = False
         self._scratch: str | None = None
         self._current_cell: int | None = None
+        self._handles = 0  # objects built in the current sandbox (see schema.call_reply)
         self._budget_end = time.monotonic() + self.timeouts.submission
+
+    @property
+    def budget_end(self) -> float:
+        """When the submission's time budget runs out (``time.monotonic()``)."""
+        return self._budget_end
+
+    def share_budget(self, budget_end: float) -> None:
+        """Spend what is left of an earlier sandbox's budget, not a new one (a second try)."""
+        self._budget_end = min(self._budget_end, budget_end)
 
     # -- life cycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -287,16 +303,12 @@ class Sandbox:
             if plan:
                 load["plan"] = len(plan)
             try:
-                reply = self._request(
-                    load,
-                    self.timeouts.load,
-                    track_progress=True,
-                    step_timeout=self.timeouts.cell,
-                )
+                reply = self._request(load, self.timeouts.load, step_timeout=self.timeouts.cell)
             except SandboxFailure as exc:
                 cell = self._current_cell
                 self.kill()
-                if cell is None or cell in self.skip:
+                # Past the last cell, the names were being collected: no cell to go without.
+                if cell is None or cell >= len(self.cells) or cell in self.skip:
                     raise
                 self.skip[cell] = CellReport(
                     cell, exc.reason, {"type": exc.reason, "message": exc.detail}
@@ -304,10 +316,11 @@ class Sandbox:
                 continue
             reports = [CellReport(c["index"], c["status"], c.get("error")) for c in reply["cells"]]
             self.cell_reports = [self.skip.get(r.index, r) for r in reports]
-            self.names = [n for n in reply["names"] if isinstance(n, str)]
-            self.output = str(reply.get("output", ""))
+            self.names = reply["names"]
+            self.output = reply["output"]
             if plan:
                 self._plan_calls, self._plan_request = list(plan), reply["id"]
+                self._plan_arities = list(self.zygote.plan_arities)
             self._started = True
             return
 
@@ -315,8 +328,9 @@ class Sandbox:
         self.generation += 1
         self._scratch = self.zygote.scratch(self.workdir)
         self._sock, self._pid, self.layers = self.zygote.spawn(self._scratch, self.limits)
-        self._reader = wire.Reader(self._sock)
+        self._reader = wire.Reader(self._sock, wire.MAX_REPLY_BYTES, wire.MAX_CONTAINERS)
         self._demoted = False
+        self._handles = 0
         try:
             self._pidfd = os.pidfd_open(self._pid)
         except OSError:
@@ -350,16 +364,14 @@ class Sandbox:
 
     # -- requests -----------------------------------------------------------------------------
     def _request(
-        self,
-        message: dict[str, Any],
-        timeout: float,
-        track_progress: bool = False,
-        step_timeout: float | None = None,
-    ) -> dict:
-        """Send one request and wait for its reply.
+        self, message: dict[str, Any], timeout: float, step_timeout: float | None = None
+    ) -> Any:
+        """Send one request and wait for its answer: a load's reply (checked against the cells
+        it was sent), or any other request's body, as the bytes the sandbox sent.
 
-        With ``track_progress`` the sandbox reports each cell as it starts; each such step then
-        gets ``step_timeout`` seconds of its own, within the overall ``timeout``.
+        While loading, the relay reports each cell as it starts; each such step then gets
+        ``step_timeout`` seconds of its own, within the overall ``timeout``. A stream of frames
+        never stretches either: each limit is checked whatever arrives.
         """
         self._current_cell = None
         self.prefetch_plan()
@@ -370,24 +382,54 @@ class Sandbox:
         remaining = self._budget_end - time.monotonic()
         if remaining <= 0:
             raise self._failed(BudgetExhausted("the submission used up its time budget"))
+        loading = message.get("op") == "load"
         request_id = secrets.randbits(62)
+        try:
+            request = wire.encode({**message, "id": request_id})
+        except (TypeError, ValueError, OverflowError) as exc:
+            # Only what a submission holds can fail here (a cell UTF-8 cannot carry).
+            raise self._failed(ProtocolViolation(f"the request cannot be sent: {exc}")) from exc
         step_started = time.monotonic()
         overall = step_started + min(timeout, remaining)
         deadline = overall
         with self._failures_named(lambda: step_timeout if deadline < overall else timeout):
-            wire.send(self._sock, {**message, "id": request_id})
+            wire.send_encoded(self._sock, request)
             while True:
-                reply = self._recv(step_started, deadline)
-                if not isinstance(reply, dict) or reply.get("id") != request_id:
-                    raise ProtocolViolation("a reply that does not answer the request")
-                if track_progress and isinstance(reply.get("progress"), int) and "ok" not in reply:
-                    self._current_cell = reply["progress"]
+                if time.monotonic() >= deadline:
+                    raise TimeoutError("a time limit passed while frames kept arriving")
+                kind, content = schema.frame(self._recv(step_started, deadline), request_id)
+                if kind == "violation":
+                    raise ProtocolViolation(content)
+                if loading and kind == "progress":
+                    if content != self._next_cell():
+                        raise schema.Invalid("a cell reported out of order")
+                    self._current_cell = content
                     self._gather()
                     step_started = time.monotonic()
                     if step_timeout is not None:
                         deadline = min(overall, step_started + step_timeout)
                     continue
-                return reply
+                if kind != ("load" if loading else "body"):
+                    raise schema.Invalid(f"a {kind} frame where a reply was due")
+                if loading:
+                    if self._current_cell != len(self.cells):
+                        raise schema.Invalid("a load reply before every cell ran")
+                    return schema.load_reply(content, len(self.cells), set(self.skip))
+                return content
+
+    def _next_cell(self) -> int:
+        """The cell the relay must report next while loading (the number of cells: none)."""
+        index = -1 if self._current_cell is None else self._current_cell + 1
+        while index < len(self.cells) and (index < 0 or index in self.skip):
+            index += 1
+        return index
+
+    def _body(self, body: bytes, check: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+        """A reply's body, decoded and checked (``check``); a violation otherwise."""
+        try:
+            return check(wire.decode(body, wire.MAX_CONTAINERS))
+        except (wire.ProtocolError, schema.Invalid) as exc:
+            raise self._failed(ProtocolViolation(f"a malformed reply: {exc}")) from None
 
     def _recv(self, step_started: float, deadline: float) -> Any:
         """The sandbox's next message, by ``deadline``; a step that runs past
@@ -443,7 +485,7 @@ class Sandbox:
             raise self._failed(failure) from exc
         except wire.PeerClosed as exc:
             raise self._failed(SandboxCrashed("the sandbox process ended")) from exc
-        except wire.ProtocolError as exc:
+        except (wire.ProtocolError, schema.Invalid) as exc:
             raise self._failed(ProtocolViolation(str(exc))) from exc
         except OSError as exc:
             raise self._failed(SandboxCrashed(str(exc))) from exc
@@ -460,12 +502,8 @@ class Sandbox:
             body = self._plan_body(index)
             if body is None:
                 return None  # the caller replays it on request (which the tape notes)
-            try:
-                reply = wire.decode(body)
-            except wire.ProtocolError as exc:
-                raise self._failed(ProtocolViolation(f"a malformed plan reply: {exc}")) from None
-            if not isinstance(reply, dict):
-                raise self._failed(ProtocolViolation("a plan reply that is not a map"))
+            calls, arities = self._plan_calls[index], self._plan_arities[index]
+            reply = self._body(body, lambda value: schema.trace_reply(value, arities, calls))
         except SandboxFailure as failure:
             self._plan_failed[index] = failure
             self.tape.taint()
@@ -513,22 +551,24 @@ class Sandbox:
                 if remaining <= 0:
                     raise BudgetExhausted("the submission used up its time budget")
                 now = time.monotonic()
-                frame = self._recv(now, now + min(limit, remaining))
-                if (
-                    not isinstance(frame, dict)
-                    or frame.get("id") != self._plan_request
-                    or frame.get("plan") != index
-                    or not isinstance(frame.get("body"), (bytes, type(None)))
-                ):
+                kind, content = schema.frame(
+                    self._recv(now, now + min(limit, remaining)), self._plan_request
+                )
+                if kind == "violation":
+                    raise ProtocolViolation(content)
+                if kind != "plan" or content[0] != index:
                     raise ProtocolViolation("a plan frame out of order or malformed")
-                self._plan_bytes += len(frame["body"] or b"")
+                body = content[1]
+                if body is not None and self._plan_calls[index] < 0:
+                    raise ProtocolViolation("a reply to a trace that was not planned")
+                self._plan_bytes += len(body or b"")
                 if self._plan_bytes > MAX_PLAN_REPLY_BYTES:
                     raise ProtocolViolation("plan replies larger than the grader accepts")
         except SandboxFailure as failure:
             self._plan_failed[index] = failure
             self._plan_request = None
             raise
-        self._plan_bodies[index] = frame["body"]
+        self._plan_bodies[index] = body
 
     def prefetch_plan(self) -> None:
         """Read the rest of the plan stream, each frame within its own time limit.
@@ -549,8 +589,9 @@ class Sandbox:
         self.kill()
         return failure
 
-    def replay(self, trace: bytes, calls: int) -> dict[str, Any]:
-        """Run a recorded trace of ``calls`` calls in one request (see :mod:`autograder.replay`).
+    def replay(self, trace: bytes, calls: int, arities: list[int] | None = None) -> dict[str, Any]:
+        """Run a recorded trace of ``calls`` calls in one request (see :mod:`autograder.replay`);
+        ``arities``, where known, gives each call's number of positional arguments.
 
         The reply holds one result per call made, and ``error``/``error_index`` where a call
         of the student's code raised; the replay stops there.
@@ -558,7 +599,8 @@ class Sandbox:
         self.tape.taint()  # an answer that is not on the tape
         if self._sock is None:
             self.start()
-        return self._request({"op": "replay", "trace": trace}, trace_timeout(self.timeouts, calls))
+        body = self._request({"op": "replay", "trace": trace}, trace_timeout(self.timeouts, calls))
+        return self._body(body, lambda value: schema.trace_reply(value, arities, calls))
 
     def call(
         self,
@@ -573,30 +615,27 @@ class Sandbox:
         self.prefetch_plan()  # first, as it may end in a restart that invalidates handles
         if generation is not None and generation != self.generation:
             raise StaleHandle("the object was lost when the sandbox restarted after a failure")
-        if self._sock is None:
-            self.start()
-        reply = self._request(
+        # Encoded here: arguments that are not plain data are the test's own error.
+        call = wire.encode(
             {
-                "op": "call",
                 "target": target,
                 "method": method,
                 "args": [_to_wire(a) for a in args],
                 "kwargs": {k: _to_wire(v) for k, v in kwargs.items()},
-            },
-            self.timeouts.call,
+            }
         )
-        if not reply.get("ok"):
-            error = reply.get("error") or {}
-            kind = MissingName if error.get("type") == "MissingName" else StudentError
-            raise kind(
-                str(error.get("type")),
-                str(error.get("message", "")),
-                str(error.get("traceback", "")),
-            )
-        after = reply.get("args_after")
-        if isinstance(after, list) and len(after) == len(args):  # mirror the call's effects
-            for original, state in zip(args, after, strict=True):
-                mirror(original, state)
+        if self._sock is None:
+            self.start()
+        body = self._request({"op": "call", "call": call}, self.timeouts.call)
+        reply = self._body(body, lambda value: schema.call_reply(value, len(args), self._handles))
+        if not reply["ok"]:
+            error = reply["error"]
+            kind = MissingName if error["type"] == "MissingName" else StudentError
+            raise kind(error["type"], error["message"], error.get("traceback", ""))
+        if "handle" in reply:
+            self._handles += 1
+        for original, state in zip(args, reply["args_after"], strict=True):
+            mirror(original, state)  # the call's effects, on the caller's own arguments
         return reply
 
 

@@ -82,6 +82,36 @@ def restrict(read_paths: Iterable[str], write_paths: Iterable[str]) -> dict[str,
         ruleset.close()
 
 
+def nest() -> None:
+    """Put this process into a Landlock domain of its own, nested in the one it is in, that
+    restricts no path.
+
+    A process in a nested domain can neither ``ptrace`` nor (from ABI 6, which scopes
+    signals and abstract unix sockets to the domain) signal a process of the outer one. The
+    file-system rules stay those of the outer domain, so the ruleset needs no paths: it handles
+    only the scopes, or, before ABI 6, making block devices (which no rule allows anyway).
+    Raises :class:`LandlockError` when Landlock is unavailable.
+    """
+    abi = abi_version()
+    if abi < 1:
+        raise LandlockError("Landlock is not available in this kernel")
+    if abi >= 6:
+        attr = _RulesetAttr(scoped=SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL)
+        size = ctypes.sizeof(attr)
+    else:
+        attr, size = _RulesetAttr(handled_access_fs=FS_MAKE_BLOCK), 8
+    fd = _libc.syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0)
+    if fd < 0:
+        raise LandlockError(ctypes.get_errno(), "landlock_create_ruleset failed")
+    try:
+        if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            raise LandlockError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS) failed")
+        if _libc.syscall(_SYS_RESTRICT_SELF, int(fd), 0) != 0:
+            raise LandlockError(ctypes.get_errno(), "landlock_restrict_self failed")
+    finally:
+        os.close(int(fd))
+
+
 class Ruleset:
     """A ruleset built once (in the zygote) and applied by each sandbox: the rules name paths
     by their inodes, so that every sandbox of the zygote, which sees the same file system,

@@ -1,24 +1,19 @@
-"""The loop that runs inside a sandbox: execute one submission's cells, then answer calls.
+"""The student process of a sandbox: run one submission's cells, then answer calls.
 
-Requests (from the trusted grader) and replies are plain-data messages (``autograder.wire``);
-every request carries a random ``id`` that the reply must echo, so output that student code
-writes to the channel in advance can never pass for a reply.
+It talks only to its sandbox's relay (:mod:`autograder.sandbox.relay`), which asks one
+question at a time (:mod:`autograder.sandbox.lockstep`) and checks every answer; the grader's
+channel and request ids never reach this process.
 
-* ``load``: run the submission's code cells in order, each in its own ``try`` (as a student
-  re-running the notebook would go on after a failing cell). Before each cell a ``cell``
-  progress frame is sent, so that when a cell hangs the grader knows which one to skip on
-  restart.
-* ``call``: call a top-level name (``target``: a string) or a method of an object made
-  earlier (``target``: a handle number), and send back the return value together with what
-  the call left in its array/dict arguments, so that in-place updates are observable.
-* ``replay``: run a recorded trace of calls (see :mod:`autograder.replay`) in one request.
-
-The *plan*: the traces of a hidden suite are the same for every submission, so the zygote
-holds them, decoded and prepared once (:data:`PLAN`), and every sandbox forked from it
-inherits them. A ``load`` request that names a plan size is followed, after its reply, by one
-``plan`` frame per trace, computed straight away: a whole submission then costs one request
-instead of one per test. Each frame's ``body`` is the encoded reply on its own, so that the
-grader can recognise a behaviour it has seen before by the bytes alone (:mod:`autograder.memo`).
+* ``CELL``: run one code cell, in its own ``try`` (as a student re-running the notebook would
+  go on after a failing cell), and say how it ended.
+* ``NAMES``: once the cells have run, the names they defined and what they printed.
+* ``CALL``: call a top-level name (``target``: a string) or a method of an object made
+  earlier (``target``: a handle number), and answer the return value together with what the
+  call left in its array/dict arguments, so that in-place updates are observable.
+* ``TRACE``: run a recorded trace of calls (see :mod:`autograder.replay`): a replay request,
+  or an entry of the suite's plan, which the relay hands over one at a time. Each answer is
+  the encoded reply on its own, so that the grader can recognise a behaviour it has seen
+  before by the bytes alone (:mod:`autograder.memo`).
 """
 
 from __future__ import annotations
@@ -36,16 +31,12 @@ from typing import Any
 import numpy as np
 
 from autograder import wire
+from autograder.sandbox import lockstep, schema
 
 _ndarray = np.ndarray
-MAX_OUTPUT_CHARS = 20_000
-MAX_TRACEBACK_CHARS = 4_000
+MAX_OUTPUT_CHARS = schema.MAX_OUTPUT
+MAX_TRACEBACK_CHARS = schema.MAX_TRACEBACK
 _CELL_FILE = "<cell {}>"
-
-#: Plan entry index -> the prepared calls of that trace (``None``: not planned, too large;
-#: see :func:`prepare_trace`). Filled in the zygote, before any fork; a sandbox never
-#: receives it over its channel.
-PLAN: dict[int, list[Step] | None] = {}
 
 
 class Discarding(io.TextIOWrapper):
@@ -117,11 +108,34 @@ def student_traceback(exc: BaseException) -> str:
 
 
 def describe_error(exc: BaseException) -> dict[str, str]:
+    try:
+        message = str(exc)
+    except BaseException:  # the student's own __str__ failed: the exception still counts
+        message = "?"
     return {
-        "type": type(exc).__name__,
-        "message": str(exc)[:1000],
-        "traceback": student_traceback(exc),
+        "type": sendable_text(type(exc).__name__, schema.MAX_ERROR_TYPE),
+        "message": sendable_text(message, schema.MAX_ERROR_MESSAGE),
+        "traceback": sendable_text(student_traceback(exc)[-MAX_TRACEBACK_CHARS:], None),
     }
+
+
+def _exit_error(exc: SystemExit) -> dict[str, str]:
+    try:
+        message = str(exc.code)
+    except BaseException:
+        message = "?"
+    return {"type": "SystemExit", "message": sendable_text(message, schema.MAX_ERROR_MESSAGE)}
+
+
+def sendable_text(text: str, limit: int | None) -> str:
+    """``text`` cut to ``limit`` characters, with anything UTF-8 cannot carry (lone
+    surrogates) replaced, so that it can always be sent."""
+    text = text if limit is None else text[:limit]
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode()
+    return text
 
 
 class Runtime:
@@ -132,61 +146,54 @@ class Runtime:
         self.output = CappedText(MAX_OUTPUT_CHARS)
 
     def serve(self) -> None:
-        reader = wire.Reader(self.sock)
+        """Answer the relay's questions, one at a time, until it goes away."""
+        buffer = bytearray()
+        header = lockstep.QUESTION.size
         while True:
-            try:
-                request = reader.recv()
-            except wire.PeerClosed:
-                return
-            handler = getattr(self, "op_" + str(request.get("op")), None)
-            if handler is None:
-                reply = {"ok": False, "error": {"type": "ProtocolError", "message": "unknown op"}}
-            else:
-                reply = handler(request)
-            reply["id"] = request["id"]
-            self._send(reply)
-            if request.get("op") == "load" and isinstance(request.get("plan"), int):
-                self._run_plan(request["id"], request["plan"])
+            while len(buffer) < header:
+                chunk = self.sock.recv(1 << 16)
+                if not chunk:
+                    return
+                buffer += chunk
+            length, sequence, op = lockstep.QUESTION.unpack_from(buffer)
+            while len(buffer) < header + length:
+                chunk = self.sock.recv(max(header + length - len(buffer), 1 << 16))
+                if not chunk:
+                    return
+                buffer += chunk
+            payload = bytes(buffer[header : header + length])
+            del buffer[: header + length]
+            answer = self.answer(op, payload)
+            self.sock.sendall(lockstep.ANSWER.pack(len(answer), sequence) + answer)
 
-    def _run_plan(self, request_id: int, size: int) -> None:
-        # This process is a fresh fork and runs each entry once, so the student may change
-        # the arrays it is given: nobody else will read them.
-        for index in range(size):
-            steps = PLAN.get(index)
-            body = None
-            if steps is not None:
-                reply = self._run(steps)
-                try:
-                    body = wire.encode(reply)
-                except (TypeError, ValueError, OverflowError) as exc:
-                    body = wire.encode(_unsendable(exc))
-                if len(body) > wire.MAX_FRAME_BYTES - 1024:  # the frame around it must fit
-                    body = wire.encode(_unsendable(ValueError("the reply is too large")))
-            wire.send(self.sock, {"id": request_id, "plan": index, "body": body})
-
-    def _send(self, message: dict[str, Any]) -> None:
-        try:
-            wire.send(self.sock, message)
-        except (TypeError, ValueError, OverflowError, wire.ProtocolError) as exc:
-            # The student's value could not be encoded (an object, a huge array, …).
-            wire.send(self.sock, {"id": message["id"], **_unsendable(exc)})
+    def answer(self, op: int, payload: bytes) -> bytes:
+        """The encoded answer to one question of the relay."""
+        if op == lockstep.TRACE:
+            return encoded_reply(self._replay(wire.decode(payload)))
+        if op == lockstep.CELL:
+            (index,) = lockstep.CELL_INDEX.unpack_from(payload)
+            source = payload[lockstep.CELL_INDEX.size :].decode()
+            return wire.encode(self._run_cell(index, source))
+        if op == lockstep.NAMES:
+            return wire.encode(self.names())
+        if op == lockstep.CALL:
+            return encoded_reply(self.op_call(wire.decode(payload)))
+        raise ValueError(f"unknown question {op}")
 
     # -- load ---------------------------------------------------------------------------------
-    def op_load(self, request: dict[str, Any]) -> dict[str, Any]:
-        skip = set(request.get("skip", ()))
-        results = []
-        for index, source in enumerate(request["cells"]):
-            if index in skip:
-                results.append({"index": index, "status": "skipped"})
-                continue
-            wire.send(self.sock, {"id": request["id"], "progress": index})
-            results.append({"index": index, **self._run_cell(index, source)})
-        names = sorted(k for k in self.namespace if not k.startswith("_"))
+    def names(self) -> dict[str, Any]:
+        """What the cells defined (the names a test may ask about) and printed."""
+        names = sorted(
+            k
+            for k in self.namespace
+            if type(k) is str
+            and not k.startswith("_")
+            and len(k) <= schema.MAX_NAME
+            and k.isidentifier()
+        )
         return {
-            "ok": True,
-            "cells": results,
-            "names": names,
-            "output": self.output.value(),
+            "names": names[: schema.MAX_NAMES],
+            "output": sendable_text(self.output.value(), MAX_OUTPUT_CHARS),
             "output_truncated": self.output.truncated,
         }
 
@@ -200,7 +207,7 @@ class Runtime:
         try:
             exec(code, self.namespace)
         except SystemExit as exc:
-            return {"status": "exit", "error": {"type": "SystemExit", "message": str(exc.code)}}
+            return {"status": "exit", "error": _exit_error(exc)}
         except BaseException as exc:
             return {"status": "error", "error": describe_error(exc)}
         return {"status": "ok"}
@@ -238,14 +245,11 @@ class Runtime:
         except _Missing as missing:
             return {"ok": False, "error": {"type": "MissingName", "message": missing.name}}
         except SystemExit as exc:
-            return {"ok": False, "error": {"type": "SystemExit", "message": str(exc.code)}}
+            return {"ok": False, "error": _exit_error(exc)}
         except BaseException as exc:  # any failure of student code is data
             return {"ok": False, "error": describe_error(exc)}
         reply["ok"] = True
         return reply
-
-    def op_replay(self, request: dict[str, Any]) -> dict[str, Any]:
-        return self._replay(wire.decode(request["trace"]))
 
     def _replay(self, ops: list[dict[str, Any]]) -> dict[str, Any]:
         """Run a recorded trace (as decoded from the wire)."""
@@ -289,7 +293,7 @@ class Runtime:
                 error = {"type": "MissingName", "message": missing.name}
                 return {"ok": True, "results": results, "error": error, "error_index": index}
             except SystemExit as exc:
-                error = {"type": "SystemExit", "message": str(exc.code)}
+                error = _exit_error(exc)
                 return {"ok": True, "results": results, "error": error, "error_index": index}
             except BaseException as exc:  # any failure of student code is data
                 error = describe_error(exc)
@@ -309,11 +313,10 @@ Step = tuple[Any, str | None, list[ArgStep], dict[str, ArgStep]]
 
 def prepare_trace(ops: list[dict[str, Any]]) -> list[Step]:
     """A decoded trace made ready to run: every argument revived (generators built) and
-    every fresh dict argument's snapshot taken, once.
+    every fresh dict argument's snapshot taken, before the first call.
 
-    The zygote prepares the plan this way before any fork, so that each sandbox only runs
-    the calls: a freshly defined dict is untouched until its call, so its snapshot taken here
-    is the one the call would take, and a fork's copy of the objects is the sandbox's own.
+    A freshly defined dict is untouched until its call, so its snapshot taken here is the one
+    the call would take.
     """
     steps = []
     for op in ops:
@@ -339,7 +342,20 @@ class _Missing(Exception):
 
 
 def _unsendable(exc: Exception) -> dict[str, Any]:
-    return {"ok": False, "error": {"type": "UnsendableResult", "message": str(exc)[:500]}}
+    message = sendable_text(str(exc), 500)
+    return {"ok": False, "error": {"type": "UnsendableResult", "message": message}}
+
+
+def encoded_reply(reply: dict[str, Any]) -> bytes:
+    """A call or trace reply as sent: itself, or why it cannot be sent."""
+    try:
+        body = wire.encode(reply)
+    except (TypeError, ValueError, OverflowError) as exc:
+        # The student's value could not be encoded (an object, a string UTF-8 cannot carry).
+        return wire.encode(_unsendable(exc))
+    if len(body) > lockstep.MAX_ANSWER_BYTES:
+        return wire.encode(_unsendable(ValueError("the reply is too large")))
+    return body
 
 
 def _revive(value: Any) -> Any:
@@ -425,7 +441,7 @@ def _plain(value: Any) -> Any:
 
 
 def main(sock: socket.socket) -> None:
-    """Entry point in the locked-down sandbox process."""
+    """Entry point in the student process (see :mod:`autograder.sandbox.relay`)."""
     # Over-large writes fail instead of killing. The C function: signal.signal's wrapper
     # converts to and from enums, Python work each sandbox would pay for in page faults.
     _signal.signal(_signal.SIGXFSZ, _signal.SIG_IGN)

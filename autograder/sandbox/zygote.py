@@ -4,11 +4,12 @@ Started by the trusted grader (``client.Zygote``) with a control socket whose fd
 After its imports it builds the sandboxes' world once (:mod:`autograder.sandbox.world`: a mount
 namespace holding only the standard library, numpy and what they load, made its root), joins
 its cgroups (:mod:`autograder.sandbox.cgroups`) and prepares a Landlock ruleset; every sandbox
-inherits all of it. A request without a file descriptor adds an entry to the suite's plan (a
-recorded trace, see :mod:`autograder.sandbox.runtime`). Any other request carries one end of a
-fresh socket pair (passed as a file descriptor); the zygote forks the sandbox, which becomes
-PID 1 of its own PID namespace (so that killing it kills everything the student started), gets
-its own mount, IPC and UTS namespaces and a scratch tmpfs, and reports its PID on the socket.
+inherits all of it. A request without a file descriptor adds an entry to the suite's plan
+(stored raw, see :mod:`autograder.sandbox.arena`). Any other request carries one end of a fresh
+socket pair (passed as a file descriptor); the zygote forks the sandbox, which becomes PID 1 of
+its own PID namespace (so that killing it kills everything the student started), gets its own
+mount, IPC and UTS namespaces and a scratch tmpfs, reports its PID on the socket and runs the
+relay (:mod:`autograder.sandbox.relay`), which forks the student's process beneath it.
 As root the zygote forks it directly (see ``isolation.ZygoteNamespaces``); an ordinary user's
 zygote, in a user namespace of its own, forks a *monitor* that enters a new PID namespace,
 forks the sandbox proper, reports, and waits for it (so that the sandbox dies with the
@@ -49,7 +50,7 @@ import numpy  # noqa: E402
 import numpy.typing  # noqa: E402, F401
 
 from autograder import wire  # noqa: E402
-from autograder.sandbox import cgroups, isolation, landlock, runtime, world  # noqa: E402
+from autograder.sandbox import arena, cgroups, isolation, landlock, relay, world  # noqa: E402
 
 
 class _Zygote:
@@ -147,7 +148,7 @@ def _become_sandbox(request: dict, channel: socket.socket, layers: isolation.Lay
         if ruleset is not None:
             ruleset.close()
         wire.send(channel, {"ready": True, "layers": layers.as_dict()})
-        runtime.main(channel)
+        relay.main(channel, arena.ZYGOTE_PLAN)
     finally:
         os._exit(70)
 
@@ -162,17 +163,6 @@ def _keep_only(fd: int, also: int = -1) -> None:
     os.closerange(3, low)
     os.closerange(low + 1, high)
     os.closerange(high + 1, 65536)
-
-
-def _prepared(trace: bytes | None) -> list | None:
-    """A plan entry ready to run, or ``None`` (then replayed on request, where a trace that
-    cannot be run is reported as such instead of taking the zygote down)."""
-    if trace is None:
-        return None
-    try:
-        return runtime.prepare_trace(wire.decode(trace))
-    except Exception:
-        return None
 
 
 def _receive(control: socket.socket) -> tuple[memoryview, list[int]]:
@@ -302,9 +292,8 @@ def main() -> None:
             _kill_sandboxes_and_exit()
         if not data:
             _kill_sandboxes_and_exit()  # the grader went away
-        if not fds:  # a plan entry: decoded here once, inherited by every later sandbox
-            entry = wire.decode(data)
-            runtime.PLAN[entry["index"]] = _prepared(entry["trace"])
+        if not fds:  # a plan entry: stored raw, never decoded here (see arena)
+            arena.ZYGOTE_PLAN.add(data)  # anything else without a descriptor is not served
             continue
         channel = socket.socket(fileno=fds[0])
         request = wire.decode(data)
