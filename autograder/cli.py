@@ -65,6 +65,10 @@ def _refuse_ambiguous(command: click.Command, ctx: click.Context, args: Sequence
             for opt in (*param.opts, *param.secondary_opts):
                 takes_value[opt] = (param.name or opt, not (param.is_flag or param.count))
     seen: dict[str, str] = {}
+    # With `--`, what comes before it was typed as options (a shell's `*` expands after it):
+    # only a repeated option is refused then, so that a file named `-a` here does not stop
+    # `-a optimizers` from being an option.
+    separated = "--" in args
     index = 0
     while index < len(args):
         arg = args[index]
@@ -73,7 +77,7 @@ def _refuse_ambiguous(command: click.Command, ctx: click.Context, args: Sequence
             return
         if not arg.startswith("-") or arg == "-":
             continue
-        if os.path.lexists(arg):
+        if not separated and os.path.lexists(arg):
             raise click.UsageError(m.both(m.OPTION_IS_A_FILE, arg=visible(arg)))
         for option, attached in _options_in(arg, takes_value):
             param, needs_value = takes_value[option]

@@ -67,8 +67,9 @@ def csv_cell(text: object) -> str:
 
 
 #: Characters that start Markdown syntax inline (emphasis, code, links and images, raw HTML,
-#: entities, headings' closing hashes, table pipes, GFM strikethrough and math).
-_MARKDOWN_ACTIVE = re.compile(r"([\\`*_\[\]<>#!|&~$])")
+#: entities, headings' closing hashes, table pipes, GFM strikethrough and math), each with
+#: its backslash escape.
+_MARKDOWN_ACTIVE = {ord(c): "\\" + c for c in "\\`*_[]<>#!|&~$"}
 
 
 def md_text(text: object) -> str:
@@ -77,7 +78,7 @@ def md_text(text: object) -> str:
     Newlines and other controls are shown as escapes first, so the text cannot start a
     block of its own (a heading, a raw HTML block) on a line of its own.
     """
-    return _MARKDOWN_ACTIVE.sub(r"\\\1", visible(text))
+    return visible(text).translate(_MARKDOWN_ACTIVE)
 
 
 _BACKTICKS = re.compile(r"`+")
@@ -94,6 +95,8 @@ def md_code(text: object, *, in_table: bool = False) -> str:
         body = body.replace("|", "\\|")
     if not body:
         return "` `"
+    if "`" not in body and body[0] != " ":  # the common case: one backtick each side
+        return f"`{body}`"
     runs = _BACKTICKS.findall(body)
     fence = "`" * (max(map(len, runs)) + 1 if runs else 1)
     # A renderer strips one space each side when both are there (and the span is not all

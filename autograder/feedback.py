@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import string
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -93,15 +94,8 @@ def _failure_lines(test: dict[str, Any], lang: str) -> list[str]:
     kind = failure.get("kind", "mismatch")
     text = m.FAILURE_KIND.get(kind)
     if text is not None:
-        expected_text = failure.get("expected_text") or {}
-        facts = {
-            "name": md_code(failure.get("name", "")),
-            "error": md_code(failure.get("error", "")),
-            "expected": md_code(failure.get("expected", "")),
-            "received": md_code(failure.get("received", "")),
-            "detail": md_text(failure.get("detail", "")),
-            "expected_text": md_text(expected_text.get(lang, "")),
-        }
+        # Only the facts this sentence shows are escaped (most show none or one).
+        facts = {name: _FACTS[name](failure, lang) for name in _fields(getattr(text, lang))}
         lines += ["", text.render(lang, **facts)]
     if kind in ("mismatch", "property"):
         if kind == "mismatch":
@@ -125,6 +119,25 @@ def _failure_lines(test: dict[str, Any], lang: str) -> list[str]:
     if failure.get("traceback"):
         lines += ["", f"{m.YOUR_TRACEBACK.render(lang)}:", "", *md_block(failure["traceback"])]
     return lines
+
+
+#: How each fact a failure's sentence may show is escaped for Markdown.
+_FACTS = {
+    "name": lambda failure, _lang: md_code(failure.get("name", "")),
+    "error": lambda failure, _lang: md_code(failure.get("error", "")),
+    "expected": lambda failure, _lang: md_code(failure.get("expected", "")),
+    "received": lambda failure, _lang: md_code(failure.get("received", "")),
+    "detail": lambda failure, _lang: md_text(failure.get("detail", "")),
+    "expected_text": lambda failure, lang: md_text(
+        (failure.get("expected_text") or {}).get(lang, "")
+    ),
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _fields(template: str) -> tuple[str, ...]:
+    """The placeholders of a message template."""
+    return tuple(name for _text, name, _spec, _conv in string.Formatter().parse(template) if name)
 
 
 _PAGE = """<!doctype html>

@@ -20,7 +20,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from autograder.record import RecordError, checked, stored
+from autograder.record import Record, RecordError, checked, stored
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -72,7 +72,8 @@ class Gradebook:
         Raises :class:`~autograder.record.RecordError` if ``result`` is not a well-formed
         record: nothing malformed is ever stored.
         """
-        result = checked(result)
+        if not isinstance(result, Record):  # checked already as it arrived (batch)
+            result = checked(result)
         self.db.execute(
             "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?)",
             (

@@ -42,7 +42,11 @@ class RecordError(ValueError):
     """A result that is not a well-formed gradebook record; the message says what is wrong."""
 
 
-def checked(result: Any) -> dict[str, Any]:
+class Record(dict):
+    """A record that :func:`checked` made: the gradebook stores it without checking it again."""
+
+
+def checked(result: Any) -> Record:
     """``result`` as a well-formed record, or ``RecordError`` saying why it is not.
 
     Returns a new dict with exactly the record's fields: text cut to :data:`MAX_TEXT` and
@@ -52,26 +56,28 @@ def checked(result: Any) -> dict[str, Any]:
     """
     if not isinstance(result, dict):
         raise RecordError(f"a record must be a mapping, not {type(result).__name__}")
-    record = {
-        "assignment": _name(result, "assignment"),
-        "student": _student(result.get("student")),
-        "files": _texts(result.get("files", []), "files"),
-        "content_hash": _name(result, "content_hash"),
-        "suite_version": _name(result, "suite_version"),
-        "status": _status(result.get("status")),
-        "reason": _optional_text(result.get("reason"), "reason"),
-        "score": _score(result.get("score"), "score"),
-        "max_score": _score(result.get("max_score"), "max_score"),
-        "items": _items(result.get("items")),
-        "tests": [_test(t, i) for i, t in enumerate(_list(result.get("tests"), "tests"))],
-        "cells": [_cell(c) for c in _list(result.get("cells", []), "cells")],
-        "notes": _texts(result.get("notes", []), "notes"),
-        "omitted": _count(result.get("omitted", 0), "omitted"),
-        "sandbox_failures": _texts(result.get("sandbox_failures", []), "sandbox_failures"),
-        "output": _text(result.get("output", ""), "output"),
-        "seconds": _score(result.get("seconds", 0.0), "seconds"),
-        "reused_tests": _count(result.get("reused_tests", 0), "reused_tests"),
-    }
+    record = Record(
+        {
+            "assignment": _name(result, "assignment"),
+            "student": _student(result.get("student")),
+            "files": _texts(result.get("files", []), "files"),
+            "content_hash": _name(result, "content_hash"),
+            "suite_version": _name(result, "suite_version"),
+            "status": _status(result.get("status")),
+            "reason": _optional_text(result.get("reason"), "reason"),
+            "score": _score(result.get("score"), "score"),
+            "max_score": _score(result.get("max_score"), "max_score"),
+            "items": _items(result.get("items")),
+            "tests": [_test(t, i) for i, t in enumerate(_list(result.get("tests"), "tests"))],
+            "cells": [_cell(c) for c in _list(result.get("cells", []), "cells")],
+            "notes": _texts(result.get("notes", []), "notes"),
+            "omitted": _count(result.get("omitted", 0), "omitted"),
+            "sandbox_failures": _texts(result.get("sandbox_failures", []), "sandbox_failures"),
+            "output": _text(result.get("output", ""), "output"),
+            "seconds": _score(result.get("seconds", 0.0), "seconds"),
+            "reused_tests": _count(result.get("reused_tests", 0), "reused_tests"),
+        }
+    )
     _consistent(record)
     return record
 
@@ -84,7 +90,7 @@ def checked_for(
     student: str,
     content_hash: str,
     item_max: dict[str, float],
-) -> dict[str, Any]:
+) -> Record:
     """:func:`checked`, and the result is the one asked for: the student in flight on that
     worker, the batch's assignment and suite version, the suite's items and points."""
     record = checked(result)

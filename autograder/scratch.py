@@ -1,5 +1,10 @@
-"""A batch's scratch folder (``OUT/.work/batch-*``: LMS zips unpacked), and the reclaiming of
-the ones that dead batches left behind.
+"""A batch's scratch folders, and the reclaiming of the ones that dead batches left behind.
+
+Two kinds: ``OUT/.work/batch-*`` (LMS zips unpacked, beside the outputs) and, for the worker
+server and every process forked from it, a temporary folder of the run
+(``$TMPDIR/optigrade-run-*``: the sandboxes' scratch directories, pytest's root of each
+worker), which the worker server gets as its ``TMPDIR``. Both are removed when the batch
+ends, and by the next batch if it was killed.
 
 A batch holds an exclusive ``flock`` on its own folder for as long as it runs; the kernel
 drops it however the batch ends, SIGKILL included. Every batch, as it starts, removes the
@@ -11,8 +16,10 @@ a live batch's folder between the two steps.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
+import functools
 import os
 import shutil
 import tempfile
@@ -21,6 +28,7 @@ from pathlib import Path
 from types import TracebackType
 
 PREFIX = "batch-"
+RUN_PREFIX = "optigrade-run-"
 
 
 class Scratch:
@@ -83,16 +91,19 @@ class Scratch:
                 os.close(handle)
 
 
-def reclaim_stale(root: Path) -> list[Path]:
-    """Remove the scratch folders under ``root`` whose batch is dead (their lock is free).
+def reclaim_stale(root: Path, prefix: str = PREFIX, owner: int | None = None) -> list[Path]:
+    """Remove the folders ``root/prefix*`` whose batch is dead (their lock is free), and of
+    ``owner`` only if given (a shared temporary folder holds other users' runs).
 
-    The caller holds the lock on ``root`` (see :class:`Scratch`): no batch is between making
-    its folder and locking it.
+    No live batch's folder is unlocked there: :class:`Scratch` makes and locks its folder
+    under the lock on ``root``, :class:`RunTemp` locks its folder before giving it its name.
     """
     removed = []
     with contextlib.suppress(FileNotFoundError):
         for entry in os.scandir(root):
-            if not entry.name.startswith(PREFIX) or not entry.is_dir(follow_symlinks=False):
+            if not entry.name.startswith(prefix) or not entry.is_dir(follow_symlinks=False):
+                continue
+            if owner is not None and entry.stat(follow_symlinks=False).st_uid != owner:
                 continue
             try:
                 handle = os.open(entry.path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
@@ -108,3 +119,30 @@ def reclaim_stale(root: Path) -> list[Path]:
             finally:
                 os.close(handle)
     return removed
+
+
+class RunTemp:
+    """This process's temporary folder for the run, locked while the process lives."""
+
+    def __init__(self, base: str) -> None:
+        reclaim_stale(Path(base), RUN_PREFIX, owner=os.geteuid())
+        # Made under another name, locked, then renamed: a sweep never sees it unlocked.
+        made = tempfile.mkdtemp(prefix="optigrade-new-", dir=base)
+        self._lock = os.open(made, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        self.path = os.path.join(base, RUN_PREFIX + os.path.basename(made).rsplit("-", 1)[-1])
+        os.rename(made, self.path)
+        atexit.register(self.release)
+
+    def release(self) -> None:
+        """Remove the folder (at exit: every worker and sandbox of the run is gone by then)."""
+        shutil.rmtree(self.path, ignore_errors=True)
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+
+@functools.cache
+def run_temp() -> RunTemp:
+    """This process's :class:`RunTemp`, made (and stale ones reclaimed) on the first call."""
+    return RunTemp(tempfile.gettempdir())

@@ -117,7 +117,13 @@ def a_class(folder: Path, size: int) -> Path:
     return folder
 
 
-def kill_mid_batch(command: list[str], database: Path, mode: str) -> dict:
+def private_tmp(tmp_path: Path) -> dict[str, str]:
+    """An environment whose temporary folder is the test's own, to look at what is left."""
+    (tmp_path / "tmp").mkdir()
+    return {**os.environ, "TMPDIR": str(tmp_path / "tmp")}
+
+
+def kill_mid_batch(command: list[str], database: Path, mode: str, env: dict[str, str]) -> dict:
     """Run ``command`` under the witness, SIGKILL it once 5 results are committed, and say
     which of its processes existed before and which are still alive after."""
     done = subprocess.run(
@@ -125,6 +131,7 @@ def kill_mid_batch(command: list[str], database: Path, mode: str) -> dict:
         capture_output=True,
         text=True,
         timeout=300,
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -141,12 +148,16 @@ def zygote_cgroups(pids: list[int]) -> list[Path]:
     ]
 
 
-def check_resumed(out: Path, subs: Path, size: int, committed: int) -> None:
+def check_resumed(out: Path, subs: Path, size: int, committed: int, env: dict[str, str]) -> None:
     """The same command again: every submission graded exactly once, the scratch reclaimed."""
-    stale = list((out / ".work").glob("batch-*"))
-    assert stale, "the killed batch left its scratch folder (it could not remove it)"
+    temp = Path(env["TMPDIR"])
+    assert list((out / ".work").glob("batch-*")), "the killed batch could not remove its scratch"
+    assert list(temp.glob("optigrade-run-*")), "the killed batch could not remove its folder"
     resumed = subprocess.run(
-        grade("--out", str(out), "--json", "--", str(subs)), capture_output=True, text=True
+        grade("--out", str(out), "--json", "--", str(subs)),
+        capture_output=True,
+        text=True,
+        env=env,
     )
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     summary = json.loads(resumed.stdout)
@@ -154,22 +165,26 @@ def check_resumed(out: Path, subs: Path, size: int, committed: int) -> None:
     assert summary["graded_now"] + summary["skipped_unchanged"] == size
     assert summary["skipped_unchanged"] >= committed, "committed results survive SIGKILL"
     assert not (out / ".work").exists(), list((out / ".work").iterdir())
+    # The sandboxes' scratch and the workers' files lived in the runs' folders, all gone now
+    # (multiprocessing's own folder of the killed main process, a socket, is all that is left).
+    left = sorted(p.name for p in temp.iterdir() if not p.name.startswith("pymp-"))
+    assert not left, f"left in the temporary folder: {left}"
 
 
 def test_sigkill_of_the_main_process_leaves_no_process_of_the_run(tmp_path):
     size = 60
     subs = a_class(tmp_path / "subs", size)
     out = tmp_path / "out"
-    seen = kill_mid_batch(
-        grade("--out", str(out), "--", str(subs)), out / "gradebook.sqlite", "main"
-    )
+    env = private_tmp(tmp_path)
+    command = grade("--out", str(out), "--", str(subs))
+    seen = kill_mid_batch(command, out / "gradebook.sqlite", "main", env)
     assert 5 <= seen["committed"] < size, f"not interrupted mid-batch: {seen}"
     names = set(seen["before"].values())
     assert {"optigrade-wrk0", "optigrade-zyg"} <= names, f"the run was not caught at work: {seen}"
     assert not seen["left"], f"processes of the killed run are still alive: {seen}"
     zygotes = [int(pid) for pid, name in seen["before"].items() if name == "optigrade-zyg"]
     assert not zygote_cgroups(zygotes), "the killed run's zygotes left their cgroups"
-    check_resumed(out, subs, size, seen["committed"])
+    check_resumed(out, subs, size, seen["committed"], env)
 
 
 def test_a_live_batchs_scratch_is_left_alone_and_a_dead_ones_reclaimed(tmp_path):

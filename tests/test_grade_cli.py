@@ -354,18 +354,25 @@ def test_sigkill_mid_batch_loses_nothing(tmp_path):
     Hermetic: the run's processes are those of a witness that adopts them (a subreaper), and
     only the cgroups of that run's own zygotes are looked at.
     """
-    from tests.test_crash_cleanup import a_class, check_resumed, kill_mid_batch, zygote_cgroups
+    from tests.test_crash_cleanup import (
+        a_class,
+        check_resumed,
+        kill_mid_batch,
+        private_tmp,
+        zygote_cgroups,
+    )
 
     size = 40
     subs = a_class(tmp_path / "subs", size)
     out = tmp_path / "out"
+    env = private_tmp(tmp_path)
     command = [optigrade_exe(), "grade", "-a", "optimizers", "--out", str(out), "--", str(subs)]
-    seen = kill_mid_batch(command, out / "gradebook.sqlite", "group")
+    seen = kill_mid_batch(command, out / "gradebook.sqlite", "group", env)
     assert 5 <= seen["committed"] < size, f"expected to interrupt mid-batch: {seen}"
     assert not seen["left"], f"processes of the killed batch survived: {seen}"
     zygotes = [int(pid) for pid, name in seen["before"].items() if name == "optigrade-zyg"]
     assert zygotes, f"the run was not caught with its zygotes: {seen}"
-    check_resumed(out, subs, size, seen["committed"])
+    check_resumed(out, subs, size, seen["committed"], env)
     # The killed zygotes could not remove their cgroups; the next run's zygotes do.
     assert not zygote_cgroups(zygotes), "cgroups of the killed batch were left"
 
