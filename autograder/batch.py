@@ -22,6 +22,7 @@ import multiprocessing as mp
 import os
 import pickle
 import queue
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograder.escaping import VisibleWriter
 from autograder.gradebook import Gradebook
 from autograder.ingest import Ingested, content_hash, discover, group_by_student
 from autograder.placement import CoreBoard, Placement, available_cores
@@ -156,6 +158,8 @@ def _worker(index: int, settings: Settings, wiring: _Wiring) -> None:
     _Lifeline.watch(wiring.lifeline)
     _release_worker_server_pipe()
     isolation.name_process(f"optigrade-wrk{index}")
+    # Whatever a worker prints (a traceback as it dies) may quote a student's values.
+    sys.stdout, sys.stderr = VisibleWriter(sys.stdout), VisibleWriter(sys.stderr)
     # Reference and variant runs on hostile inputs may overflow; that is data, not a warning.
     warnings.simplefilter("ignore", RuntimeWarning)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import sys
@@ -450,7 +449,7 @@ def doctor(as_json: bool) -> None:
 
     findings = diagnose()
     if as_json:
-        click.echo(json.dumps(findings, indent=2))
+        click.echo(json_text(findings, indent=2))
         return
     console = Console()
     table = Table(
@@ -472,9 +471,9 @@ def doctor(as_json: bool) -> None:
     probes.add_column("attempt")
     probes.add_column("result")
     for name, outcome in findings["probes"].items():
-        probes.add_row(
-            name, f"[green]{outcome}[/]" if outcome.startswith("blocked") else f"[red]{outcome}[/]"
-        )
+        # The outcome quotes what the sandbox said: plain text, never markup.
+        style = "green" if outcome.startswith("blocked") else "red"
+        probes.add_row(name, Text(visible(outcome), style=style))
     console.print(probes)
     if any(not outcome.startswith("blocked") for outcome in findings["probes"].values()):
         sys.exit(1)  # a probe got through: say so in the exit code too

@@ -135,3 +135,22 @@ def json_text(value: Any, *, indent: int | None = None) -> str:
     if text.isascii():
         return text
     return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+class VisibleWriter:
+    """A text stream that passes everything on through :func:`visible` (lines kept).
+
+    A grading worker writes to the TA's terminal only when something went wrong (a traceback
+    that multiprocessing prints as the worker dies), and that text may quote a student's
+    values: it reaches the terminal with its control characters shown, not obeyed.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(visible(text, lines=True))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno, encoding, isatty, ...
+        return getattr(self._stream, name)
