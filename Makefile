@@ -23,7 +23,7 @@ $(VENV)/.otter: $(STAMP)
 
 # The TA's main job on the bundled example class: grade, then show where the outputs are.
 demo: $(STAMP)
-	$(BIN)/optigrade grade --assignment optimizers --out out/demo --regrade \
+	$(BIN)/optigrade grade --assignment optimizers --out out/demo --regrade -- \
 		examples/submissions/optimizers examples/submissions/canvas_download.zip
 	@echo; echo "--- out/demo/grades.csv ---"; cat out/demo/grades.csv
 	@echo; echo "--- out/demo/feedback/yoon_jisu.md (Korean feedback for a known mistake) ---"

@@ -5,26 +5,38 @@ gradebook which ones are already graded (same content hash and suite version), h
 to worker processes (each an :mod:`autograder.engine` worker with its own zygote) and commits
 every result to the gradebook the moment it arrives. A worker that dies takes only its
 submission in flight with it; that submission is retried once on another worker and otherwise
-recorded as ``internal_error``.
+recorded as ``internal_error``. A result is checked before it is committed
+(``autograder.record``): one of the wrong shape, or for another student than the one in
+flight on that worker, is recorded as that student's ``internal_error`` with the reason.
+
+Nothing of a batch outlives its main process, however it ends (SIGKILL included): each worker
+watches a pipe only the main process holds open (:class:`_Lifeline`) and exits when it reads
+the end of it; each worker's zygote dies with its worker, and each sandbox with its zygote.
+The worker server sees the main process go as well, once no worker holds its "alive" pipe.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
+import os
 import pickle
 import queue
-import tempfile
+import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograder.escaping import VisibleWriter
 from autograder.gradebook import Gradebook
 from autograder.ingest import Ingested, content_hash, discover
 from autograder.placement import CoreBoard, Placement, available_cores
+from autograder.record import RecordError, checked_for
 from autograder.sandbox import isolation
-from autograder.scoring import load_points
+from autograder.scoring import Points, load_points
 from autograder.server import start_worker_server
 from autograder.settings import Settings, Task
 
@@ -75,6 +87,47 @@ def plan(
     return result
 
 
+class _Lifeline:
+    """A pipe whose writing end only the batch's main process holds.
+
+    Workers are forked from the worker server, not from the main process, so the kernel's
+    parent-death signal cannot tell them it died; the end of this pipe can, whenever and
+    however it dies: each worker reads its end in a thread and exits on end-of-file.
+    """
+
+    def __init__(self, context: Any) -> None:
+        self.reader, self.writer = context.Pipe(duplex=False)
+
+    def close(self) -> None:
+        self.writer.close()  # every worker still alive reads end-of-file and exits
+
+    @staticmethod
+    def watch(reader: Any) -> None:
+        """In a worker: exit this process as soon as the main process is gone."""
+
+        def wait() -> None:
+            with contextlib.suppress(EOFError, OSError):
+                reader.recv_bytes()  # nothing is ever sent: this returns only at the end
+            os._exit(70)  # at once: the zygote, our child, dies with us (and its sandbox)
+
+        threading.Thread(target=wait, name="optigrade-lifeline", daemon=True).start()
+
+
+def _release_worker_server_pipe() -> None:
+    """Close this worker's copy of the worker server's "alive" pipe.
+
+    multiprocessing hands every process the server forks a copy of the pipe whose end-of-file
+    tells the server that the main process exited. While any worker kept it, the server
+    outlived a killed main process, and so did the workers (whose parent it is).
+    """
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver  # private, but the only handle on the inherited pipe
+    if server._forkserver_alive_fd is not None:
+        os.close(server._forkserver_alive_fd)
+        server._forkserver_alive_fd = None
+
+
 @dataclass(frozen=True)
 class _Wiring:
     """What one worker shares with its batch; handed to the worker process as it starts."""
@@ -83,6 +136,7 @@ class _Wiring:
     results: mp.Queue  # every worker's: start, done, memo and exit messages to the main process
     board: CoreBoard  # every worker's: who is at work on which core (placement)
     inbox: mp.Queue  # this worker's: outcomes the other workers stored
+    lifeline: Any  # every worker's: the reading end of the main process's lifeline
 
 
 class _QueueLink:
@@ -116,8 +170,14 @@ def _worker(index: int, settings: Settings, wiring: _Wiring) -> None:
     # has it preloaded (autograder.server).
     from autograder.engine import grade_stream
 
-    isolation.die_with_parent()  # a worker must not outlive its batch (killed with SIGKILL)
+    # A worker must not outlive its batch: neither its main process (the lifeline) nor the
+    # worker server it was forked from (the parent-death signal).
+    isolation.die_with_parent()
+    _Lifeline.watch(wiring.lifeline)
+    _release_worker_server_pipe()
     isolation.name_process(f"optigrade-wrk{index}")
+    # Whatever a worker prints (a traceback as it dies) may quote a student's values.
+    sys.stdout, sys.stderr = VisibleWriter(sys.stdout), VisibleWriter(sys.stderr)
     # Reference and variant runs on hostile inputs may overflow; that is data, not a warning.
     warnings.simplefilter("ignore", RuntimeWarning)
 
@@ -178,7 +238,37 @@ def run(
     inboxes: dict[int, mp.Queue] = {i: context.Queue() for i in range(jobs)}
     for inbox in inboxes.values():
         inbox.cancel_join_thread()
-    wiring = {i: _Wiring(tasks, results, board, inboxes[i]) for i in range(jobs)}
+    lifeline = _Lifeline(context)
+    wiring = {i: _Wiring(tasks, results, board, inboxes[i], lifeline.reader) for i in range(jobs)}
+    points = load_points(settings.assignment)
+    item_max = {item: points.item_max(item) for item in points.by_item}
+
+    def commit(index: int, payload: Any) -> None:
+        nonlocal remaining
+        task = by_student.get(in_flight.get(index) or "")
+        in_flight[index] = None
+        if task is None:  # a result no worker said it started: nothing to record it for
+            return
+        try:
+            result = checked_for(
+                payload,
+                assignment=settings.assignment,
+                suite_version=settings.suite_version,
+                student=task.student,
+                content_hash=task.content_hash,
+                item_max=item_max,
+            )
+            gradebook.record(result)
+        except RecordError as exc:
+            result = _internal_error(
+                settings, points, task, f"the grader produced a malformed result: {exc}"
+            )
+            gradebook.record(result)
+        finished.append(task.student)
+        remaining -= 1
+        if on_result:
+            on_result(result)
+
     workers = {i: _start_worker(context, i, settings, wiring[i]) for i in range(jobs)}
     in_flight: dict[int, str | None] = dict.fromkeys(workers)
     retried: set[str] = set()
@@ -207,7 +297,11 @@ def run(
                     if lost is None:
                         continue
                     if lost in retried:
-                        result = _internal_error(settings, by_student[lost], worker.exitcode)
+                        reason = (
+                            "the grading worker died twice on this submission "
+                            f"(exit code {worker.exitcode})"
+                        )
+                        result = _internal_error(settings, points, by_student[lost], reason)
                         gradebook.record(result)
                         finished.append(result["student"])
                         remaining -= 1
@@ -224,12 +318,7 @@ def run(
             elif kind == "start":
                 in_flight[index] = payload
             elif kind == "done":
-                in_flight[index] = None
-                gradebook.record(payload)
-                finished.append(payload["student"])
-                remaining -= 1
-                if on_result:
-                    on_result(payload)
+                commit(index, payload)
             elif kind == "exit":
                 exited.add(index)
                 if payload in (0, 1, 5):  # 1: some student failed a test; 5: no test ran
@@ -244,6 +333,7 @@ def run(
                 worker.terminate()
         for worker in workers.values():
             worker.join(timeout=5)
+        lifeline.close()  # any worker still there exits now
     return finished
 
 
@@ -253,18 +343,10 @@ def _start_worker(context: Any, index: int, settings: Settings, wiring: _Wiring)
     return process
 
 
-def _internal_error(settings: Settings, task: Task, exitcode: int | None) -> dict[str, Any]:
+def _internal_error(settings: Settings, points: Points, task: Task, reason: str) -> dict[str, Any]:
     from autograder.engine import build_result  # rare: not worth pytest in every main process
 
-    reason = f"the grading worker died twice on this submission (exit code {exitcode})"
     submission = Ingested(
         task.student, task.files, task.content_hash, status="internal_error", reason=reason
     )
-    return build_result(settings, load_points(settings.assignment), submission, None, [], 0.0)
-
-
-def scratch_dir(out: Path) -> Path:
-    """Where zips are unpacked: beside the outputs, so that a resumed run finds the same paths."""
-    path = out / ".work"
-    path.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix="batch-", dir=path))
+    return build_result(settings, points, submission, None, [], 0.0)

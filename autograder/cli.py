@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import shutil
+import os
+import sqlite3
 import sys
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +21,95 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 import solutions
 from autograder import batch, reports
+from autograder import messages as m
+from autograder.escaping import json_text, visible
 from autograder.gradebook import Gradebook
 from autograder.ingest import IngestError
 from autograder.sandbox.client import Timeouts
 from autograder.sandbox.isolation import Limits
 from autograder.scoring import SuiteError, load_points, suite_version
+from autograder.scratch import Scratch
 from autograder.server import start_worker_server
 from autograder.settings import Settings
 from autograder.summary import Tally, print_summary
 from optigrade.i18n import LANGS
+
+#: Exit status of a ``grade`` refused because an isolation layer is missing (2: usage errors).
+EXIT_LAYER_MISSING = 3
+
+
+class _FilesAfterOptions(click.Command):
+    """A command whose file arguments cannot be taken for options by mistake.
+
+    ``optigrade grade ... *`` in a folder holding a file named ``--out=elsewhere.ipynb`` would
+    hand that name to the option parser. Before click parses, every argument up to ``--`` is
+    looked at: one that looks like an option but names a file here, or an option given a second
+    time (``--out x`` then ``--out=y``, ``-oy``), is refused with the advice to put ``--``
+    before the submissions.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        _refuse_ambiguous(self, ctx, args)
+        return super().parse_args(ctx, args)
+
+
+def _refuse_ambiguous(command: click.Command, ctx: click.Context, args: Sequence[str]) -> None:
+    takes_value: dict[str, tuple[str, bool]] = {}  # option string -> (its parameter, a value?)
+    for param in command.get_params(ctx):
+        if isinstance(param, click.Option):
+            for opt in (*param.opts, *param.secondary_opts):
+                takes_value[opt] = (param.name or opt, not (param.is_flag or param.count))
+    seen: dict[str, str] = {}
+    # With `--`, what comes before it was typed as options (a shell's `*` expands after it):
+    # only a repeated option is refused then, so that a file named `-a` here does not stop
+    # `-a optimizers` from being an option.
+    separated = "--" in args
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg == "--":
+            return
+        if not arg.startswith("-") or arg == "-":
+            continue
+        if not separated and os.path.lexists(arg):
+            raise click.UsageError(m.both(m.OPTION_IS_A_FILE, arg=visible(arg)))
+        for option, attached in _options_in(arg, takes_value):
+            param, needs_value = takes_value[option]
+            if param in seen:
+                first, second = visible(seen[param]), visible(arg)
+                raise click.UsageError(
+                    m.both(m.OPTION_TWICE, option=option, first=first, second=second)
+                )
+            seen[param] = arg
+            if needs_value and not attached:
+                index += 1  # its value, whatever it looks like (click takes it as it is)
+
+
+def _options_in(arg: str, known: dict[str, tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """The options one argument gives, as click reads it: ``(option string, value attached)``.
+
+    ``--name=value`` and ``--name``; ``-o``, ``-ovalue`` and grouped short flags (``-hx``).
+    Unknown options are left to click, which refuses them.
+    """
+    if arg.startswith("--"):
+        name, equals, _value = arg.partition("=")
+        return [(name, bool(equals))] if name in known else []
+    found = []
+    for position in range(1, len(arg)):
+        name = "-" + arg[position]
+        if name not in known:
+            break
+        rest = position + 1 < len(arg)
+        found.append((name, rest))
+        if known[name][1]:  # takes a value: the rest of the argument is that value
+            break
+    return found
+
 
 ASSIGNMENT = click.option(
     "--assignment",
@@ -48,7 +127,7 @@ LANG = click.option(
 )
 
 
-@click.command()
+@click.command(cls=_FilesAfterOptions, options_metavar="[OPTIONS] [--]")
 @ASSIGNMENT
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -109,6 +188,14 @@ LANG = click.option(
     help="Run every hidden test for every submission, even where an earlier submission gave "
     "exactly the same answers (by default that test's outcome is reused: same grade, faster).",
 )
+@click.option(
+    "--accept-missing-layer",
+    "accepted",
+    multiple=True,
+    metavar="LAYER",
+    help="Grade even though this sandbox isolation layer does not hold here (repeat for each "
+    "layer `optigrade doctor` reports missing). Without it, a missing layer stops grading.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def grade(
     assignment: str,
@@ -123,6 +210,7 @@ def grade(
     timeout_submission: float,
     memory_mb: int,
     no_reuse: bool,
+    accepted: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Grade SUBMISSIONS (.ipynb, .py, folders of them, or LMS download zips).
@@ -132,9 +220,17 @@ def grade(
     it stopped (unchanged submissions are skipped; --regrade forces). Writes OUT/grades.csv,
     OUT/results/<student>.json (Gradescope format) and OUT/feedback/<student>.{md,html}.
 
+    Put `--` between the options and the submissions: everything after it is a file, even a
+    name that starts with `-` (a file named `--out=x.ipynb` is then a submission, not an
+    option). Without it, an option given twice, or one that is also a file here, is refused.
+
+    Before grading, one sandbox is started and probed (`optigrade doctor`): if an isolation
+    layer does not hold, grading stops unless --accept-missing-layer names that layer.
+
     \b
-    Example:
-      optigrade grade -a optimizers --out graded/ canvas_download.zip
+    Examples:
+      optigrade grade -a optimizers --out graded/ -- canvas_download.zip
+      optigrade grade -a optimizers --out graded/ -- submissions/*
     """
     console = Console(stderr=True)
     try:
@@ -155,45 +251,66 @@ def grade(
         raise click.ClickException(str(exc)) from exc
     reports.make_folders(out)
     start_worker_server(assignment)  # already running if `optigrade` started it (prestart)
-    book = Gradebook(gradebook or out / "gradebook.sqlite")
-    scratch = batch.scratch_dir(out)
+    # One sandbox probed while the worker server prepares the suite and the submissions are
+    # found: the three are independent, and the probe mostly waits for its sandbox.
+    gate = _Gate()
+    book = _open_gradebook(gradebook or out / "gradebook.sqlite")
+    failed_exports: list[tuple[str, OSError]] = []
     try:
-        try:
-            plan = batch.plan(settings, list(submissions), book, scratch, regrade)
-        except IngestError as exc:
-            raise click.ClickException(str(exc)) from exc
-        if not plan.tasks and not plan.skipped:
-            raise click.ClickException("no .ipynb or .py submissions found in the given paths")
-        console.print(
-            f"Grading [bold]{len(plan.tasks)}[/] submissions of [bold]{assignment}[/] "
-            f"({points.max_score:g} points; {len(plan.skipped)} unchanged, skipped)"
-        )
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-        )
+        with Scratch(out) as scratch:
+            try:
+                plan = batch.plan(settings, list(submissions), book, scratch, regrade)
+            except IngestError as exc:
+                raise click.ClickException(visible(exc, lines=True)) from exc
+            if not plan.tasks and not plan.skipped:
+                raise click.ClickException("no .ipynb or .py submissions found in the given paths")
+            gate.enforce(set(accepted), console)
+            console.print(
+                f"Grading [bold]{len(plan.tasks)}[/] submissions of [bold]{assignment}[/] "
+                f"({points.max_score:g} points; {len(plan.skipped)} unchanged, skipped)"
+            )
+            columns = (
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+            )
 
-        def exported(result: dict[str, Any]) -> None:
-            # Each student's files are written as the result arrives, while the workers grade
-            # on, rather than all at the end with one core idle; the CSV is written last.
-            reports.write_student(result, out, lang)
-            progress.advance(bar)
+            def exported(result: dict[str, Any]) -> None:
+                # Each student's files are written as the result arrives, while the workers
+                # grade on, rather than all at the end with one core idle; the CSV is last.
+                try:
+                    reports.write_student(result, out, lang)
+                except OSError as exc:  # a full disk: the gradebook has it, `report` rewrites
+                    failed_exports.append((result["student"], exc))
+                progress.advance(bar)
 
-        with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
-            bar = progress.add_task("grading", total=len(plan.tasks))
-            graded = batch.run(settings, plan, book, jobs, on_result=exported)
-        # Streamed from the gradebook, never held as a whole: memory does not grow with the class.
-        tally = Tally()
-        reports.write_all(
-            tally.counted(book.results(assignment)), assignment, out, lang, set(graded)
-        )
+            with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
+                bar = progress.add_task("grading", total=len(plan.tasks))
+                graded = batch.run(settings, plan, book, jobs, on_result=exported)
+            # Streamed from the gradebook, never held as a whole: memory does not grow with
+            # the class.
+            tally = Tally()
+            reports.write_all(
+                tally.counted(book.results(assignment)), assignment, out, lang, set(graded)
+            )
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
         book.close()
+        gate.abandon()
+    if failed_exports:
+        student, error = failed_exports[0]
+        console.print(
+            Text(
+                m.both(
+                    m.EXPORT_FAILED,
+                    count=len(failed_exports),
+                    student=visible(student),
+                    error=visible(error),
+                )
+            )
+        )
     summary = tally.summary(len(graded), len(plan.skipped))
     summary["outputs"] = {
         "csv": str(out / "grades.csv"),
@@ -202,16 +319,82 @@ def grade(
         "gradebook": str(book.path),
     }
     if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        click.echo(json_text(summary, indent=2))
     else:
         print_summary(summary, Console())
         click.echo(
-            f"Wrote {out / 'grades.csv'}, {out / 'results'}/, {out / 'feedback'}/ "
-            f"(gradebook {book.path})"
+            visible(
+                f"Wrote {out / 'grades.csv'}, {out / 'results'}/, {out / 'feedback'}/ "
+                f"(gradebook {book.path})"
+            )
         )
 
 
-@click.command()
+class _Gate:
+    """``autograder.doctor.gate()`` run in a thread from the moment it is made, then enforced.
+
+    It starts one sandbox and probes it (under a second, mostly the sandbox's own start-up on
+    another core), while the main process finds the submissions and the worker server prepares
+    the suite.
+    """
+
+    def __init__(self) -> None:
+        self.missing: list[Any] = []
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="optigrade-gate", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from autograder.doctor import gate
+
+        try:
+            self.missing = gate()
+        except Exception as exc:  # any failure to check is a refusal that says why
+            self.error = exc
+
+    def enforce(self, accepted: set[str], console: Console) -> None:
+        """Refuse (exit 3) if a layer is missing that ``accepted`` does not name; warn for each
+        accepted one."""
+        self._thread.join()
+        if self.error is not None:
+            raise _Refused(m.both(m.GATE_FAILED, error=visible(self.error)))
+        refused = [layer for layer in self.missing if layer.layer not in accepted]
+        for layer in self.missing:
+            if layer.layer in accepted:
+                console.print(Text(_about(m.GATE_ACCEPTED, layer)))
+        if refused:
+            lines = [_about(m.LAYER_MISSING, layer) for layer in refused]
+            flags = " ".join(f"--accept-missing-layer {visible(layer.layer)}" for layer in refused)
+            raise _Refused("\n".join([*lines, m.both(m.GATE_REFUSED, flags=flags)]))
+
+    def abandon(self) -> None:
+        """Wait for the probe's sandbox to be gone if grading stopped before it was enforced."""
+        self._thread.join(timeout=10)
+
+
+def _about(text: Any, layer: Any) -> str:
+    """``text`` about a missing ``layer``, in Korean then English, each with its own
+    description of what the layer's absence allows."""
+    return "\n".join(
+        text.render(lang, layer=visible(layer.layer), allows=visible(layer.allows.render(lang)))
+        for lang in ("ko", "en")
+    )
+
+
+class _Refused(click.ClickException):
+    exit_code = EXIT_LAYER_MISSING
+
+
+def _open_gradebook(path: Path) -> Gradebook:
+    try:
+        return Gradebook(path)
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(
+            m.both(m.GRADEBOOK_UNREADABLE, path=visible(path), error=visible(exc))
+        ) from exc
+
+
+@click.command(cls=_FilesAfterOptions)
 @ASSIGNMENT
 @click.option(
     "--out",
@@ -235,19 +418,25 @@ def report(assignment: str, out: Path, gradebook: Path | None, lang: str, as_jso
     path = gradebook or out / "gradebook.sqlite"
     if not path.exists():
         raise click.ClickException(
-            f"{path}: no gradebook there; run `optigrade grade` first or pass --gradebook"
+            visible(f"{path}: no gradebook there; run `optigrade grade` first or pass --gradebook")
         )
-    book = Gradebook(path)
+    book = _open_gradebook(path)
     try:
         if not book.count(assignment):
-            raise click.ClickException(f"the gradebook {path} has no results for {assignment!r}")
+            raise click.ClickException(
+                visible(f"the gradebook {path} has no results for {assignment!r}")
+            )
         tally = Tally()
         reports.write_all(tally.counted(book.results(assignment)), assignment, out, lang)
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(
+            m.both(m.GRADEBOOK_UNREADABLE, path=visible(path), error=visible(exc))
+        ) from exc
     finally:
         book.close()
     summary = tally.summary(0, 0)
     if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        click.echo(json_text(summary, indent=2))
     else:
         print_summary(summary, Console())
 
@@ -260,7 +449,7 @@ def doctor(as_json: bool) -> None:
 
     findings = diagnose()
     if as_json:
-        click.echo(json.dumps(findings, indent=2))
+        click.echo(json_text(findings, indent=2))
         return
     console = Console()
     table = Table(
@@ -282,9 +471,9 @@ def doctor(as_json: bool) -> None:
     probes.add_column("attempt")
     probes.add_column("result")
     for name, outcome in findings["probes"].items():
-        probes.add_row(
-            name, f"[green]{outcome}[/]" if outcome.startswith("blocked") else f"[red]{outcome}[/]"
-        )
+        # The outcome quotes what the sandbox said: plain text, never markup.
+        style = "green" if outcome.startswith("blocked") else "red"
+        probes.add_row(name, Text(visible(outcome), style=style))
     console.print(probes)
     if any(not outcome.startswith("blocked") for outcome in findings["probes"].values()):
         sys.exit(1)  # a probe got through: say so in the exit code too

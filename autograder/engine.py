@@ -213,6 +213,10 @@ def prepare_suite(assignment: str) -> bool:
     return testing.planned_for() == (assignment, version)
 
 
+#: Cells with a problem (and ingest notes) listed in a record; more are only counted.
+MAX_CELL_REPORTS = 200
+
+
 def build_result(
     settings: Settings,
     points: Points,
@@ -253,6 +257,11 @@ def build_result(
         if sandbox.failures and "time_budget" in sandbox.failures:
             status, reason = "timeout", "the submission used up its total time budget"
     cells = [asdict(c) for c in sandbox.cell_reports if c.status != "ok"] if sandbox else []
+    notes = list(submission.notes)
+    # A notebook of thousands of failing cells: the first are listed, the rest only counted
+    # (a record stays small enough to check, store and render as results arrive).
+    omitted = max(0, len(cells) - MAX_CELL_REPORTS) + max(0, len(notes) - MAX_CELL_REPORTS)
+    cells, notes = cells[:MAX_CELL_REPORTS], notes[:MAX_CELL_REPORTS]
     return {
         "assignment": settings.assignment,
         "student": submission.student,
@@ -266,7 +275,8 @@ def build_result(
         "items": items,
         "tests": tests,
         "cells": cells,
-        "notes": submission.notes,
+        "notes": notes,
+        "omitted": omitted,
         "sandbox_failures": sandbox.failures if sandbox else [],
         "output": (sandbox.output[:2000] if sandbox else ""),
         "seconds": round(seconds, 4),

@@ -3,6 +3,11 @@
 It describes hidden cases in words and their inputs in brief (shapes, a few values), never the
 suite's source. Markdown is the source; HTML is rendered from it with markdown-it (the parser
 rich already depends on), so the two always say the same thing.
+
+Every value taken from the record is escaped for Markdown where it is placed (text, inline
+code or a fenced block: ``autograder.escaping``), so that nothing a student wrote or named
+(exception messages, tracebacks, returned values, file names) is read as Markdown, and the
+renderer itself is set to show raw HTML as text: the page has no markup a student chose.
 """
 
 from __future__ import annotations
@@ -10,13 +15,13 @@ from __future__ import annotations
 import functools
 import html
 import re
+import string
 from typing import Any
 
 from markdown_it import MarkdownIt
 
 from autograder import messages as m
-
-_FENCE = "```"
+from autograder.escaping import md_block, md_code, md_text, visible
 
 
 def _status_text(status: str, lang: str) -> str:
@@ -26,21 +31,26 @@ def _status_text(status: str, lang: str) -> str:
 
 def render_markdown(result: dict[str, Any], lang: str) -> str:
     lines = [
-        f"# {m.TITLE.render(lang, assignment=result['assignment'], student=result['student'])}",
+        "# "
+        + m.TITLE.render(
+            lang, assignment=md_text(result["assignment"]), student=md_text(result["student"])
+        ),
         "",
         m.SCORE.render(lang, score=result["score"], max_score=result["max_score"]),
         "",
         m.STATUS_LINE.render(lang, status=_status_text(result["status"], lang)),
     ]
     if result.get("reason"):
-        lines += ["", m.REASON.render(lang, reason=result["reason"])]
+        lines += ["", m.REASON.render(lang, reason=md_text(result["reason"]))]
     lines += [
         "",
         f"| {m.ITEM_HEADER.render(lang)} | {m.POINTS_HEADER.render(lang)} |",
         "|---|---:|",
     ]
     for item, score in result["items"].items():
-        lines.append(f"| `{item}` | {score['score']:g} / {score['max_score']:g} |")
+        lines.append(
+            f"| {md_code(item, in_table=True)} | {score['score']:g} / {score['max_score']:g} |"
+        )
     failed = [t for t in result["tests"] if not t["passed"]]
     if result["status"] == "graded" and not failed:
         lines += ["", m.ALL_PASSED.render(lang)]
@@ -53,70 +63,81 @@ def render_markdown(result: dict[str, Any], lang: str) -> str:
         for cell in result["cells"]:
             text = m.CELL_STATUS.get(cell["status"])
             error = cell.get("error") or {}
-            detail = f"`{error.get('type', '')}: {error.get('message', '')}`" if error else ""
+            detail = ""
+            if error:
+                detail = md_code(f"{error.get('type', '')}: {error.get('message', '')}")
             if text:
                 lines.append(f"- {text.render(lang, index=cell['index'] + 1, detail=detail)}")
     if result.get("notes"):
         lines += ["", f"## {m.OUTPUT_NOTE.render(lang)}", ""]
-        lines += [f"- {note}" for note in result["notes"]]
+        lines += [f"- {md_text(note)}" for note in result["notes"]]
+    if result.get("omitted"):
+        lines += ["", m.OMITTED.render(lang, count=result["omitted"])]
     return "\n".join(lines) + "\n"
 
 
 def _failure_lines(test: dict[str, Any], lang: str) -> list[str]:
     lines = [
-        f"### `{test['item']}`: {test['name']} ({test['score']:g} / {test['max_score']:g})",
+        f"### {md_code(test['item'])}: {md_text(test['name'])} "
+        f"({test['score']:g} / {test['max_score']:g})",
         "",
     ]
     failure = test.get("failure")
     if failure is None:
         return [*lines, m.SUITE_ERROR.render(lang)]
-    case = failure.get("case", {})
-    lines.append(f"**{m.CASE.render(lang)}**: {case.get(lang, case.get('en', ''))}")
+    case = failure.get("case") or {}
+    lines.append(f"**{m.CASE.render(lang)}**: {md_text(case.get(lang, case.get('en', '')))}")
     if failure.get("inputs"):
         lines.append("")
         lines.append(f"**{m.INPUTS.render(lang)}**:")
-        lines += [f"- `{name}` = `{value}`" for name, value in failure["inputs"].items()]
+        lines += [f"- {md_code(k)} = {md_code(v)}" for k, v in failure["inputs"].items()]
     kind = failure.get("kind", "mismatch")
     text = m.FAILURE_KIND.get(kind)
     if text is not None:
-        expected_text = failure.get("expected", {})
-        facts = {
-            "name": failure.get("name", ""),
-            "error": failure.get("error", ""),
-            "expected": failure.get("expected", ""),
-            "received": failure.get("received", ""),
-            "detail": failure.get("detail", ""),
-            "expected_text": expected_text.get(lang, "") if isinstance(expected_text, dict) else "",
-        }
+        # Only the facts this sentence shows are escaped (most show none or one).
+        facts = {name: _FACTS[name](failure, lang) for name in _fields(getattr(text, lang))}
         lines += ["", text.render(lang, **facts)]
     if kind in ("mismatch", "property"):
         if kind == "mismatch":
             lines += [
                 "",
-                f"- {m.WHERE.render(lang)}: `{failure.get('where', '')}`",
-                f"- {m.EXPECTED.render(lang)}: `{failure.get('expected', '')}`",
+                f"- {m.WHERE.render(lang)}: {md_code(failure.get('where', ''))}",
+                f"- {m.EXPECTED.render(lang)}: {md_code(failure.get('expected', ''))}",
             ]
-        lines.append(f"- {m.RECEIVED.render(lang)}: `{failure.get('received', '')}`")
+        lines.append(f"- {m.RECEIVED.render(lang)}: {md_code(failure.get('received', ''))}")
         if "mismatched" in failure:
             lines.append(
                 "- "
                 + m.MISMATCHED.render(
-                    lang, mismatched=failure["mismatched"], total=failure["total"]
+                    lang, mismatched=failure["mismatched"], total=failure.get("total", "?")
                 )
             )
     mistake = failure.get("mistake")
     if mistake:
-        lines += ["", m.MISTAKE.render(lang, label=mistake.get(lang, mistake.get("en", "")))]
+        label = md_text(mistake.get(lang, mistake.get("en", "")))
+        lines += ["", m.MISTAKE.render(lang, label=label)]
     if failure.get("traceback"):
-        lines += [
-            "",
-            f"{m.YOUR_TRACEBACK.render(lang)}:",
-            "",
-            _FENCE,
-            failure["traceback"].rstrip(),
-            _FENCE,
-        ]
+        lines += ["", f"{m.YOUR_TRACEBACK.render(lang)}:", "", *md_block(failure["traceback"])]
     return lines
+
+
+#: How each fact a failure's sentence may show is escaped for Markdown.
+_FACTS = {
+    "name": lambda failure, _lang: md_code(failure.get("name", "")),
+    "error": lambda failure, _lang: md_code(failure.get("error", "")),
+    "expected": lambda failure, _lang: md_code(failure.get("expected", "")),
+    "received": lambda failure, _lang: md_code(failure.get("received", "")),
+    "detail": lambda failure, _lang: md_text(failure.get("detail", "")),
+    "expected_text": lambda failure, lang: md_text(
+        (failure.get("expected_text") or {}).get(lang, "")
+    ),
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _fields(template: str) -> tuple[str, ...]:
+    """The placeholders of a message template."""
+    return tuple(name for _text, name, _spec, _conv in string.Formatter().parse(template) if name)
 
 
 _PAGE = """<!doctype html>
@@ -133,7 +154,9 @@ h3 {{ margin-top: 1.6rem; border-top: 1px solid #d0d7de; padding-top: 1rem; }}
 """
 
 
-_MARKDOWN = MarkdownIt("commonmark").enable("table")
+#: CommonMark with tables, and raw HTML shown as text: whatever reaches the renderer, the
+#: page holds only the markup Markdown itself makes (headings, tables, code, lists).
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
 #: Student ids that Markdown leaves as they are, inside a line (no emphasis, code, escapes,
@@ -165,6 +188,8 @@ def render_html(result: dict[str, Any], lang: str) -> str:
     title_line, rest = render_markdown(result, lang).split("\n\n", 1)
     body = _title_html(title_line, str(result["student"])) + _html_of(rest)
     title = html.escape(
-        m.TITLE.render(lang, assignment=result["assignment"], student=result["student"])
+        m.TITLE.render(
+            lang, assignment=visible(result["assignment"]), student=visible(result["student"])
+        )
     )
     return _PAGE.format(lang=lang, title=title, body=body)

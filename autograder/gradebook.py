@@ -3,6 +3,11 @@
 It is the only authoritative copy; CSV, Gradescope JSON and feedback files are exports of it.
 A batch killed at any point (even with SIGKILL) loses at most the submissions in flight: on the
 next run, a submission whose content hash and suite version match a stored result is skipped.
+
+Only well-formed records go in, and only well-formed records come out (``autograder.record``):
+a stored result of any other shape (written by an older version, or edited by hand) is read as
+that student's ``internal_error`` and is graded again by the next run, never an exception in
+``grade`` or ``report``.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
+
+from autograder.record import Record, RecordError, checked, stored
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -47,14 +54,26 @@ class Gradebook:
         self, assignment: str, student: str, content_hash: str, suite_version: str
     ) -> bool:
         row = self.db.execute(
-            "SELECT 1 FROM results WHERE assignment=? AND student=?"
+            "SELECT result FROM results WHERE assignment=? AND student=?"
             " AND content_hash=? AND suite_version=?",
             (assignment, student, content_hash, suite_version),
         ).fetchone()
-        return row is not None
+        if row is None:
+            return False
+        try:  # a stored record that is not well formed is graded again
+            checked(json.loads(row[0]))
+        except (RecordError, ValueError, TypeError, RecursionError):
+            return False
+        return True
 
     def record(self, result: dict[str, Any]) -> None:
-        """Store one submission's result (replacing an older one) and commit at once."""
+        """Store one submission's result (replacing an older one) and commit at once.
+
+        Raises :class:`~autograder.record.RecordError` if ``result`` is not a well-formed
+        record: nothing malformed is ever stored.
+        """
+        if not isinstance(result, Record):  # checked already as it arrived (batch)
+            result = checked(result)
         self.db.execute(
             "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
@@ -68,7 +87,7 @@ class Gradebook:
                 float(result.get("seconds", 0.0)),
                 time.time(),
                 # Key order kept: items and inputs stay in the suite's order in every export.
-                json.dumps(result, ensure_ascii=False),
+                json.dumps(result, ensure_ascii=False, allow_nan=False),
             ),
         )
 
@@ -80,14 +99,15 @@ class Gradebook:
         return int(count)
 
     def results(self, assignment: str | None = None) -> Iterator[dict[str, Any]]:
-        query = "SELECT result FROM results"
+        """Every stored record (of ``assignment``), in student order, each well formed."""
+        query = "SELECT assignment, student, result FROM results"
         params: tuple[str, ...] = ()
         if assignment:
             query += " WHERE assignment=?"
             params = (assignment,)
         with closing(self.db.execute(query + " ORDER BY student", params)) as cursor:
-            for (text,) in cursor:
-                yield json.loads(text)
+            for row_assignment, student, text in cursor:
+                yield stored(text, str(row_assignment), str(student))
 
     def close(self) -> None:
         self.db.close()

@@ -1,4 +1,9 @@
-"""Every sentence of the feedback, in Korean and English (``optigrade.i18n.Text``)."""
+"""Every sentence of the feedback and of the grader's refusals, in Korean and English.
+
+Placeholders that carry a record's values (``{error}``, ``{name}``, …) receive them already
+escaped for Markdown by the feedback renderer, code spans included: no template puts its own
+backticks around a value a student controls.
+"""
 
 from __future__ import annotations
 
@@ -45,6 +50,10 @@ MISTAKE = Text(
 YOUR_TRACEBACK = Text(ko="여러분의 코드에서 난 오류", en="The error in your code")
 CELLS_HEADER = Text(ko="노트북 셀 실행 문제", en="Problems running your notebook cells")
 OUTPUT_NOTE = Text(ko="참고", en="Notes")
+OMITTED = Text(
+    ko="문제가 있는 셀과 참고 사항이 {count}개 더 있지만 여기에는 싣지 않았습니다.",
+    en="{count} more cells with problems and notes are not listed here.",
+)
 SUITE_ERROR = Text(
     ko="채점 테스트 자체의 오류로 이 테스트를 평가하지 못했습니다 (조교에게 알려 주세요).",
     en="This test could not be evaluated because of an error in the test itself (please tell your TA).",
@@ -59,19 +68,19 @@ FAILURE_KIND = {
         en="Not implemented yet (`NotImplementedError`). Implement it and submit again.",
     ),
     "missing": Text(
-        ko="노트북에 `{name}`이(가) 정의되어 있지 않습니다. 이름과 철자를 확인하세요.",
-        en="`{name}` is not defined in your notebook. Check the name and its spelling.",
+        ko="노트북에 {name}이(가) 정의되어 있지 않습니다. 이름과 철자를 확인하세요.",
+        en="{name} is not defined in your notebook. Check the name and its spelling.",
     ),
     "exception": Text(
-        ko="코드 실행 중 오류가 났습니다: `{error}`", en="Your code raised an error: `{error}`"
+        ko="코드 실행 중 오류가 났습니다: {error}", en="Your code raised an error: {error}"
     ),
     "wrong_exception": Text(
-        ko="`{expected}` 예외가 나야 하는데 `{received}` 예외가 났습니다.",
-        en="It should raise `{expected}` but raised `{received}`.",
+        ko="{expected} 예외가 나야 하는데 {received} 예외가 났습니다.",
+        en="It should raise {expected} but raised {received}.",
     ),
     "no_exception": Text(
-        ko="`{expected}` 예외가 나야 하는데 아무 예외도 나지 않았습니다.",
-        en="It should raise `{expected}` but raised nothing.",
+        ko="{expected} 예외가 나야 하는데 아무 예외도 나지 않았습니다.",
+        en="It should raise {expected} but raised nothing.",
     ),
     "property": Text(
         ko="지켜져야 할 성질: {expected_text}", en="Property that must hold: {expected_text}"
@@ -129,3 +138,51 @@ CELL_STATUS = {
     ),
     "skipped": Text(ko="셀 {index} 건너뜀", en="Cell {index} skipped"),
 }
+
+# -- the grader's refusals and warnings, read by the TA (printed in both languages) -------------
+
+OPTION_IS_A_FILE = Text(
+    ko="'{arg}'은(는) 옵션처럼 보이지만 이 폴더에 있는 파일입니다: 제출물 앞에 `--`를 넣으세요 "
+    "(예: optigrade grade -a optimizers --out graded/ -- *)",
+    en="'{arg}' looks like an option but is a file here: put `--` before the submissions "
+    "(e.g. optigrade grade -a optimizers --out graded/ -- *)",
+)
+OPTION_TWICE = Text(
+    ko="{option} 옵션이 두 번 주어졌습니다 ('{first}', '{second}'). 파일 이름이 옵션으로 "
+    "읽혔다면 제출물 앞에 `--`를 넣으세요.",
+    en="the option {option} is given twice ('{first}', then '{second}'); if a file name was "
+    "read as an option, put `--` before the submissions",
+)
+LAYER_MISSING = Text(
+    ko="격리 계층 '{layer}'이(가) 이 기계에서 작동하지 않습니다: {allows}",
+    en="the isolation layer '{layer}' does not hold on this machine: {allows}",
+)
+GATE_REFUSED = Text(
+    ko="채점하지 않습니다. 이 위험을 알고 받아들인다면 {flags} 를 붙여 다시 실행하세요 "
+    "(`optigrade doctor`가 자세히 보여 줍니다).",
+    en="not grading. If you know and accept this risk, run again with {flags} "
+    "(`optigrade doctor` shows the details).",
+)
+GATE_ACCEPTED = Text(
+    ko="경고: 격리 계층 '{layer}' 없이 채점합니다 (--accept-missing-layer): {allows}",
+    en="warning: grading without the isolation layer '{layer}' (--accept-missing-layer): {allows}",
+)
+GATE_FAILED = Text(
+    ko="샌드박스를 점검하지 못해 채점하지 않습니다: {error}",
+    en="not grading: the sandbox could not be checked: {error}",
+)
+EXPORT_FAILED = Text(
+    ko="학생 {count}명의 결과 파일을 쓰지 못했습니다 (처음: {student}, {error}). 성적부에는 "
+    "기록되었으니 `optigrade report`로 다시 쓰세요.",
+    en="could not write the files of {count} students (first: {student}, {error}); the "
+    "gradebook has their results: run `optigrade report` to write them again",
+)
+GRADEBOOK_UNREADABLE = Text(
+    ko="성적부 {path}를 읽을 수 없습니다: {error}",
+    en="the gradebook {path} cannot be read: {error}",
+)
+
+
+def both(text: Text, **values: object) -> str:
+    """``text`` in Korean, then in English: what the TA reads from the command line."""
+    return f"{text.render('ko', **values)}\n{text.render('en', **values)}"

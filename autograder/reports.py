@@ -1,28 +1,57 @@
 """Exports of the gradebook: grades.csv, Gradescope results.json per student, feedback files.
 
-These are regenerated from the gradebook (``optigrade report``), never the only copy.
+These are regenerated from the gradebook (``optigrade report``), never the only copy. Every
+field a student controls is escaped for where it lands (``autograder.escaping``): the CSV's
+cells cannot be formulas and hold one line each, the JSON is valid UTF-8, the feedback is
+inert Markdown and HTML.
 """
 
 from __future__ import annotations
 
 import csv
-import json
+import hashlib
 import re
 from collections.abc import Container, Iterable
 from pathlib import Path
 from typing import Any
 
 import solutions
+from autograder.escaping import csv_cell, json_text
 from autograder.feedback import render_html, render_markdown
 
 CSV_COLUMNS = ("student", "status", "score", "max_score")
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+#: Ids kept as they are as file names: lower-case ASCII letters, digits, Hangul syllables,
+#: ``_ . -``, not hidden nor option-like (a leading ``.`` or ``-``). Lower case only, so that
+#: no two kept names are the same file on a case-insensitive file system (a TA's Mac).
+_KEPT = re.compile(r"[0-9a-z_\uac00-\ud7a3][0-9a-z_.\-\uac00-\ud7a3]*")
+#: Names Windows refuses as files, whatever their extension.
+_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(10))]
+)
+_KEPT_BYTES = 120  # with ``.html`` and a folder's prefix, far under any file system's limit
+_BASE_BYTES = 96
 
 
 def safe_name(student: str) -> str:
-    """A file name for a student id that came from an uploaded file name."""
-    name = _UNSAFE.sub("_", student).strip("._") or "student"
-    return name[:120]
+    """The file name (without extension) of a student id that came from an uploaded file name.
+
+    Injective: two different ids never share a name. An id that is already a plain, short,
+    lower-case name is kept as it is; any other is shown in a cleaned form followed by ``+``
+    and 16 hex digits of its SHA-256 (``+`` never occurs in a kept name, so a hashed name
+    cannot equal a kept one). ``optigrade report`` computes the same names again.
+    """
+    if (
+        _KEPT.fullmatch(student)
+        and len(student.encode()) <= _KEPT_BYTES
+        and not student.endswith(".")
+        and student.split(".", 1)[0] not in _RESERVED
+    ):
+        return student
+    digest = hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    base = _UNSAFE.sub("_", student).strip("._-")
+    base = base.encode("utf-8", "ignore")[:_BASE_BYTES].decode("utf-8", "ignore") or "student"
+    return f"{base}+{digest}"
 
 
 def gradescope_json(result: dict[str, Any]) -> dict[str, Any]:
@@ -30,7 +59,7 @@ def gradescope_json(result: dict[str, Any]) -> dict[str, Any]:
     tests = []
     for test in result["tests"]:
         failure = test.get("failure") or {}
-        case = failure.get("case", {})
+        case = failure.get("case") or {}
         output = (
             ""
             if test["passed"]
@@ -48,7 +77,7 @@ def gradescope_json(result: dict[str, Any]) -> dict[str, Any]:
         )
     payload: dict[str, Any] = {"score": result["score"], "tests": tests, "visibility": "visible"}
     if result["status"] != "graded":
-        payload["output"] = f"{result['status']}: {result.get('reason', '')}"
+        payload["output"] = f"{result['status']}: {result.get('reason') or ''}"
     return payload
 
 
@@ -65,7 +94,7 @@ def write_student(result: dict[str, Any], out: Path, lang: str) -> None:
     # Compact: an indented dump goes through json's pure-Python encoder, about 4 ms a student
     # in the main process (`jq .` or any JSON viewer indents it for a human).
     (out / "results" / f"{name}.json").write_text(
-        json.dumps(gradescope_json(result), ensure_ascii=False), encoding="utf-8"
+        json_text(gradescope_json(result)), encoding="utf-8"
     )
     (out / "feedback" / f"{name}.md").write_text(render_markdown(result, lang), encoding="utf-8")
     (out / "feedback" / f"{name}.html").write_text(render_html(result, lang), encoding="utf-8")
@@ -94,8 +123,8 @@ def write_all(
             count += 1
             writer.writerow(
                 [
-                    result["student"],
-                    result["status"],
+                    csv_cell(result["student"]),
+                    csv_cell(result["status"]),
                     f"{result['score']:g}",
                     f"{result['max_score']:g}",
                     *(f"{result['items'].get(i, {}).get('score', 0):g}" for i in items),

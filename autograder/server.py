@@ -19,6 +19,8 @@ from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
+from autograder.scratch import run_temp
+
 #: Names the assignment whose suite the server prepares (read by ``autograder.preload``).
 WARM_ENV = "OPTIGRADE_WARM_SUITE"
 _SUITES = Path(__file__).resolve().parent / "suites"
@@ -34,7 +36,9 @@ def start_worker_server(assignment: str | None = None) -> BaseContext:
     """
     context = mp.get_context("forkserver")
     context.set_forkserver_preload(["autograder.preload"])
-    with _environment(WARM_ENV, assignment):
+    # The server, its workers and their sandboxes keep their temporary files in the run's
+    # own folder: removed at exit, and by the next run if this one is killed.
+    with _environment(WARM_ENV, assignment), _environment("TMPDIR", run_temp().path):
         forkserver.ensure_running()
     return context
 

@@ -8,8 +8,10 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
+
+from autograder.escaping import visible
 
 
 class Tally:
@@ -83,10 +85,19 @@ class Tally:
 
 
 def print_summary(summary: dict[str, Any], console: Console) -> None:
+    """The summary as tables on ``console``.
+
+    Every name in it (students, tests, mistakes, statuses) is printed as plain text: control
+    characters shown as escapes and no rich markup read (``[bold]`` in a file name prints as
+    it is), since student ids come from file names.
+    """
     console.print(
-        f"[bold]{summary['submissions']}[/] submissions: {summary['graded_now']} graded now, "
-        f"{summary['skipped_unchanged']} unchanged since the last run. Status: "
-        + ", ".join(f"{k} {v}" for k, v in summary["status"].items())
+        Text.assemble(
+            (str(summary["submissions"]), "bold"),
+            f" submissions: {summary['graded_now']} graded now, "
+            f"{summary['skipped_unchanged']} unchanged since the last run. Status: ",
+            visible(", ".join(f"{k} {v}" for k, v in summary["status"].items())),
+        )
     )
     histogram = Table(title="Score histogram", show_edge=False)
     histogram.add_column("score")
@@ -100,7 +111,7 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     rates.add_column("item")
     rates.add_column("mean score", justify="right")
     for item, rate in summary["item_pass_rate"].items():
-        rates.add_row(item, f"{rate:.0%}")
+        rates.add_row(_plain(item), f"{rate:.0%}")
     console.print(rates)
     worst = sorted(summary["test_pass_rate"].items(), key=lambda kv: kv[1])[:8]
     if worst:
@@ -108,14 +119,19 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
         tests.add_column("test")
         tests.add_column("passed", justify="right")
         for name, rate in worst:
-            tests.add_row(escape(name), f"{rate:.0%}")  # [param] ids are not rich markup
+            tests.add_row(_plain(name), f"{rate:.0%}")  # [param] ids are not rich markup
         console.print(tests)
     if summary["common_mistakes"]:
         mistakes = Table(title="Most frequent diagnosed mistakes", show_edge=False)
         mistakes.add_column("mistake")
         mistakes.add_column("students", justify="right")
         for name, count in summary["common_mistakes"].items():
-            mistakes.add_row(escape(name), str(count))
+            mistakes.add_row(_plain(name), str(count))
         console.print(mistakes)
-    slow = ", ".join(f"{s['student']} ({s['seconds']:.2f} s)" for s in summary["slowest"])
-    console.print(f"Slowest: {slow}")
+    slow = ", ".join(f"{visible(s['student'])} ({s['seconds']:.2f} s)" for s in summary["slowest"])
+    console.print(_plain(f"Slowest: {slow}"))
+
+
+def _plain(text: str) -> Text:
+    """Text that rich prints as it is: no markup, no emoji codes, no controls."""
+    return Text(visible(text))

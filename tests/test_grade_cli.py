@@ -11,10 +11,8 @@ import csv
 import json
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
-import time
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -349,50 +347,34 @@ def test_bad_arguments_say_what_to_do(tmp_path):
     assert wrong.returncode == 2 and "optimizers" in wrong.stderr
 
 
-def _zygote_cgroups() -> set[str]:
-    # As root each zygote has a pids cgroup (see autograder/sandbox/zygote.py).
-    root = Path("/sys/fs/cgroup/pids/optigrade")
-    return {p.name for p in root.glob("zygote-*")} if root.is_dir() else set()
-
-
 def test_sigkill_mid_batch_loses_nothing(tmp_path):
-    cgroups_before = _zygote_cgroups()
-    subs = tmp_path / "subs"
-    subs.mkdir()
-    cells = class_cells()
-    for i in range(40):
-        (subs / f"s{i:02d}.ipynb").write_text(notebook([*cells, f"marker = {i}\n"]))
-    out = tmp_path / "out"
-    process = subprocess.Popen(
-        [optigrade_exe(), "grade", "-a", "optimizers", "--out", str(out), str(subs)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    """The whole process group killed at once (zygotes included, which then cannot remove their
+    own cgroups): nothing of the run survives, and the next run reclaims what it left.
+
+    Hermetic: the run's processes are those of a witness that adopts them (a subreaper), and
+    only the cgroups of that run's own zygotes are looked at.
+    """
+    from tests.test_crash_cleanup import (
+        a_class,
+        check_resumed,
+        kill_mid_batch,
+        private_tmp,
+        zygote_cgroups,
     )
-    database = out / "gradebook.sqlite"
-    committed = 0
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and committed < 5:
-        time.sleep(0.05)
-        if database.exists():
-            try:
-                with sqlite3.connect(database) as db:
-                    committed = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
-            except sqlite3.Error:
-                pass
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    assert 5 <= committed < 40, f"expected to interrupt mid-batch, saw {committed} committed"
-    with sqlite3.connect(database) as db:
-        survived = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
-    assert survived >= committed, "committed results must survive SIGKILL"
-    resumed = json.loads(run_grade("--out", str(out), "--json", str(subs)).stdout)
-    assert resumed["submissions"] == 40
-    assert resumed["skipped_unchanged"] == survived
-    assert resumed["graded_now"] == 40 - survived
-    assert resumed["status"] == {"graded": 40}
+
+    size = 40
+    subs = a_class(tmp_path / "subs", size)
+    out = tmp_path / "out"
+    env = private_tmp(tmp_path)
+    command = [optigrade_exe(), "grade", "-a", "optimizers", "--out", str(out), "--", str(subs)]
+    seen = kill_mid_batch(command, out / "gradebook.sqlite", "group", env)
+    assert 5 <= seen["committed"] < size, f"expected to interrupt mid-batch: {seen}"
+    assert not seen["left"], f"processes of the killed batch survived: {seen}"
+    zygotes = [int(pid) for pid, name in seen["before"].items() if name == "optigrade-zyg"]
+    assert zygotes, f"the run was not caught with its zygotes: {seen}"
+    check_resumed(out, subs, size, seen["committed"], env)
     # The killed zygotes could not remove their cgroups; the next run's zygotes do.
-    assert not _zygote_cgroups() - cgroups_before, "cgroups of the killed batch were left"
+    assert not zygote_cgroups(zygotes), "cgroups of the killed batch were left"
 
 
 def test_the_demo_class_is_graded_as_its_categories_say(tmp_path):
@@ -423,3 +405,168 @@ def test_the_demo_class_is_graded_as_its_categories_say(tmp_path):
             assert all(float(row[i]) > 0 for i in others), f"{student} ({category}): {row}"
         else:
             assert row["status"] == "unreadable", f"{student} ({category}): {row}"
+
+
+# -- the gradebook holds only well-formed records -----------------------------------------------
+
+#: Loaded by every Python process of a run whose PYTHONPATH holds it (not the zygotes: they run
+#: isolated). In the worker server, hence in every worker forked from it, it makes the engine
+#: hand back forged results; in the main process, it makes the isolation check report a layer
+#: missing. Each stands for what the grader must survive: a worker bug, a hostile reply that
+#: got through, a machine without a layer.
+SITECUSTOMIZE = """
+import os, sys
+
+if os.environ.get("OPTIGRADE_TEST_FORGE") and any("forkserver" in a for a in sys.orig_argv):
+    from autograder import engine
+
+    honest = engine.build_result
+
+    def forged(*args, **kwargs):
+        result = honest(*args, **kwargs)
+        student = result["student"]
+        if student == "inflated":  # full marks, whatever the tests said
+            result["score"] = result["max_score"]
+        elif student == "shapeless":  # a reply of another shape
+            result["tests"] = {"not": "a list"}
+        elif student == "impostor":  # a result for another student of the batch
+            result["student"] = "victim"
+        return result
+
+    engine.build_result = forged
+
+if os.environ.get("OPTIGRADE_TEST_MISSING_LAYER") and sys.argv[0].endswith("optigrade"):
+    import autograder.doctor as doctor
+    from optigrade.i18n import Text
+
+    class Missing:
+        layer = os.environ["OPTIGRADE_TEST_MISSING_LAYER"]
+        allows = Text(
+            ko="학생 코드가 정답을 읽을 수 있습니다", en="student code can read the answers"
+        )
+
+    doctor.gate = lambda: [Missing()]
+"""
+
+
+@pytest.fixture(scope="module")
+def hook(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("hook")
+    (folder / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    return folder
+
+
+def run_hooked(hook: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [optigrade_exe(), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(hook), **env},
+    )
+
+
+def test_a_malformed_result_is_that_students_internal_error(tmp_path, hook):
+    cells = class_cells()
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    without_adam = notebook([c for c in cells if "class Adam" not in c])
+    (subs / "inflated.ipynb").write_text(without_adam)
+    (subs / "shapeless.ipynb").write_text(notebook(cells))
+    (subs / "victim.ipynb").write_text(notebook(cells))
+    # Last to finish, so that its result would overwrite the victim's.
+    slow = notebook([*[c for c in cells if "class SGD" not in c], "import time\ntime.sleep(2)\n"])
+    (subs / "impostor.ipynb").write_text(slow)
+    (subs / "honest.ipynb").write_text(notebook(cells))
+    out = tmp_path / "out"
+    done = run_hooked(
+        hook, {"OPTIGRADE_TEST_FORGE": "1"}, "grade", "-a", "optimizers", "--out", str(out),
+        "--json", "--", str(subs),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = read_grades(out)
+    assert set(rows) == {"inflated", "shapeless", "victim", "impostor", "honest"}
+    for student in ("inflated", "shapeless", "impostor"):
+        assert rows[student]["status"] == "internal_error", (student, rows[student])
+        assert float(rows[student]["score"]) == 0, (student, rows[student])
+        feedback = (out / "feedback" / f"{student}.md").read_text(encoding="utf-8")
+        assert "malformed result" in feedback, feedback
+    for student in ("victim", "honest"):
+        assert rows[student]["status"] == "graded" and float(rows[student]["score"]) == 50
+        result = json.loads((out / "results" / f"{student}.json").read_text(encoding="utf-8"))
+        assert result["score"] == 50
+
+
+#: Records an older version could have stored, for a student whose content is unchanged.
+FORGED_ROWS = {
+    "any shape": json.dumps({"student": "s001", "score": 50, "items": "all", "tests": None}),
+    "not JSON": "{",
+    "scores that do not add up": None,  # the honest record, with full marks claimed
+}
+
+
+@pytest.mark.parametrize("forgery", sorted(FORGED_ROWS))
+def test_a_malformed_stored_record_stops_neither_report_nor_grade(tmp_path, forgery):
+    from tests.test_crash_cleanup import a_class
+
+    subs = a_class(tmp_path / "subs", 3)
+    (subs / "s001.ipynb").write_text(notebook([c for c in class_cells() if "class Adam" not in c]))
+    out = tmp_path / "out"
+    assert run_grade("--out", str(out), "--", str(subs)).returncode == 0
+    honest = read_grades(out)
+    assert float(honest["s001"]["score"]) == 40
+    database = out / "gradebook.sqlite"
+    with sqlite3.connect(database) as db:
+        (text,) = db.execute("SELECT result FROM results WHERE student='s001'").fetchone()
+        forged = FORGED_ROWS[forgery]
+        if forged is None:
+            forged = json.dumps({**json.loads(text), "score": 50.0})
+        db.execute("UPDATE results SET result=?, score=50 WHERE student='s001'", (forged,))
+    reported = subprocess.run(
+        [optigrade_exe(), "report", "-a", "optimizers", "--out", str(out), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert reported.returncode == 0, reported.stderr[-3000:]
+    rows = read_grades(out)
+    assert rows["s001"]["status"] == "internal_error" and float(rows["s001"]["score"]) == 0
+    assert {k: rows[k] for k in ("s000", "s002")} == {k: honest[k] for k in ("s000", "s002")}
+    feedback = (out / "feedback" / "s001.md").read_text(encoding="utf-8")
+    assert "--regrade" in feedback
+    # The next `grade` grades it again (its content is unchanged, but its record is unusable).
+    again = run_grade("--out", str(out), "--json", "--", str(subs))
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert json.loads(again.stdout)["graded_now"] == 1
+    assert read_grades(out) == honest
+
+
+# -- the isolation check gates grading ----------------------------------------------------------
+
+
+def test_grading_stops_when_an_isolation_layer_is_missing(tmp_path, hook):
+    from tests.test_crash_cleanup import a_class
+
+    subs = a_class(tmp_path / "subs", 2)
+    env = {"OPTIGRADE_TEST_MISSING_LAYER": "landlock_fs"}
+    args = ["grade", "-a", "optimizers", "--out", str(tmp_path / "out")]
+    refused = run_hooked(hook, env, *args, "--", str(subs))
+    assert refused.returncode == 3, refused.stderr[-3000:]
+    for words in (
+        "landlock_fs",
+        "does not hold on this machine",
+        "이 기계에서 작동하지 않습니다",
+        "student code can read the answers",
+        "학생 코드가 정답을 읽을 수 있습니다",
+        "--accept-missing-layer landlock_fs",
+    ):
+        assert words in refused.stderr, (words, refused.stderr)
+    assert not (tmp_path / "out" / "grades.csv").exists(), "nothing was graded"
+    other = run_hooked(hook, env, *args, "--accept-missing-layer", "pid_namespace", "--", str(subs))
+    assert other.returncode == 3, "accepting another layer accepts nothing here"
+    accepted = run_hooked(
+        hook, env, *args, "--accept-missing-layer", "landlock_fs", "--json", "--", str(subs)
+    )
+    assert accepted.returncode == 0, accepted.stderr[-3000:]
+    assert "grading without the isolation layer 'landlock_fs'" in accepted.stderr
+    assert json.loads(accepted.stdout)["status"] == {"graded": 2}

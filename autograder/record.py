@@ -1,0 +1,329 @@
+"""The gradebook record: the one shape a result has before it is stored, and after it is read.
+
+A result is built by a trusted worker, but most of its text comes from a sandbox (exception
+messages, tracebacks, values the student's code returned) and its student id from a file
+name. Every result is checked here before it is committed (:func:`checked`), and every
+stored one again as it is read (:func:`stored`): a record of any other shape never reaches
+the CSV, the Gradescope JSON, the feedback or the summary, whatever wrote it (an older
+version, a bug, a hand-edited database). A result that fails the check is recorded as that
+student's ``internal_error`` with the reason; a stored one that fails it is exported as one.
+
+The check is a few dozen ``isinstance`` tests per record (tens of microseconds): the main
+process runs it for every student as results arrive.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from autograder import messages as m
+
+#: The statuses a record may have (each has its sentence in the feedback).
+STATUSES = frozenset(m.STATUS)
+#: Statuses under which tests ran; under any other, no test ran and the score is 0.
+TESTED = frozenset(("graded", "timeout"))
+CELL_STATUSES = frozenset(("ok", *m.CELL_STATUS))
+
+#: Longest text field kept (longer is cut, with a mark): a traceback of a deep recursion
+#: stays readable, and one record cannot make the gradebook or a feedback page huge.
+MAX_TEXT = 20_000
+#: At most this many tests, cells or notes in a record (the suites have under a hundred tests;
+#: the engine keeps the first problem cells and counts the rest).
+MAX_ENTRIES = 2_000
+#: How deep a failure's facts may nest (a case's inputs: a dict of brief descriptions).
+MAX_DEPTH = 4
+#: Scores are rounded to 4 decimals by the engine; sums of rounded shares may differ this much.
+TOLERANCE = 1e-3
+
+
+class RecordError(ValueError):
+    """A result that is not a well-formed gradebook record; the message says what is wrong."""
+
+
+class Record(dict):
+    """A record that :func:`checked` made: the gradebook stores it without checking it again."""
+
+
+def checked(result: Any) -> Record:
+    """``result`` as a well-formed record, or ``RecordError`` saying why it is not.
+
+    Returns a new dict with exactly the record's fields: text cut to :data:`MAX_TEXT` and
+    made encodable (lone surrogates shown as escapes), optional fields defaulted. Scores are
+    checked for consistency (every test's score is its points or 0, items sum their tests,
+    the total sums the items), types and allowed values for everything else.
+    """
+    if not isinstance(result, dict):
+        raise RecordError(f"a record must be a mapping, not {type(result).__name__}")
+    record = Record(
+        {
+            "assignment": _name(result, "assignment"),
+            "student": _student(result.get("student")),
+            "files": _texts(result.get("files", []), "files"),
+            "content_hash": _name(result, "content_hash"),
+            "suite_version": _name(result, "suite_version"),
+            "status": _status(result.get("status")),
+            "reason": _optional_text(result.get("reason"), "reason"),
+            "score": _score(result.get("score"), "score"),
+            "max_score": _score(result.get("max_score"), "max_score"),
+            "items": _items(result.get("items")),
+            "tests": [_test(t, i) for i, t in enumerate(_list(result.get("tests"), "tests"))],
+            "cells": [_cell(c) for c in _list(result.get("cells", []), "cells")],
+            "notes": _texts(result.get("notes", []), "notes"),
+            "omitted": _count(result.get("omitted", 0), "omitted"),
+            "sandbox_failures": _texts(result.get("sandbox_failures", []), "sandbox_failures"),
+            "output": _text(result.get("output", ""), "output"),
+            "seconds": _score(result.get("seconds", 0.0), "seconds"),
+            "reused_tests": _count(result.get("reused_tests", 0), "reused_tests"),
+        }
+    )
+    _consistent(record)
+    return record
+
+
+def checked_for(
+    result: Any,
+    *,
+    assignment: str,
+    suite_version: str,
+    student: str,
+    content_hash: str,
+    item_max: dict[str, float],
+) -> Record:
+    """:func:`checked`, and the result is the one asked for: the student in flight on that
+    worker, the batch's assignment and suite version, the suite's items and points."""
+    record = checked(result)
+    expected = {
+        "assignment": assignment,
+        "suite_version": suite_version,
+        "student": student,
+        "content_hash": content_hash,
+    }
+    for field, value in expected.items():
+        if record[field] != value:
+            raise RecordError(f"{field} is {record[field]!r}, the task's is {value!r}")
+    if list(record["items"]) != list(item_max):
+        raise RecordError(f"items {list(record['items'])} are not the suite's {list(item_max)}")
+    for item, maximum in item_max.items():
+        if not _close(record["items"][item]["max_score"], maximum):
+            raise RecordError(f"item {item!r} is out of {record['items'][item]['max_score']}")
+    if not _close(record["max_score"], sum(item_max.values())):
+        raise RecordError(f"max_score {record['max_score']} is not the suite's")
+    return record
+
+
+def stored(text: str, assignment: str, student: str) -> dict[str, Any]:
+    """A record read back from the gradebook: :func:`checked`, or, if it is not well formed,
+    an ``internal_error`` record for that student that says so (exported like any other)."""
+    try:
+        record = checked(json.loads(text))
+        if record["assignment"] != assignment or record["student"] != student:
+            raise RecordError("it names another assignment or student than its row")
+        return record
+    except (RecordError, ValueError, TypeError, RecursionError) as exc:
+        return unreadable(assignment, student, str(exc)[:300])
+
+
+def unreadable(assignment: str, student: str, why: str) -> dict[str, Any]:
+    """The record exported in place of a stored one that is not well formed."""
+    return {
+        "assignment": assignment,
+        "student": _text(student, "student"),
+        "files": [],
+        "content_hash": "",
+        "suite_version": "",
+        "status": "internal_error",
+        "reason": f"the stored result is not readable ({why}); grade again with --regrade",
+        "score": 0.0,
+        "max_score": 0.0,
+        "items": {},
+        "tests": [],
+        "cells": [],
+        "notes": [],
+        "omitted": 0,
+        "sandbox_failures": [],
+        "output": "",
+        "seconds": 0.0,
+        "reused_tests": 0,
+    }
+
+
+# -- fields ---------------------------------------------------------------------------------
+
+
+def _text(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise RecordError(f"{field} must be text, not {type(value).__name__}")
+    if len(value) > MAX_TEXT:
+        value = value[:MAX_TEXT] + " …"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # An undecodable name: the gradebook (SQLite) and every UTF-8 file need valid text.
+        value = value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
+def _optional_text(value: Any, field: str) -> str | None:
+    return None if value is None else _text(value, field)
+
+
+def _name(result: dict[str, Any], field: str) -> str:
+    value = _text(result.get(field), field)
+    if not value or len(value) > 200:
+        raise RecordError(f"{field} must be a short non-empty text")
+    return value
+
+
+def _student(value: Any) -> str:
+    if not isinstance(value, str) or not value or len(value) > 1000:
+        raise RecordError("student must be a non-empty text of at most 1000 characters")
+    return _text(value, "student")
+
+
+def _texts(value: Any, field: str) -> list[str]:
+    return [_text(v, field) for v in _list(value, field)]
+
+
+def _list(value: Any, field: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise RecordError(f"{field} must be a list, not {type(value).__name__}")
+    if len(value) > MAX_ENTRIES:
+        raise RecordError(f"{field} has {len(value)} entries, more than {MAX_ENTRIES}")
+    return value
+
+
+def _status(value: Any) -> str:
+    if value not in STATUSES:
+        raise RecordError(f"status {str(value)[:40]!r} is not one of {sorted(STATUSES)}")
+    return value
+
+
+def _score(value: Any, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise RecordError(f"{field} must be a finite number, not {str(value)[:40]!r}")
+    if value < 0:
+        raise RecordError(f"{field} is negative ({value})")
+    return float(value)
+
+
+def _count(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise RecordError(f"{field} must be a count, not {str(value)[:40]!r}")
+    return value
+
+
+def _items(value: Any) -> dict[str, dict[str, float]]:
+    if not isinstance(value, dict) or len(value) > MAX_ENTRIES:
+        raise RecordError("items must be a mapping of item names")
+    items = {}
+    for name, item in value.items():
+        if not isinstance(item, dict):
+            raise RecordError(f"item {str(name)[:40]!r} must be a mapping")
+        items[_text(name, "item name")] = {
+            "score": _score(item.get("score"), f"item {name!r} score"),
+            "max_score": _score(item.get("max_score"), f"item {name!r} max_score"),
+        }
+    return items
+
+
+def _test(value: Any, index: int) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise RecordError(f"test {index} must be a mapping")
+    passed = value.get("passed")
+    if not isinstance(passed, bool):
+        raise RecordError(f"test {index}: passed must be true or false")
+    failure = value.get("failure")
+    error = value.get("error")
+    return {
+        "name": _text(value.get("name"), f"test {index} name"),
+        "item": _text(value.get("item"), f"test {index} item"),
+        "score": _score(value.get("score"), f"test {index} score"),
+        "max_score": _score(value.get("max_score"), f"test {index} max_score"),
+        "passed": passed,
+        "failure": None if failure is None else _failure(failure, index),
+        "error": None if error is None else _text(error, f"test {index} error"),
+    }
+
+
+#: A failure's facts that the feedback reads, and the type each must have.
+_FAILURE_TEXT = ("kind", "where", "traceback", "error", "name", "detail")
+_FAILURE_MAPPING = ("case", "inputs", "mistake", "expected_text")
+
+
+def _failure(value: Any, index: int) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise RecordError(f"test {index}: failure must be a mapping or null")
+    failure = _plain(value, f"test {index} failure", 0)
+    for key in _FAILURE_TEXT:
+        if key in failure and not isinstance(failure[key], str):
+            raise RecordError(f"test {index}: failure {key} must be text")
+    for key in _FAILURE_MAPPING:
+        facts = failure.get(key)
+        if facts is not None and not (
+            isinstance(facts, dict) and all(isinstance(v, str) for v in facts.values())
+        ):
+            raise RecordError(f"test {index}: failure {key} must map names to text")
+    for key in ("mismatched", "total"):
+        if key in failure:
+            _count(failure[key], f"test {index} failure {key}")
+    return failure
+
+
+def _plain(value: Any, field: str, depth: int) -> Any:
+    """JSON-like data with every text cut and encodable, and floats finite (else text)."""
+    if isinstance(value, str):
+        return _text(value, field)
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if depth >= MAX_DEPTH:
+        raise RecordError(f"{field} nests deeper than {MAX_DEPTH}")
+    if isinstance(value, list):
+        return [_plain(v, field, depth + 1) for v in _list(value, field)]
+    if isinstance(value, dict):
+        if len(value) > MAX_ENTRIES:
+            raise RecordError(f"{field} has more than {MAX_ENTRIES} entries")
+        return {_text(k, field): _plain(v, field, depth + 1) for k, v in value.items()}
+    raise RecordError(f"{field} holds a {type(value).__name__}, not plain data")
+
+
+def _cell(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise RecordError("a cell report must be a mapping")
+    index, status, error = value.get("index"), value.get("status"), value.get("error")
+    _count(index, "cell index")
+    if status not in CELL_STATUSES:
+        raise RecordError(f"cell status {str(status)[:40]!r} is unknown")
+    if error is not None:
+        if not isinstance(error, dict):
+            raise RecordError("a cell's error must be a mapping")
+        error = {_text(k, "cell error"): _text(v, "cell error") for k, v in error.items()}
+    return {"index": index, "status": status, "error": error}
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= TOLERANCE
+
+
+def _consistent(record: dict[str, Any]) -> None:
+    """The score is what the tests say: no field can claim points the tests did not give."""
+    tests, items = record["tests"], record["items"]
+    if record["status"] not in TESTED and tests:
+        raise RecordError(f"a {record['status']} record has tests")
+    sums: dict[str, float] = dict.fromkeys(items, 0.0)
+    for index, test in enumerate(tests):
+        earned = test["max_score"] if test["passed"] else 0.0
+        if not _close(test["score"], earned):
+            raise RecordError(f"test {index} scores {test['score']} of {test['max_score']}")
+        if test["item"] in sums:
+            sums[test["item"]] += test["score"]
+    for name, item in items.items():
+        if not _close(item["score"], sums[name]) or item["score"] > item["max_score"] + TOLERANCE:
+            raise RecordError(f"item {name!r} scores {item['score']}, its tests {sums[name]:g}")
+    if not _close(record["score"], sum(item["score"] for item in items.values())):
+        raise RecordError(f"score {record['score']} is not the sum of the items")
+    if record["score"] > record["max_score"] + TOLERANCE:
+        raise RecordError(f"score {record['score']} is over max_score {record['max_score']}")
