@@ -334,13 +334,16 @@ def test_sysv_ipc_neither_crosses_sandboxes_nor_outlives_the_batch(ws, alone, ce
 
 
 def test_role_metadata_of_any_json_type_costs_nothing_to_the_batch(ws, alone, ceiling):
-    """``metadata.optigrade.role`` as a list, an object, a number, null."""
+    """``metadata.optigrade.role`` as a list, an object, a number, null; in a version-4
+    notebook and in a version-3 one (upgraded on the way in)."""
     ws.add("roles.ipynb", src.notebook_with_roles(src.BASE, [["check"], {"a": 1}, 7, None]))
+    ws.add("roles3.ipynb", src.notebook_v3_with_roles(src.BASE, [["check"], {"a": 1}]))
     before = ws.tree()
     run = ws.grade()
     contained(run, alone, before, ws)
-    assert "roles" in run.rows(), "the submission must be recorded"
-    h.assert_no_point_unearned(run.rows()["roles"], ceiling, "roles")
+    for student in ("roles", "roles3"):
+        assert student in run.rows(), f"{student} must be recorded"
+        h.assert_no_point_unearned(run.rows()[student], ceiling, student)
 
 
 def _fake_end_of_central_directory() -> str:
@@ -499,16 +502,62 @@ def test_twelve_thousand_failing_cells_keep_the_time_budget(ws, alone, ceiling):
     )
 
 
-def test_deeply_nested_notebook_json_is_that_submissions_failure(ws, alone):
-    """A notebook whose JSON nests 200,000 lists deep (Python's parser recurses)."""
-    deep = '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": ['
-    deep += "[" * 200_000 + "]" * 200_000 + "]}"
-    ws.add("nested.ipynb", deep)
+PATHOLOGICAL_JSON = {
+    # Python's JSON parser recurses: 200,000 lists deep is a RecursionError.
+    "deep": '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": ['
+    + "[" * 200_000
+    + "]" * 200_000
+    + "]}",
+    # Python refuses to turn more than 4,300 digits into an int: a ValueError, not a
+    # JSONDecodeError.
+    "bigint": '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [], "x": '
+    + "1" * 5000
+    + "}",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PATHOLOGICAL_JSON))
+def test_pathological_notebook_json_is_that_submissions_failure(ws, alone, kind):
+    """Notebooks whose JSON is valid but breaks a parser: nesting, a 5,000-digit number."""
+    ws.add("odd.ipynb", PATHOLOGICAL_JSON[kind])
     before = ws.tree()
     run = ws.grade()
     contained(run, alone, before, ws)
-    row = run.rows().get("nested")
+    row = run.rows().get("odd")
     assert row is not None and float(row["score"]) == 0 and row["status"] != "graded", row
+
+
+def test_many_magic_lines_are_read_in_linear_time(ws, alone, ceiling):
+    """100,000 lines that look like IPython magics (a 300 kB file): reading a submission is
+    outside every time limit of the sandbox, so it must not take quadratic time."""
+    ws.add("magics.py", src.MANY_MAGIC_LINES)
+    before = ws.tree()
+    run = ws.grade(timeout=60)
+    contained(run, alone, before, ws)
+    h.assert_no_point_unearned(run.rows().get("magics"), ceiling, "magics")
+
+
+def test_a_scratch_tree_deeper_than_the_recursion_limit(ws, alone, ceiling):
+    """1,100 nested directories left in the scratch directory (each made in a step under a
+    second): whoever cleans the scratch must not recurse into them."""
+    ws.add("burrow.py", src.DEEP_SCRATCH_TREE)
+    before = ws.tree()
+    run = ws.grade("--jobs", "1")
+    contained(run, alone, before, ws)
+    assert "burrow" in run.rows()
+    h.assert_no_point_unearned(run.rows()["burrow"], ceiling, "burrow")
+
+
+def test_the_sandbox_cannot_trace_any_process_it_can_name(ws, alone, ceiling):
+    """PTRACE_ATTACH, PTRACE_SEIZE and process_vm_readv on PIDs 1..63 of its own namespace:
+    a relay that holds the grader's channel must not be one of the processes it can trace."""
+    ws.add("tracer.py", src.PTRACE_NEIGHBOURS)
+    before = ws.tree()
+    run = ws.grade()
+    contained(run, alone, before, ws)
+    h.assert_no_point_unearned(run.rows().get("tracer"), ceiling, "tracer")
+    feedback = (ws.out / "feedback" / "tracer.md").read_text(encoding="utf-8")
+    assert "PTRACE-WON" not in feedback, [x for x in feedback.splitlines() if "PTRACE" in x]
 
 
 def test_sigkill_of_the_main_process_leaves_nothing(ws):
@@ -628,7 +677,8 @@ WRONG = "x = 1\n"  # nothing right: an overwrite of BASE by it (or the reverse) 
 
 def test_ids_that_map_to_one_output_name_never_overwrite(ws):
     """``alice`` and ``alice_``; ``a b`` and ``a_b``; two names equal in their first 120
-    characters (the length output names are cut to)."""
+    characters (the length output names are cut to); ``___`` (nothing left of it but the
+    fallback name) and ``student``."""
     long = "x" * 120
 
     def layout(folder: Path, group: dict[str, str]) -> None:
@@ -639,8 +689,13 @@ def test_ids_that_map_to_one_output_name_never_overwrite(ws):
     _separate_or_refused(
         ws,
         [
-            {"alice.py": src.BASE, "a b.py": src.BASE, f"{long}1.py": src.BASE},
-            {"alice_.py": WRONG, "a_b.py": WRONG, f"{long}2.py": WRONG},
+            {
+                "alice.py": src.BASE,
+                "a b.py": src.BASE,
+                f"{long}1.py": src.BASE,
+                "student.py": src.BASE,
+            },
+            {"alice_.py": WRONG, "a_b.py": WRONG, f"{long}2.py": WRONG, "___.py": WRONG},
         ],
         layout,
     )

@@ -88,6 +88,39 @@ def notebook_with_roles(code: str, roles: list[object]) -> str:
     return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells})
 
 
+def notebook_v3_with_roles(code: str, roles: list[object]) -> str:
+    """The same as :func:`notebook_with_roles`, in nbformat 3 (one worksheet)."""
+    cells = [
+        {
+            "cell_type": "code",
+            "input": code,
+            "language": "python",
+            "metadata": {},
+            "outputs": [],
+            "collapsed": False,
+        }
+    ]
+    for role in roles:
+        cells.append(
+            {
+                "cell_type": "code",
+                "input": "x_role = 1\n",
+                "language": "python",
+                "metadata": {"optigrade": {"role": role}},
+                "outputs": [],
+                "collapsed": False,
+            }
+        )
+    return json.dumps(
+        {
+            "nbformat": 3,
+            "nbformat_minor": 0,
+            "metadata": {"name": ""},
+            "worksheets": [{"cells": cells, "metadata": {}}],
+        }
+    )
+
+
 # -- the channel -----------------------------------------------------------------------------
 
 #: A hand-written msgpack encoder and framing (4-byte big-endian length, as autograder.wire
@@ -418,5 +451,62 @@ HTML_VALUE = hostile(
     """
 )
 HTML_CELL = hostile(
-    'raise ValueError("`<iframe src=javascript:alert(5)></iframe>` ![x](http://127.0.0.1/p.png)")'
+    'raise ValueError("`<iframe src=javascript:alert(5)></iframe>` ![x](http://127.0.0.1/p.png)")',
+    # The exception's type name is the student's too.
+    'raise type("`<img src=x onerror=alert(8)>`", (Exception,), {})("x")',
+)
+
+# -- new attacks (beyond the issue's list) -----------------------------------------------------
+
+#: A directory tree 1,100 levels deep in the sandbox's scratch directory, made in steps under
+#: a second each (a longer step gets the sandbox demoted, which may starve it on a busy
+#: machine): deeper than a recursive ``shutil.rmtree`` can go (Python's recursion limit).
+DEEP_SCRATCH_TREE = hostile(
+    "import os, time\n_depth = [0]",
+    *(
+        [
+            """
+            _t = time.monotonic()
+            while time.monotonic() - _t < 0.7 and _depth[0] < 1100:
+                os.mkdir("d")
+                os.chdir("d")
+                _depth[0] += 1
+            """
+        ]
+        * 12
+    ),
+)
+
+#: 100,000 lines that each look like an IPython line magic (300 kB): each one made the
+#: magics scan join every line before it.
+MANY_MAGIC_LINES = BASE + "\n# %%\n" + "%a\n" * 100_000
+
+#: From inside the sandbox, PTRACE_ATTACH, PTRACE_SEIZE and process_vm_readv on every other
+#: process it can name (a relay between it and the grader, if there is one); what succeeds
+#: is written into the feedback.
+PTRACE_NEIGHBOURS = hostile(
+    """
+    import ctypes, os
+    _libc = ctypes.CDLL(None, use_errno=True)
+    _libc.ptrace.restype = ctypes.c_long
+    _libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+    class _Iovec(ctypes.Structure):
+        _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+    _buffer = ctypes.create_string_buffer(8)
+    _local = _Iovec(ctypes.cast(_buffer, ctypes.c_void_p), 8)
+    _won = []
+    for _pid in range(1, 64):
+        if _pid == os.getpid():
+            continue
+        if _libc.ptrace(16, _pid, None, None) == 0:  # PTRACE_ATTACH
+            _won.append(f"PTRACE_ATTACH {_pid}")
+            _libc.ptrace(17, _pid, None, None)  # PTRACE_DETACH
+        if _libc.ptrace(0x4206, _pid, None, None) == 0:  # PTRACE_SEIZE
+            _won.append(f"PTRACE_SEIZE {_pid}")
+            _libc.ptrace(17, _pid, None, None)
+        _remote = _Iovec(0x400000, 8)
+        if _libc.process_vm_readv(_pid, ctypes.byref(_local), 1, ctypes.byref(_remote), 1, 0) > 0:
+            _won.append(f"process_vm_readv {_pid}")
+    raise RuntimeError("PTRACE-WON " + ", ".join(_won) if _won else "nothing to trace")
+    """
 )
