@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from examples.synthetic_class import notebook
 from tests.attacks import harness as h
 from tests.attacks import sources as src
 from tests.grading import ROOT, optigrade_exe
@@ -310,10 +311,12 @@ def test_a_fifo_in_a_submission_folder_does_not_hang_the_batch(ws, alone):
 
 def test_sysv_ipc_neither_crosses_sandboxes_nor_outlives_the_batch(ws, alone, ceiling):
     """One sandbox leaves a correct Adam in a shared memory segment (and a queue and a
-    semaphore set); the next sandbox of the same worker runs it."""
+    semaphore set, and a file in its scratch, HOME, TMPDIR, /tmp, /dev/shm, /var/tmp); the
+    next sandbox of the same worker runs whatever it finds."""
     key = int.from_bytes(os.urandom(3), "big") * 8 + 0x10000000
     keys = {key, key + 1, key + 2}
     assert not h.sysv_keys_present(keys), "the random key is already taken"
+    planted = [Path(folder) / f"planted-{key}.py" for folder in ("/tmp", "/dev/shm", "/var/tmp")]
     ws.add("a_planter.py", src.sysv_planter(key, src.correct_adam()))
     ws.add("b_harvester.py", src.sysv_harvester(key))
     before = ws.tree()
@@ -321,13 +324,17 @@ def test_sysv_ipc_neither_crosses_sandboxes_nor_outlives_the_batch(ws, alone, ce
         # One worker: the planter's sandbox runs, then the harvester's, in that order.
         run = ws.grade("--jobs", "1")
         left = h.sysv_keys_present(keys)
+        outside = [str(p) for p in planted if p.exists()]
         contained(run, alone, before, ws)
         rows = run.rows()
         h.assert_no_point_unearned(rows.get("b_harvester"), ceiling, "the harvester")
         h.assert_no_point_unearned(rows.get("a_planter"), ceiling, "the planter")
         assert not left, f"System V objects of a sandbox outlived the batch: {left}"
+        assert not outside, f"a sandbox wrote outside its scratch: {outside}"
     finally:
         h.remove_sysv(keys)
+        for path in planted:
+            path.unlink(missing_ok=True)
 
 
 # == One file stops or corrupts the whole batch ==============================================
@@ -709,13 +716,34 @@ def test_per_student_folders_are_not_merged(ws):
             (folder / person).mkdir(parents=True, exist_ok=True)
             (folder / person / "optimizers.ipynb").write_text(code)
 
-    from examples.synthetic_class import notebook
-
     _separate_or_refused(
         ws,
         [{"alice": src.correct_notebook()}, {"bob": notebook([src.BASE])}],
         layout,
     )
+
+
+def test_an_archive_entry_cannot_claim_another_students_id(ws, alone):
+    """A Canvas entry whose original file name (the student's own) holds a backslash and
+    another student's Canvas name: once the backslash became a folder, the file name gave
+    the other student's id, and the attacker's cells ran after the victim's."""
+    canvas = ws.root / "canvas.zip"
+    victim = "kimminsu_12345_67890_optimizers.ipynb"
+    with zipfile.ZipFile(canvas, "w") as zf:
+        zf.writestr(victim, src.correct_notebook())
+    first = h.grade(ws.root, [canvas], ws.root / "alone-out")
+    h.assert_finished(first)
+    expected = h.student_files(first.out, "12345")
+    assert json.loads(expected["row"])["score"] == "50"
+    with zipfile.ZipFile(canvas, "a") as zf:
+        zf.writestr("mallory_99999_1_x\\" + victim, notebook(["Adam = None\nSGD = None\n"]))
+    before = ws.tree()
+    run = ws.grade(paths=[ws.subs, canvas])
+    contained(run, alone, before, ws)
+    assert h.student_files(ws.out, "12345") == expected, "another student's grade changed"
+    row = run.rows().get("99999")
+    assert row is not None or "99999" in run.text, "the attacker's entry needs a row or a reason"
+    assert row is None or float(row["score"]) == 0
 
 
 def test_feedback_html_carries_no_live_markup(ws, alone, ceiling):

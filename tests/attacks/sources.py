@@ -283,7 +283,8 @@ _libc.shmat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
 
 def sysv_planter(key: int, payload: str) -> str:
     """Leaves ``payload`` in a System V shared memory segment (and a message queue and a
-    semaphore set) for whoever comes next; its own code stays BASE."""
+    semaphore set), and in a file in every writable place it can think of, for whoever comes
+    next; its own code stays BASE."""
     return hostile(
         _SYSV,
         f"""
@@ -295,16 +296,25 @@ def sysv_planter(key: int, payload: str) -> str:
                 ctypes.memmove(_at, _data + b"\\0", len(_data) + 1)
         _libc.msgget({key + 1}, 0o1666)
         _libc.semget({key + 2}, 1, 0o1666)
+        import os
+        for _folder in (".", os.environ.get("HOME", "."), os.environ.get("TMPDIR", "."),
+                        "/tmp", "/dev/shm", "/var/tmp"):
+            try:
+                with open(os.path.join(_folder, "planted-{key}.py"), "wb") as _f:
+                    _f.write(_data)
+            except OSError:
+                pass
         """,
     )
 
 
 def sysv_harvester(key: int) -> str:
-    """Runs whatever an earlier sandbox left under ``key``: here, a correct Adam."""
+    """Runs whatever an earlier sandbox left under ``key`` (a segment, or a file in its
+    scratch, home, temporary folder, /tmp, /dev/shm): here, a correct Adam."""
     return hostile(
         _SYSV,
         f"""
-        import time
+        import os, time
         _deadline = time.monotonic() + 2
         while time.monotonic() < _deadline:
             _id = _libc.shmget({key}, 0, 0)
@@ -314,6 +324,13 @@ def sysv_harvester(key: int) -> str:
                     exec(ctypes.string_at(_at).decode(), globals())
                 break
             time.sleep(0.05)
+        for _folder in (".", os.environ.get("HOME", "."), os.environ.get("TMPDIR", "."),
+                        "/tmp", "/dev/shm", "/var/tmp"):
+            try:
+                with open(os.path.join(_folder, "planted-{key}.py")) as _f:
+                    exec(_f.read(), globals())
+            except OSError:
+                pass
         """,
     )
 
