@@ -59,8 +59,11 @@ class _FilesAfterOptions(click.Command):
 
 def _refuse_ambiguous(command: click.Command, ctx: click.Context, args: Sequence[str]) -> None:
     takes_value: dict[str, tuple[str, bool]] = {}  # option string -> (its parameter, a value?)
+    repeatable: set[str] = set()  # parameters meant to be given more than once
     for param in command.get_params(ctx):
         if isinstance(param, click.Option):
+            if param.multiple:
+                repeatable.add(param.name or "")
             for opt in (*param.opts, *param.secondary_opts):
                 takes_value[opt] = (param.name or opt, not (param.is_flag or param.count))
     seen: dict[str, str] = {}
@@ -80,7 +83,7 @@ def _refuse_ambiguous(command: click.Command, ctx: click.Context, args: Sequence
             raise click.UsageError(m.both(m.OPTION_IS_A_FILE, arg=visible(arg)))
         for option, attached in _options_in(arg, takes_value):
             param, needs_value = takes_value[option]
-            if param in seen:
+            if param in seen and param not in repeatable:
                 first, second = visible(seen[param]), visible(arg)
                 raise click.UsageError(
                     m.both(m.OPTION_TWICE, option=option, first=first, second=second)
@@ -448,9 +451,14 @@ def doctor(as_json: bool) -> None:
     from autograder.doctor import diagnose
 
     findings = diagnose()
+    # A layer the threat model relies on is missing, or a probe got through: grade would
+    # refuse, and scripts that check the machine learn it from the exit code, in both modes.
+    failed = bool(findings["missing"]) or any(
+        not outcome.startswith("blocked") for outcome in findings["probes"].values()
+    )
     if as_json:
         click.echo(json_text(findings, indent=2))
-        return
+        sys.exit(1 if failed else 0)
     console = Console()
     table = Table(
         title=f"Sandbox isolation (Landlock ABI {findings['landlock_abi']}, "
@@ -475,5 +483,11 @@ def doctor(as_json: bool) -> None:
         style = "green" if outcome.startswith("blocked") else "red"
         probes.add_row(name, Text(visible(outcome), style=style))
     console.print(probes)
-    if any(not outcome.startswith("blocked") for outcome in findings["probes"].values()):
-        sys.exit(1)  # a probe got through: say so in the exit code too
+    for missing in findings["missing"]:
+        for lang in ("ko", "en"):
+            text = m.LAYER_MISSING.render(
+                lang, layer=visible(missing["layer"]), allows=visible(missing["allows"][lang])
+            )
+            console.print(Text(text, style="red"))
+    if failed:
+        sys.exit(1)

@@ -124,7 +124,6 @@ class _Loop:
                 submission.cells,
                 self.settings.limits,
                 self.settings.timeouts,
-                self.settings.workdir,
                 use_plan=self.settings.plan,
                 on_runaway=self.placement.stall if self.placement is not None else None,
             )
@@ -149,11 +148,17 @@ class _Loop:
                     continue
                 failure = exc if isinstance(exc, SandboxFailure) else SandboxCrashed(str(exc))
                 submission.status, submission.reason = (
-                    failure.reason,
+                    _SUBMISSION_STATUS.get(failure.reason, failure.reason),
                     f"the sandbox failed: {failure.detail}",
                 )
                 return None  # the submission's own failure: no second try (nor budget)
         return None
+
+
+#: A sandbox failure while the submission was starting, as the submission's status (the
+#: failure's own name stays in the reason): the budget spent is a time-out, a channel
+#: violation a crash of the student's own process.
+_SUBMISSION_STATUS = {"time_budget": "timeout", "protocol": "crashed", "restarted": "crashed"}
 
 
 def _collected(session: pytest.Session, grading: GradingPlugin) -> bool:

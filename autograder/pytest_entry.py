@@ -7,7 +7,6 @@ the batch grader, and prints the score per item at the end. Does nothing without
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -38,7 +37,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"{path}: {submission.status}: {submission.reason}")
     plugin = GradingPlugin()
     zygote = Zygote()
-    sandbox = Sandbox(zygote, submission.cells, workdir=tempfile.gettempdir())
+    sandbox = Sandbox(zygote, submission.cells)
     sandbox.start()
     plugin.state.proxy = StudentProxy(sandbox)
     config.pluginmanager.register(plugin, _KEY)

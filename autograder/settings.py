@@ -33,7 +33,6 @@ class Settings:
     suite_version: str
     limits: Limits = field(default_factory=Limits)
     timeouts: Timeouts = field(default_factory=Timeouts)
-    workdir: str | None = None
     #: Sandboxes compute the replies to the suite's recorded traces up front, in one go.
     plan: bool = True
     #: A test's outcome is reused for a submission whose answers are the same bytes.

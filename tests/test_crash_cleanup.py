@@ -139,13 +139,9 @@ def kill_mid_batch(command: list[str], database: Path, mode: str, env: dict[str,
 
 def zygote_cgroups(pids: list[int]) -> list[Path]:
     """The pids cgroups of these zygotes that still exist (as root each zygote has one)."""
-    roots = [Path("/sys/fs/cgroup/pids/optigrade"), Path("/sys/fs/cgroup/optigrade")]
-    return [
-        root / f"zygote-{pid}"
-        for root in roots
-        for pid in pids
-        if (root / f"zygote-{pid}").exists()
-    ]
+    from autograder.sandbox import cgroups
+
+    return [Path(path) for pid in pids for path in cgroups.zygote_paths(pid) if Path(path).exists()]
 
 
 def check_resumed(out: Path, subs: Path, size: int, committed: int, env: dict[str, str]) -> None:
@@ -165,9 +161,9 @@ def check_resumed(out: Path, subs: Path, size: int, committed: int, env: dict[st
     assert summary["graded_now"] + summary["skipped_unchanged"] == size
     assert summary["skipped_unchanged"] >= committed, "committed results survive SIGKILL"
     assert not (out / ".work").exists(), list((out / ".work").iterdir())
-    # The sandboxes' scratch and the workers' files lived in the runs' folders, all gone now
-    # (multiprocessing's own folder of the killed main process, a socket, is all that is left).
-    left = sorted(p.name for p in temp.iterdir() if not p.name.startswith("pymp-"))
+    # The sandboxes' scratch, the workers' files and multiprocessing's own folder of the
+    # killed main process (``pymp-*``) lived in the runs' folders, all gone now.
+    left = sorted(p.name for p in temp.iterdir())
     assert not left, f"left in the temporary folder: {left}"
 
 

@@ -73,8 +73,10 @@ def _as_an_ordinary_user() -> list[str]:
 
 
 def test_an_ordinary_user_is_told_which_layers_it_lacks_and_what_they_allow():
-    _code, found = doctor_json(*_as_an_ordinary_user())
+    code, found = doctor_json(*_as_an_ordinary_user())
     assert found["running_as_root"] is False
+    # A missing layer is a failed check for scripts as well as for grade.
+    assert code == (1 if found["missing"] else 0), (code, found["missing"])
     layers, probes = found["layers"], found["probes"]
     missing = {m["layer"]: m["allows"] for m in found["missing"]}
     # Every layer the gate relies on is either in force or named, in both languages.

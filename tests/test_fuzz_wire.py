@@ -277,13 +277,7 @@ class FakeZygote:
         self.plan_calls, self.plan_arities = list(PLAN_CALLS), [list(a) for a in PLAN_ARITIES]
         self.relays: list[FakeRelay] = []
 
-    def scratch(self, _workdir: str | None) -> str:
-        return "/nonexistent"
-
-    def recycle_scratch(self, _path: str, _gone: bool) -> None:
-        pass
-
-    def spawn(self, _scratch: str, _limits: Any) -> tuple[socket.socket, int, dict[str, bool]]:
+    def spawn(self, _limits: Any) -> tuple[socket.socket, int, dict[str, bool]]:
         if not self.scripts:
             raise SandboxCrashed("the fake zygote has no more sandboxes")
         ours, theirs = socket.socketpair()

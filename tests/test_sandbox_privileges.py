@@ -146,7 +146,7 @@ def test_the_zygotes_caps_are_set_through_cgroup_v2_files_too(tmp_path, monkeypa
         "hierarchies",
         lambda: dict.fromkeys(("pids", "memory"), cgroups.Hierarchy(str(tmp_path), True)),
     )
-    zygote = tmp_path / "optigrade" / f"zygote-{os.getpid()}"
+    zygote = tmp_path / "optigrade" / cgroups.cgroup_name(os.getpid())
     zygote.mkdir(parents=True)
     for name, text in {
         "pids.max": "max",

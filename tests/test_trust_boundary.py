@@ -249,11 +249,10 @@ def test_doctor_and_grade_agree_on_a_regular_install(ws, installed):
         assert run.stderr.strip(), "the refusal must say which layer is missing"
 
 
-def test_grade_refuses_when_a_layer_is_genuinely_missing(ws):
-    """On a kernel without Landlock (its system calls answer ENOSYS for this process tree, by
-    a seccomp filter: tests/attacks/no_landlock.py), ``grade`` without the explicit flag
-    refuses, names the layer, and grades nothing."""
-    wrapper = [sys.executable, str(Path(h.__file__).with_name("no_landlock.py"))]
+def _without(*flags: str) -> list[str]:
+    """A command prefix under which Landlock (and with ``--no-pivot-root``, the sandbox's own
+    file system) is genuinely missing: tests/attacks/no_landlock.py."""
+    wrapper = [sys.executable, str(Path(h.__file__).with_name("no_landlock.py")), *flags]
     probe = (
         "import ctypes, sys; libc = ctypes.CDLL(None, use_errno=True); "
         "r = libc.syscall(444, None, 0, 1); "  # landlock_create_ruleset(.., VERSION)
@@ -263,11 +262,43 @@ def test_grade_refuses_when_a_layer_is_genuinely_missing(ws):
     if hidden.returncode == 77:
         pytest.skip("the seccomp filter is written for x86_64")
     assert hidden.returncode == 0, "the filter should make Landlock's system calls answer ENOSYS"
+    return wrapper
+
+
+def test_grade_refuses_when_a_layer_is_genuinely_missing(ws):
+    """In a container that forbids ``pivot_root`` (a seccomp filter: the sandbox's own file
+    system cannot be built), ``grade`` without the explicit flag refuses, names the layer and
+    grades nothing; with ``--accept-missing-layer`` it grades, and says so."""
+    wrapper = _without("--no-pivot-root")
     run = ws.grade(prefix=wrapper)
-    assert run.returncode != 0, "grade ran on a machine without Landlock, without being told to"
-    assert "landlock" in run.stderr.lower(), f"the refusal must name the layer:\n{run.stderr}"
+    assert run.returncode == 3, "grade ran without its own file system, without being told to"
+    assert "mount_namespace" in run.stderr, f"the refusal must name the layer:\n{run.stderr}"
+    assert "--accept-missing-layer" in run.stderr, run.stderr
     assert not (ws.out / "grades.csv").exists()
     h.assert_nothing_survived(run)
+    # Without its own file system the sandbox sees the host's /proc and has no scratch quota
+    # either: the refusal names every such layer, and accepting them all grades.
+    layers = sorted(set(re.findall(r"--accept-missing-layer (\w+)", run.stderr)))
+    assert "mount_namespace" in layers, run.stderr
+    flags = [part for layer in layers for part in ("--accept-missing-layer", layer)]
+    accepted = ws.grade(*flags, prefix=wrapper)
+    h.assert_finished(accepted)
+    assert (ws.out / "grades.csv").exists()
+
+
+def test_without_landlock_the_file_system_still_holds(ws):
+    """Landlock is the second layer: on a kernel without it, the sandbox's own file system
+    still keeps the reference, the suites and site-packages out of reach, so ``grade`` runs
+    and ``doctor`` shows Landlock missing with every probe blocked."""
+    wrapper = _without()
+    doctor = subprocess.run(
+        [*wrapper, optigrade_exe(), "doctor", "--json"], capture_output=True, text=True
+    )
+    found = json.loads(doctor.stdout)
+    assert found["layers"]["landlock_fs"] is False, found["layers"]
+    assert all(v.startswith("blocked") for v in found["probes"].values()), found["probes"]
+    assert found["missing"] == [] and doctor.returncode == 0, found["missing"]
+    h.assert_finished(ws.grade(prefix=wrapper))
 
 
 # -- links and special files in a submission folder ------------------------------------------
@@ -617,8 +648,9 @@ def test_sigkill_of_the_main_process_leaves_nothing(ws):
     h.assert_finished(resumed)
     h.assert_nothing_survived(resumed)
     summary = resumed.summary()
-    assert summary["submissions"] == total and summary["status"] == {"graded": total}, summary
-    assert summary["graded_now"] + summary["skipped_unchanged"] == total, summary
+    everyone = total + len(BYSTANDERS)  # the workspace holds the bystanders too
+    assert summary["submissions"] == everyone and summary["status"] == {"graded": everyone}
+    assert summary["graded_now"] + summary["skipped_unchanged"] == everyone, summary
     assert summary["skipped_unchanged"] >= committed, summary
     pids = {int(p) for p in killed["seen"]} | {int(p) for p in resumed.report["seen"]}
     assert not h.cgroups_named_after(pids), f"cgroups left: {h.cgroups_named_after(pids)}"

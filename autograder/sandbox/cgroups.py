@@ -15,6 +15,7 @@ the next zygote to start (any batch) removes its cgroups, killing any process le
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import time
@@ -67,10 +68,31 @@ def hierarchies() -> dict[str, Hierarchy]:
     return found
 
 
+@functools.cache
+def _own_prefix() -> str:
+    """The name prefix of the cgroups of zygotes whose PIDs this process can see.
+
+    A zygote's cgroups are named after its PID *and* its PID namespace (the inode of
+    ``/proc/self/ns/pid``): the cgroup file system may be shared with other containers whose
+    PIDs this one cannot see, and whose live zygotes would otherwise look abandoned here.
+    Cached on first use, which the zygote makes before it leaves ``/proc`` behind.
+    """
+    try:
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        namespace = 0
+    return f"{PREFIX}{namespace}-"
+
+
+def cgroup_name(pid: int) -> str:
+    """The name of the cgroups of the zygote ``pid`` (of this PID namespace)."""
+    return f"{_own_prefix()}{pid}"
+
+
 def zygote_paths(pid: int) -> list[str]:
     """Every cgroup directory of the zygote ``pid`` (to remove them once it is gone)."""
     roots = {h.root for h in hierarchies().values()}
-    return [os.path.join(root, PARENT, f"{PREFIX}{pid}") for root in sorted(roots)]
+    return [os.path.join(root, PARENT, cgroup_name(pid)) for root in sorted(roots)]
 
 
 def remove(path: str, wait: float = 0.0) -> None:
@@ -110,14 +132,17 @@ def reclaim_abandoned(folders: list[int] | None = None, proc: int | None = None)
 
 
 def _reclaim(folders: list[int], proc: int | None) -> None:
+    # Only this PID namespace's zygotes: another's PIDs are not visible, so its live zygotes
+    # would look gone (see _own_prefix).
+    prefix = _own_prefix()
     for folder in folders:
         try:
             names = os.listdir(folder)
         except OSError:
             continue
         for name in names:
-            pid = name.removeprefix(PREFIX)
-            if not (name.startswith(PREFIX) and pid.isdigit()) or _running(pid, proc):
+            pid = name.removeprefix(prefix)
+            if not (name.startswith(prefix) and pid.isdigit()) or _running(pid, proc):
                 continue
             killed = _kill_members(folder, name)
             _remove_at(folder, name, wait=0.5 if killed else 0.0)
@@ -127,8 +152,10 @@ def _running(pid: str, proc: int | None) -> bool:
     """Whether the process ``pid`` exists and has not exited (a zombie has: its parent was
     killed too and nobody has reaped it yet)."""
     try:
-        fd = os.open(f"{pid}/stat", os.O_RDONLY, dir_fd=proc) if proc else os.open(
-            f"/proc/{pid}/stat", os.O_RDONLY
+        fd = (
+            os.open(f"{pid}/stat", os.O_RDONLY, dir_fd=proc)
+            if proc
+            else os.open(f"/proc/{pid}/stat", os.O_RDONLY)
         )
         try:
             state = os.read(fd, 1024).rsplit(b")", 1)[1].split()[0]
@@ -173,7 +200,7 @@ class ZygoteCgroups:
         self._memory_set = 0
         self._reachable: list[tuple[int, int]] | None = None
         found = hierarchies()
-        name = f"{PREFIX}{os.getpid()}"
+        name = cgroup_name(os.getpid())
         try:
             for controller in ("pids", "memory"):
                 hierarchy = found.get(controller)

@@ -20,12 +20,10 @@ import hashlib
 import os
 import secrets
 import select
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -156,33 +154,6 @@ class Zygote:
         self.control = ours
         self.plan_calls: list[int] = []  # per plan entry the zygote holds: its number of calls
         self.plan_arities: list[list[int]] = []  # and each call's number of arguments
-        self._spare_scratch: str | None = None
-
-    def scratch(self, workdir: str | None) -> str:
-        """An empty scratch directory for the next sandbox: the last one's, if it came back
-        clean (see :meth:`recycle_scratch`), else a new one.
-
-        Reusing one directory spares the file system a directory created and deleted per
-        submission: on ext4, inodes deleted in the last minutes are skipped one by one when
-        the next inode is allocated, which made every file the batch wrote slower."""
-        path, self._spare_scratch = self._spare_scratch, None
-        if path is not None and os.path.dirname(path) == os.path.abspath(
-            workdir or tempfile.gettempdir()
-        ):
-            return path
-        if path is not None:
-            shutil.rmtree(path, ignore_errors=True)
-        return tempfile.mkdtemp(prefix="optigrade-sandbox-", dir=workdir)
-
-    def recycle_scratch(self, path: str, sandbox_gone: bool) -> None:
-        """Take back a sandbox's scratch directory. It is kept for the next sandbox only if
-        every process that could write to it is known to be dead (``sandbox_gone``: the
-        sandbox, PID 1 of its namespace, exits only after all the others) and it could be
-        emptied and given its mode back; otherwise it is removed."""
-        if sandbox_gone and self._spare_scratch is None and _emptied(path):
-            self._spare_scratch = path
-        else:
-            shutil.rmtree(path, ignore_errors=True)
 
     def extend_plan(self, traces: list[tuple[bytes, list[int]]]) -> None:
         """Hand the zygote more plan entries, in plan order: ``(encoded trace, arities)``
@@ -194,13 +165,13 @@ class Zygote:
             self.plan_calls.append(len(arities) if planned else -1)
             self.plan_arities.append(list(arities))
 
-    def spawn(self, scratch: str, limits: Limits) -> tuple[socket.socket, int, dict[str, bool]]:
+    def spawn(self, limits: Limits) -> tuple[socket.socket, int, dict[str, bool]]:
         """Fork a locked-down sandbox; return its channel, its PID and its isolation layers."""
         if self.process.poll() is not None:
             raise SandboxCrashed("the zygote process has exited")
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            request = wire.encode({"scratch": scratch, "limits": asdict(limits)})
+            request = wire.encode({"limits": asdict(limits)})
             socket.send_fds(self.control, [request], [theirs.fileno()])
         finally:
             theirs.close()
@@ -223,9 +194,6 @@ class Zygote:
         return ours, found["pid"], found["layers"]
 
     def close(self) -> None:
-        if self._spare_scratch is not None:
-            shutil.rmtree(self._spare_scratch, ignore_errors=True)
-            self._spare_scratch = None
         self.control.close()  # the zygote kills its sandboxes and removes its cgroup, then exits
         with contextlib.suppress(Exception):
             self.process.wait(timeout=1)
@@ -245,7 +213,6 @@ class Sandbox:
     cells: list[str]
     limits: Limits = field(default_factory=Limits)
     timeouts: Timeouts = field(default_factory=Timeouts)
-    workdir: str | None = None
     use_plan: bool = True
     #: Called once when the sandbox is demoted (see :class:`Timeouts`), e.g. so that its
     #: worker's core is offered to the other workers (:mod:`autograder.placement`).
@@ -275,7 +242,6 @@ class Sandbox:
         self._pid: int | None = None
         self._pidfd: int | None = None
         self._demoted = False
-        self._scratch: str | None = None
         self._current_cell: int | None = None
         self._handles = 0  # objects built in the current sandbox (see schema.call_reply)
         self._budget_end = time.monotonic() + self.timeouts.submission
@@ -326,8 +292,7 @@ class Sandbox:
 
     def _spawn(self) -> None:
         self.generation += 1
-        self._scratch = self.zygote.scratch(self.workdir)
-        self._sock, self._pid, self.layers = self.zygote.spawn(self._scratch, self.limits)
+        self._sock, self._pid, self.layers = self.zygote.spawn(self.limits)
         self._reader = wire.Reader(self._sock, wire.MAX_REPLY_BYTES, wire.MAX_CONTAINERS)
         self._demoted = False
         self._handles = 0
@@ -337,23 +302,18 @@ class Sandbox:
             self._pidfd = None  # it already died; the first request will notice
 
     def kill(self) -> None:
-        """Kill the sandbox and everything it started; hand its scratch directory back to
-        the zygote (emptied for the next sandbox, or removed)."""
+        """Kill the sandbox and everything it started (its scratch tmpfs goes with it)."""
         self._plan_request = None  # what was received stays readable; nothing more will come
-        gone = False
         if self._pidfd is not None:
             with contextlib.suppress(OSError):
                 signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
-            gone = _readable(self._pidfd, wait=SANDBOX_EXIT_WAIT)  # exited
+            _readable(self._pidfd, wait=SANDBOX_EXIT_WAIT)  # exited
             os.close(self._pidfd)
             self._pidfd = None
         self._pid = None
         if self._sock is not None:
             self._sock.close()
             self._sock = None
-        if self._scratch is not None:
-            self.zygote.recycle_scratch(self._scratch, gone)
-            self._scratch = None
 
     def __enter__(self) -> Sandbox:
         self.start()
@@ -450,20 +410,14 @@ class Sandbox:
             time.sleep(STREAM_GATHER)
 
     def _demote(self) -> None:
-        """Lowest CPU priority for the sandbox's whole process group, its threads included,
-        and for its session's scheduling group (with autogroup scheduling, which most
-        desktop kernels enable, the kernel weighs a session against the others before nice
-        values count, and the sandbox leads a session of its own). No capability is left in
-        the sandbox to undo either."""
+        """Lowest CPU priority for every process of the sandbox, whatever session or group
+        each put itself in (:func:`isolation.demote_tree`)."""
         self._demoted = True
         if self.on_runaway is not None:
             self.on_runaway()
         if self._pid is None or self._pidfd is None or _readable(self._pidfd):  # exited
             return  # never renice a number that may already name another process
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PGRP, self._pid, RUNAWAY_NICE)
-        with contextlib.suppress(OSError), open(f"/proc/{self._pid}/autogroup", "w") as group:
-            group.write(str(RUNAWAY_NICE))
+        isolation.demote_tree(self._pid, RUNAWAY_NICE)
 
     @contextlib.contextmanager
     def _failures_named(self, limit: Callable[[], float | None]) -> Iterator[None]:
@@ -643,23 +597,6 @@ def _readable(source: int | socket.socket, wait: float = 0.0) -> bool:
     """Whether ``source`` has something to read, waiting up to ``wait`` seconds. A pidfd
     becomes readable when its process exits."""
     return bool(select.select([source], [], [], wait)[0])
-
-
-def _emptied(path: str) -> bool:
-    """Remove everything inside ``path`` (not following links) and reset its mode; say
-    whether it is now an empty directory of ours that nothing else can write to."""
-    try:
-        os.chmod(path, 0o700, follow_symlinks=False)
-        with os.scandir(path) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path)
-                else:
-                    os.unlink(entry.path)
-        info = os.lstat(path)
-        return info.st_uid == os.getuid() and not os.listdir(path)
-    except OSError:
-        return False
 
 
 def _to_wire(value: Any) -> Any:

@@ -1,12 +1,14 @@
 """Run a command on a "kernel without Landlock": its three system calls fail with ENOSYS.
 
-    python tests/attacks/no_landlock.py CMD...
+    python tests/attacks/no_landlock.py [--no-pivot-root] CMD...
 
 A seccomp filter (inherited by every process the command starts, and kept across ``exec``)
 answers ``landlock_create_ruleset``, ``landlock_add_rule`` and ``landlock_restrict_self``
-with ENOSYS, exactly what a kernel built without Landlock answers. Nothing is faked inside
-optigrade: the layer is genuinely absent for that process tree. x86_64 only (elsewhere it
-exits 77, which the test turns into a skip).
+with ENOSYS, exactly what a kernel built without Landlock answers. With ``--no-pivot-root``,
+``pivot_root`` answers EPERM as well, as in a container that forbids it: the sandbox's own
+file system cannot be built. Nothing is faked inside optigrade: the layers are genuinely
+absent for that process tree. x86_64 only (elsewhere it exits 77, which the test turns into
+a skip).
 """
 
 from __future__ import annotations
@@ -24,13 +26,12 @@ _SECCOMP_MODE_FILTER = 2
 _SECCOMP_RET_ALLOW = 0x7FFF0000
 _SECCOMP_RET_ERRNO = 0x00050000
 _AUDIT_ARCH_X86_64 = 0xC000003E
-_LANDLOCK_FIRST, _LANDLOCK_LAST = 444, 446  # x86_64 numbers
+_LANDLOCK = (444, 445, 446)  # x86_64 numbers
+_PIVOT_ROOT = 155
 
 # BPF opcodes
 _LD_W_ABS = 0x20
 _JEQ_K = 0x15
-_JGE_K = 0x35
-_JGT_K = 0x25
 _RET_K = 0x06
 
 
@@ -38,16 +39,19 @@ def _insn(code: int, jt: int, jf: int, k: int) -> bytes:
     return struct.pack("HBBI", code, jt, jf, k)
 
 
-def install() -> None:
+def install(hidden: dict[int, int]) -> None:
+    """Answer each system call of ``hidden`` (number: errno) with that error."""
+    checks = b"".join(
+        _insn(_JEQ_K, 0, 1, number) + _insn(_RET_K, 0, 0, _SECCOMP_RET_ERRNO | error)
+        for number, error in hidden.items()
+    )
     program = b"".join(
         [
             _insn(_LD_W_ABS, 0, 0, 4),  # seccomp_data.arch
             _insn(_JEQ_K, 1, 0, _AUDIT_ARCH_X86_64),
             _insn(_RET_K, 0, 0, _SECCOMP_RET_ALLOW),
             _insn(_LD_W_ABS, 0, 0, 0),  # seccomp_data.nr
-            _insn(_JGE_K, 0, 2, _LANDLOCK_FIRST),
-            _insn(_JGT_K, 1, 0, _LANDLOCK_LAST),
-            _insn(_RET_K, 0, 0, _SECCOMP_RET_ERRNO | errno.ENOSYS),
+            checks,
             _insn(_RET_K, 0, 0, _SECCOMP_RET_ALLOW),
         ]
     )
@@ -67,5 +71,10 @@ def install() -> None:
 if __name__ == "__main__":
     if platform.machine() != "x86_64":
         sys.exit(77)
-    install()
-    os.execvp(sys.argv[1], sys.argv[1:])
+    command = sys.argv[1:]
+    hidden = dict.fromkeys(_LANDLOCK, errno.ENOSYS)
+    if command[:1] == ["--no-pivot-root"]:
+        command = command[1:]
+        hidden[_PIVOT_ROOT] = errno.EPERM
+    install(hidden)
+    os.execvp(command[0], command)
