@@ -2,9 +2,10 @@
 
 Two kinds: ``OUT/.work/batch-*`` (LMS zips unpacked, beside the outputs) and, for the worker
 server and every process forked from it, a temporary folder of the run
-(``$TMPDIR/optigrade-run-*``: the sandboxes' scratch directories, pytest's root of each
-worker), which the worker server gets as its ``TMPDIR``. Both are removed when the batch
-ends, and by the next batch if it was killed.
+(``$TMPDIR/optigrade-run-*``: pytest's root of each worker, the sandboxes' scratch where no
+mount namespace gives them a tmpfs), which the worker server gets as its ``TMPDIR``; it also
+names the main process's multiprocessing folder beside it (``pymp-*``), removed with it. Both
+are removed when the batch ends, and by the next batch if it was killed.
 
 A batch holds an exclusive ``flock`` on its own folder for as long as it runs; the kernel
 drops it however the batch ends, SIGKILL included. Every batch, as it starts, removes the
@@ -22,6 +23,7 @@ import fcntl
 import functools
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,6 +116,7 @@ def reclaim_stale(root: Path, prefix: str = PREFIX, owner: int | None = None) ->
             except BlockingIOError:
                 continue  # a live batch's
             else:
+                _remove_adopted(entry.path, owner)
                 shutil.rmtree(entry.path, ignore_errors=True)
                 removed.append(Path(entry.path))
             finally:
@@ -134,12 +137,45 @@ class RunTemp:
         os.rename(made, self.path)
         atexit.register(self.release)
 
+    def adopt(self, folder: str) -> None:
+        """Have ``folder``, made beside this one by a library (multiprocessing's ``pymp-*``),
+        removed with it by the next run if this process is killed (at a normal exit its
+        maker removes it)."""
+        with open(os.path.join(self.path, _ADOPTED), "a", encoding="utf-8") as listing:
+            listing.write(folder + "\n")
+
     def release(self) -> None:
         """Remove the folder (at exit: every worker and sandbox of the run is gone by then)."""
         shutil.rmtree(self.path, ignore_errors=True)
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
+
+
+#: The file of a run folder naming the folders it adopted (:meth:`RunTemp.adopt`).
+_ADOPTED = "adopted"
+#: What an adopted folder may be called: multiprocessing's own temporary folder.
+_ADOPTABLE = "pymp-"
+
+
+def _remove_adopted(run_folder: str, owner: int | None) -> None:
+    """Remove the folders a dead run adopted: only siblings of its folder, named as
+    multiprocessing names its own, real folders (not links) and, if given, ``owner``'s."""
+    try:
+        with open(os.path.join(run_folder, _ADOPTED), encoding="utf-8") as listing:
+            named = listing.read().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return
+    base = os.path.dirname(run_folder)
+    for folder in named:
+        if os.path.dirname(folder) != base or not os.path.basename(folder).startswith(_ADOPTABLE):
+            continue
+        try:
+            info = os.lstat(folder)
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode) and (owner is None or info.st_uid == owner):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @functools.cache

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import multiprocessing.util
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
@@ -38,12 +38,14 @@ def start_worker_server(assignment: str | None = None) -> BaseContext:
     context = mp.get_context("forkserver")
     context.set_forkserver_preload(["autograder.preload"])
     # The server, its workers and their sandboxes keep their temporary files in the run's
-    # own folder: removed at exit, and by the next run if this one is killed. So does this
-    # process's multiprocessing folder (``pymp-*``, made now for the server's socket), which a
-    # SIGKILL would otherwise leave in the TA's temporary folder for good.
-    folder = run_temp().path
-    with _environment(WARM_ENV, assignment), _environment("TMPDIR", folder), _tempdir(folder):
+    # own folder: removed at exit, and by the next run if this one is killed.
+    run = run_temp()
+    with _environment(WARM_ENV, assignment), _environment("TMPDIR", run.path):
         forkserver.ensure_running()
+    # This process's multiprocessing folder (``pymp-*``, made for the server's socket) stays
+    # beside it, where the socket's path fits in the 108 bytes a unix socket allows; the run
+    # folder names it, so that the next run removes it too if this one is killed.
+    run.adopt(multiprocessing.util.get_temp_dir())
     return context
 
 
@@ -73,16 +75,6 @@ def assignment_hint(args: Sequence[str]) -> str | None:
     if found and found.isidentifier() and (_SUITES / found).is_dir():
         return found
     return None
-
-
-@contextlib.contextmanager
-def _tempdir(folder: str) -> Iterator[None]:
-    """``tempfile``'s default folder (which it caches on first use) set to ``folder``."""
-    previous, tempfile.tempdir = tempfile.tempdir, folder
-    try:
-        yield
-    finally:
-        tempfile.tempdir = previous
 
 
 @contextlib.contextmanager

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 import solutions
-from autograder.sandbox import cgroups, isolation
+from autograder.sandbox import cgroups, isolation, world
 from autograder.sandbox.client import Sandbox, Zygote
 from examples.synthetic_class import item_sources, notebook, preamble
 from tests.grading import ROOT, optigrade_exe, read_grades
@@ -498,3 +498,35 @@ def test_a_regular_install_exposes_nothing_of_the_project_either(tmp_path):
     ):
         assert probes[name].startswith("blocked"), f"{name}: {probes[name]}"
     assert found["layers"]["mount_namespace"]
+
+
+def test_a_scratch_tree_deeper_than_the_recursion_limit_is_removed(tmp_path):
+    """What a sandbox leaves in a fallback scratch: 3,000 levels of 200-character names (deeper
+    than Python's recursion limit, longer than PATH_MAX), folders made unreadable, a link out.
+    It is emptied without following the link, then removed."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep").write_text("the TA's")
+    box = tmp_path / "box"
+    box.mkdir()
+    fd = os.open(box, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for level in range(3000):
+            os.mkdir("d" * 200, dir_fd=fd)
+            os.close(os.open("f", os.O_CREAT | os.O_WRONLY, dir_fd=fd))
+            if level == 5:
+                os.symlink(outside, "link", dir_fd=fd)
+            inner = os.open("d" * 200, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            if level % 7 == 0:
+                os.chmod("d" * 200, 0, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+    finally:
+        os.close(fd)
+    try:
+        assert world.remove_tree(str(box), keep_root=True)
+        assert box.is_dir() and not list(box.iterdir())
+        assert (outside / "keep").read_text() == "the TA's", "the link was followed"
+        assert world.remove_tree(str(box)) and not box.exists()
+    finally:  # pytest's own clean-up of tmp_path would stop at such a tree
+        subprocess.run(["rm", "-rf", "--one-file-system", str(box)], check=False)

@@ -1,7 +1,8 @@
 """The zygote's cgroups: a process cap and a memory cap for the whole tree of each sandbox.
 
-One ``pids`` and one ``memory`` cgroup per zygote (``optigrade/zygote-<pid>`` under each
-controller's hierarchy on cgroup v1, one directory with both controllers on cgroup v2). Its
+One ``pids`` and one ``memory`` cgroup per zygote (``optigrade/zygote-<pidns inode>-<pid>``
+under each controller's hierarchy on cgroup v1, one directory with both controllers on cgroup
+v2). Its
 sandboxes are born in it one at a time: moving each new process into a cgroup of its own would
 cost an RCU grace period (about 17 ms of waiting) per sandbox on cgroup v1. Before each sandbox
 the zygote waits for the previous one's processes to be gone and sets both caps: the sandbox's

@@ -32,7 +32,6 @@ import functools
 import glob
 import importlib.util
 import os
-import shutil
 import site
 import struct
 import sys
@@ -507,18 +506,17 @@ class FallbackScratch:
         base = os.environ.get("TMPDIR") or "/tmp"
         self.root = os.path.join(base, f"{self.PREFIX}{os.getpid()}")
         reclaim_abandoned_scratch(base)
-        shutil.rmtree(self.root, ignore_errors=True)
+        remove_tree(self.root)
         os.mkdir(self.root, 0o700)
         self.path = os.path.join(self.root, "box")
         os.mkdir(self.path, 0o700)
 
     def empty(self) -> bool:
         """Empty the directory for the next sandbox; say whether it is now empty."""
-        return _emptied(self.path)
+        return remove_tree(self.path, keep_root=True)
 
     def remove(self) -> None:
-        _make_removable(self.root)
-        shutil.rmtree(self.root, ignore_errors=True)
+        remove_tree(self.root)
 
 
 def reclaim_abandoned_scratch(base: str) -> None:
@@ -528,28 +526,62 @@ def reclaim_abandoned_scratch(base: str) -> None:
             pid = name.removeprefix(FallbackScratch.PREFIX)
             ours = name.startswith(FallbackScratch.PREFIX) and pid.isdigit()
             if ours and not os.path.exists(f"/proc/{pid}"):
-                _make_removable(os.path.join(base, name))
-                shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+                remove_tree(os.path.join(base, name))
 
 
-def _make_removable(path: str) -> None:
-    for folder, subfolders, _files in os.walk(path):
-        with contextlib.suppress(OSError):
-            os.chmod(folder, 0o700, follow_symlinks=False)
-        for sub in subfolders:
-            with contextlib.suppress(OSError):
-                os.chmod(os.path.join(folder, sub), 0o700, follow_symlinks=False)
+_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def _emptied(path: str) -> bool:
+def remove_tree(path: str, keep_root: bool = False) -> bool:
+    """Remove ``path`` and everything beneath it (only what is beneath, with ``keep_root``);
+    say whether that succeeded.
+
+    What a sandbox wrote: a tree may be deeper than Python's recursion limit (which stops
+    ``shutil.rmtree`` and ``os.walk`` here) and its paths longer than ``PATH_MAX``, and it may
+    have made its folders unreadable. So the walk holds one directory descriptor at a time,
+    goes down by name and back up through ``..``, never follows a link, and makes each folder
+    accessible before it enters. Called when no process of the sandbox is left to race it.
+    """
     try:
-        _make_removable(path)
-        with os.scandir(path) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path)
-                else:
-                    os.unlink(entry.path)
-        return not os.listdir(path)
+        fd = os.open(path, _DIRECTORY)
+    except FileNotFoundError:
+        return True
     except OSError:
         return False
+    below: list[str] = []  # the names from path down to the directory fd is open on
+    done = False
+    try:
+        while True:
+            child = None
+            with os.scandir(fd) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        child = entry.name
+                        break
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.name, dir_fd=fd)
+            if child is not None:
+                with contextlib.suppress(OSError):
+                    os.chmod(child, 0o700, dir_fd=fd)
+                inner = os.open(child, _DIRECTORY, dir_fd=fd)
+                os.close(fd)
+                fd = inner
+                below.append(child)
+                continue
+            if not below:  # path itself is empty now
+                done = True
+                break
+            outer = os.open("..", _DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = outer
+            os.rmdir(below.pop(), dir_fd=fd)  # fails only if something stayed: give up
+    except OSError:
+        done = False
+    finally:
+        os.close(fd)
+    if done and not keep_root:
+        try:
+            os.rmdir(path)
+        except OSError:
+            return False
+    return done
