@@ -98,17 +98,7 @@ def zygote_paths(pid: int) -> list[str]:
 
 def remove(path: str, wait: float = 0.0) -> None:
     """Remove a cgroup, retrying for up to ``wait`` seconds while its processes exit."""
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            os.rmdir(path)
-            return
-        except FileNotFoundError:
-            return
-        except OSError:
-            if time.monotonic() >= deadline:
-                return
-            time.sleep(0.01)
+    _remove_at(None, path, wait)
 
 
 def reclaim_abandoned(folders: list[int] | None = None, proc: int | None = None) -> None:
@@ -346,7 +336,9 @@ class ZygoteCgroups:
         ]
 
 
-def _remove_at(parent: int, name: str, wait: float) -> None:
+def _remove_at(parent: int | None, name: str, wait: float) -> None:
+    """Remove the cgroup ``name`` (beneath the folder descriptor ``parent``, if given),
+    retrying for up to ``wait`` seconds while its processes exit."""
     deadline = time.monotonic() + wait
     while True:
         try:
