@@ -336,9 +336,9 @@ def test_help_and_readme_teach_the_double_dash():
         text = (root / doc).read_text(encoding="utf-8")
         examples = re.findall(r"optigrade grade -[^`\n]*", text)
         assert examples, doc
-        for example in examples:
-            if "--help" not in example:
-                assert " -- " in example, f"{doc}: {example}"
+        for command in examples:
+            if "--help" not in command:
+                assert " -- " in command, f"{doc}: {command}"
 
 
 # -- the escaping functions, for any text ------------------------------------------------------
