@@ -265,13 +265,17 @@ def grade(
                 plan = batch.plan(settings, list(submissions), book, scratch, regrade)
             except IngestError as exc:
                 raise click.ClickException(visible(exc, lines=True)) from exc
+            _print_refused(plan.refused, console)
             if not plan.tasks and not plan.skipped:
-                raise click.ClickException("no .ipynb or .py submissions found in the given paths")
+                raise click.ClickException(m.both(m.NOTHING_FOUND))
             gate.enforce(set(accepted), console)
-            console.print(
-                f"Grading [bold]{len(plan.tasks)}[/] submissions of [bold]{assignment}[/] "
-                f"({points.max_score:g} points; {len(plan.skipped)} unchanged, skipped)"
-            )
+            counts = {
+                "count": len(plan.tasks),
+                "assignment": assignment,
+                "points": f"{points.max_score:g}",
+                "skipped": len(plan.skipped),
+            }
+            console.print(Text(m.both(m.GRADING, **counts)))
             columns = (
                 TextColumn("{task.description}"),
                 BarColumn(),
@@ -315,6 +319,7 @@ def grade(
             )
         )
     summary = tally.summary(len(graded), len(plan.skipped))
+    summary["refused"] = [{"student": who, "reason": why} for who, why in plan.refused]
     summary["outputs"] = {
         "csv": str(out / "grades.csv"),
         "results": str(out / "results"),
@@ -331,6 +336,23 @@ def grade(
                 f"(gradebook {book.path})"
             )
         )
+
+
+#: How many of intake's refusals the console lists (all are in ``--json`` and the feedback).
+_REFUSALS_SHOWN = 20
+
+
+def _print_refused(refused: list[tuple[str, str]], console: Console) -> None:
+    """What intake refused, for the TA: student and reason, every byte made visible (a file
+    name is the student's), in both languages' headings."""
+    if not refused:
+        return
+    console.print(Text(m.both(m.REFUSED_AT_INTAKE, count=len(refused)), style="yellow"))
+    for student, reason in refused[:_REFUSALS_SHOWN]:
+        who = visible(student) or " / ".join(m.BATCH_WARNING.render(lang) for lang in ("ko", "en"))
+        console.print(Text(f"  {who}: {visible(reason)}"))
+    if len(refused) > _REFUSALS_SHOWN:
+        console.print(Text(m.both(m.REFUSED_MORE, count=len(refused) - _REFUSALS_SHOWN)))
 
 
 class _Gate:

@@ -177,6 +177,21 @@ EXPORT_FAILED = Text(
     en="could not write the files of {count} students (first: {student}, {error}); the "
     "gradebook has their results: run `optigrade report` to write them again",
 )
+NOTHING_FOUND = Text(
+    ko="주어진 경로에서 .ipynb 또는 .py 제출물을 찾지 못했습니다",
+    en="no .ipynb or .py submissions found in the given paths",
+)
+GRADING = Text(
+    ko="{assignment} 제출물 {count}개를 채점합니다 (만점 {points}점; 바뀌지 않아 건너뜀 {skipped}개)",
+    en="Grading {count} submissions of {assignment} ({points} points; {skipped} unchanged, "
+    "skipped)",
+)
+REFUSED_AT_INTAKE = Text(
+    ko="접수하지 않은 파일 {count}개 (각 학생의 피드백에도 적혀 있습니다):",
+    en="{count} files refused at intake (each student's feedback says so too):",
+)
+REFUSED_MORE = Text(ko="… 외 {count}개", en="… and {count} more")
+BATCH_WARNING = Text(ko="(학생 없음)", en="(no student)")
 GRADEBOOK_UNREADABLE = Text(
     ko="성적부 {path}를 읽을 수 없습니다: {error}",
     en="the gradebook {path} cannot be read: {error}",

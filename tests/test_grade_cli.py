@@ -570,3 +570,24 @@ def test_grading_stops_when_an_isolation_layer_is_missing(tmp_path, hook):
     assert accepted.returncode == 0, accepted.stderr[-3000:]
     assert "grading without the isolation layer 'landlock_fs'" in accepted.stderr
     assert json.loads(accepted.stdout)["status"] == {"graded": 2}
+
+
+def test_what_intake_refused_is_listed_for_the_ta(tmp_path):
+    """A link among the submissions (its name holding an escape sequence) is refused: the
+    console names it with the sequence made visible, in both languages, and ``--json`` lists it
+    with its reason; the other student is graded."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "alice.ipynb").write_text(notebook(class_cells()))
+    (subs / "evil\x1b[2J.py").symlink_to("/etc/passwd")
+    shown = run_grade("--out", str(tmp_path / "out"), "--", str(subs))
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    console = shown.stdout + shown.stderr  # progress and warnings go to stderr
+    assert "\x1b" not in console
+    assert "접수하지 않은 파일 1개" in console and "1 files refused at intake" in console
+    assert "evil\\x1b[2J" in console and "symbolic link" in console
+    listed = run_grade("--out", str(tmp_path / "out"), "--json", "--regrade", "--", str(subs))
+    summary = json.loads(listed.stdout)
+    assert [r["student"] for r in summary["refused"]] == ["evil\\x1b[2J"]
+    assert "symbolic link" in summary["refused"][0]["reason"]
+    assert read_grades(tmp_path / "out")["alice"]["status"] == "graded"
