@@ -79,9 +79,16 @@ def _option_choice(
             if option.text
             else {lang: shown for lang in LANGS}
         )
-        return Choice(text, correct, option.misconception, number)
+        return Choice(text, correct, _tag(option, correct), number)
     assert option.text is not None
-    return Choice(_texts(option.text, values, where), correct, option.misconception)
+    return Choice(_texts(option.text, values, where), correct, _tag(option, correct))
+
+
+def _tag(option: OptionSpec, correct: bool) -> str | None:
+    """The option's misconception, or None where it is right in this variant: an option whose
+    truth depends on the parameters (Xavier is right for tanh, a mistake for ReLU) models the
+    mistake only when it is wrong."""
+    return None if correct else option.misconception
 
 
 def _distinct(choices: Iterable[Choice], margin: float) -> list[Choice]:
@@ -140,7 +147,8 @@ def _draw_truefalse(item: ItemSpec, values: Mapping[str, Any], rng: random.Rando
     truth, index, option = rng.choice(pool)
     assert option.text is not None
     statement = _texts(option.text, values, f"{where}.statements[{index}]")
-    prompt = {lang: f"{text}\n\n{statement}" for lang, text in _prompt(item, values).items()}
+    # ``statement`` holds both languages: each language's prompt takes its own statement only.
+    prompt = {lang: f"{text}\n\n{statement[lang]}" for lang, text in _prompt(item, values).items()}
     misconception = () if truth else (Choice(statement, False, option.misconception),)
     return _variant(item, values, prompt=prompt, truth=truth, distractors=misconception)
 
