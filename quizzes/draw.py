@@ -256,18 +256,25 @@ def choose_items(
     count: int | None = None,
 ) -> tuple[ItemSpec, ...]:
     """The items of a quiz: the same for every student; each item ranked by its own hash, so
-    adding an item to the bank displaces at most one chosen item per topic."""
+    adding an item to the bank displaces at most one chosen item per topic.
+
+    ``count`` items are dealt round-robin over the topics (in an order drawn from the seed), so
+    that 12 items cover 12 topics rather than wherever the hashes happen to fall."""
 
     def rank(item: ItemSpec) -> int:
         return stable_hash(seed, quiz, "select", item.id)
 
+    by_topic: dict[str, list[ItemSpec]] = {}
+    for item in items:
+        by_topic.setdefault(item.topic, []).append(item)
+    ranked = {topic: sorted(group, key=rank) for topic, group in by_topic.items()}
     if count is not None:
-        chosen = sorted(items, key=rank)[:count]
+        topics = sorted(ranked, key=lambda topic: stable_hash(seed, quiz, "topic", topic))
+        deepest = max((len(group) for group in ranked.values()), default=0)
+        dealt = [ranked[t][n] for n in range(deepest) for t in topics if n < len(ranked[t])]
+        chosen = dealt[:count]
     elif per_topic is not None:
-        by_topic: dict[str, list[ItemSpec]] = {}
-        for item in items:
-            by_topic.setdefault(item.topic, []).append(item)
-        chosen = [i for group in by_topic.values() for i in sorted(group, key=rank)[:per_topic]]
+        chosen = [item for group in ranked.values() for item in group[:per_topic]]
     else:
         chosen = list(items)
     order = {item.id: n for n, item in enumerate(items)}

@@ -30,3 +30,7 @@ INSTRUCTION = {
     ),
 }
 ANSWER_BLANK = Text(ko="답: ________________", en="Answer: ________________")
+BANK_TITLE = Text(
+    ko="optigrade 퀴즈 문항 은행: {items}문항, {topics}개 주제",
+    en="optigrade quiz bank: {items} items, {topics} topics",
+)
