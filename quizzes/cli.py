@@ -17,7 +17,7 @@ from quizzes.roster import read_roster
 from quizzes.texts import BANK_TITLE
 
 #: Items on a sheet when no choice is given: one per topic for 12 of the 15 topics, about a
-#: 20-minute quiz and four printed pages, instead of the whole bank.
+#: 20-minute quiz and three printed A4 pages, instead of the whole bank.
 DEFAULT_ITEMS = 12
 
 
