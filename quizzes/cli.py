@@ -14,7 +14,7 @@ from quizzes.draw import anonymous_students, build_quiz, choose_items
 from quizzes.errors import QuizError
 from quizzes.items import load_bank, select
 from quizzes.roster import read_roster
-from quizzes.texts import BANK_TITLE
+from quizzes.texts import BANK_TITLE, BUILT
 
 #: Items on a sheet when no choice is given: one per topic for 12 of the 15 topics, about a
 #: 20-minute quiz and three printed A4 pages, instead of the whole bank.
@@ -145,8 +145,14 @@ def build(
         _fail(error)
     elapsed = time.perf_counter() - started
     click.echo(
-        f"{len(built.sheets)} sheet(s) × {len(items)} item(s) → {len(written)} file(s) "
-        f"in {out} ({elapsed:.1f} s)"
+        BUILT.render(
+            lang,
+            sheets=len(built.sheets),
+            items=len(items),
+            files=len(written),
+            out=out,
+            seconds=elapsed,
+        )
     )
 
 

@@ -34,3 +34,7 @@ BANK_TITLE = Text(
     ko="optigrade 퀴즈 문항 은행: {items}문항, {topics}개 주제",
     en="optigrade quiz bank: {items} items, {topics} topics",
 )
+BUILT = Text(
+    ko="시트 {sheets}장 × {items}문항 → 파일 {files}개, {out} ({seconds:.1f}초)",
+    en="{sheets} sheet(s) × {items} item(s) → {files} file(s) in {out} ({seconds:.1f} s)",
+)

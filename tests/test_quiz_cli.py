@@ -4,6 +4,7 @@ length by default, and a bank listing whose ids survive any terminal width."""
 from __future__ import annotations
 
 import os
+import re
 
 from lxml import etree
 
@@ -26,7 +27,7 @@ def test_build_defaults_to_a_dozen_items_one_per_topic(tmp_path):
             "quiz", "build", "--seed", str(seed), "--format", "moodle", "--out", str(out)
         )
         assert result.returncode == 0, result.stderr
-        assert f"× {DEFAULT_ITEMS} item(s)" in result.stdout
+        assert re.search(rf"× {DEFAULT_ITEMS}\D", result.stdout)
         topics = _topics_in_moodle(out)
         assert len(topics) == len(set(topics)) == DEFAULT_ITEMS == 12
 
@@ -50,7 +51,7 @@ def test_items_spread_over_topics_and_all_takes_the_whole_bank(tmp_path):
         "quiz", "build", "--seed", "4", "--all", "--format", "md", "--out", str(tmp_path / "a")
     )
     assert everything.returncode == 0, everything.stderr
-    assert f"× {len(BANK)} item(s)" in everything.stdout
+    assert re.search(rf"× {len(BANK)}\D", everything.stdout)
     both = optigrade(
         "quiz", "build", "--seed", "4", "--all", "--items", "3", "--out", str(tmp_path / "b")
     )
