@@ -9,7 +9,6 @@ files ``optigrade quiz build`` writes, after stripping each format's markup.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from functools import lru_cache
 
 #: Math and code are notation, not language: ``$…$``, ``\\( … \\)``, ``\\[ … \\]``, backticks.
@@ -33,16 +32,22 @@ def prose(text: str) -> str:
     return _NOTATION.sub(" ", text)
 
 
-def text_leaks(text: str, lang: str, tags: Iterable[str] = ()) -> list[str]:
+def text_leaks(text: str, lang: str, tags: tuple[str, ...] = ()) -> list[str]:
     """What in ``text`` (meant for a ``lang`` reader) leaks: each problem as a short phrase with
     the offending excerpt. ``tags`` are the misconception ids that must not be printed."""
+    return list(_leaks(text, lang, tags))
+
+
+@lru_cache(maxsize=65536)
+def _leaks(text: str, lang: str, tags: tuple[str, ...]) -> tuple[str, ...]:
+    """Cached: a stress run checks the same choice texts and sentences thousands of times."""
     problems = []
     words = prose(text)
     for pattern, what in _STRUCTURE:
         found = pattern.search(words)
         if found:
             problems.append(f"{what} in {lang}: …{_around(words, found.start())}…")
-    found = _ids(tuple(tags)).search(text) if tags else None
+    found = _ids(tags).search(text) if tags else None
     if found:
         problems.append(f"the misconception id {found.group(0)} in {lang}")
     if lang == "en":
@@ -53,7 +58,7 @@ def text_leaks(text: str, lang: str, tags: Iterable[str] = ()) -> list[str]:
         found = _ENGLISH_RUN.search(words)
         if found:
             problems.append(f"English text on a Korean page: {found.group(0)!r}")
-    return problems
+    return tuple(problems)
 
 
 @lru_cache(maxsize=8)

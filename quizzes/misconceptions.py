@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -25,6 +25,11 @@ class Catalogue:
     """Misconception id -> its sentence in both languages."""
 
     sentences: Mapping[str, Text]
+
+    @cached_property
+    def ids(self) -> tuple[str, ...]:
+        """Every id, in catalogue order."""
+        return tuple(self.sentences)
 
     def explain(self, tag: str, lang: str) -> str:
         """The sentence of ``tag`` in ``lang``; an unknown id is a bank error naming it."""

@@ -97,7 +97,7 @@ def reader_texts(variant: Variant, lang: str) -> list[str]:
 
 def _leak_problems(variant: Variant) -> list[str]:
     catalogue = load_catalogue()
-    tags = catalogue.sentences
+    tags = catalogue.ids
     used = [c.misconception for c in (*variant.choices, *variant.distractors) if c.misconception]
     unexplained = [f"misconception {tag} has no sentence" for tag in catalogue.missing(used)]
     found = dict.fromkeys(
