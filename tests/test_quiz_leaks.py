@@ -96,7 +96,8 @@ def _moodle_texts(path: Path) -> list[str]:
 
 
 def _gift_questions(path: Path) -> list[tuple[str, list[tuple[str, str, str]]]]:
-    """(question text, [(mark, answer text, feedback)]) per question, parsed with a grammar."""
+    """(question text, [(mark with weight, answer text, feedback)]) per question, parsed with a
+    grammar."""
     tree = _GIFT.parse(path.read_text(encoding="utf-8"))
     questions = []
     for q in (node for node in tree.children if node.data == "question"):
@@ -107,7 +108,7 @@ def _gift_questions(path: Path) -> list[tuple[str, list[tuple[str, str, str]]]]:
             parts = {t.type: str(t) for t in a.children}
             answers.append(
                 (
-                    parts["MARK"],
+                    parts["MARK"] + parts.get("WEIGHT", ""),
                     _unescape(parts.get("TEXT", "")),
                     _unescape(parts.get("FEEDBACK", "#")[1:]),
                 )
@@ -144,6 +145,38 @@ def _reader_texts(out: Path) -> dict[str, list[str]]:
     return texts
 
 
+def _gift_right(mark: str) -> bool:
+    """Whether a GIFT answer mark (with its weight) gives credit: `=`, `=%50%`, `~%50%`. A
+    true/false answer's first feedback is, by GIFT's rule, the one shown to a wrong answer."""
+    if mark in ("TRUE", "FALSE"):
+        return False
+    weight = mark[1:].strip("%")
+    return float(weight) > 0 if weight else mark == "="
+
+
+def _tagged_right_answers(out: Path) -> list[str]:
+    """Right answers that show feedback (a misconception) in any LMS file of ``out``."""
+    wrong = []
+    for q in etree.parse(str(out / "moodle.xml")).getroot().iter("question"):
+        for answer in q.findall("answer"):
+            if float(answer.get("fraction")) > 0 and _html_text(
+                answer.findtext("feedback/text") or ""
+            ):
+                wrong.append(f"moodle.xml: {q.findtext('name/text')}")
+    for prompt, answers in _gift_questions(out / "quiz.gift.txt"):
+        wrong += [f"gift: {prompt[:40]}" for mark, _, why in answers if _gift_right(mark) and why]
+    for item in _qti_items(out / "qti.zip"):
+        scoring, *shown = item.iter("respcondition")
+        rights = {v.text for v in scoring.iter("varequal") if v.getparent().tag != "not"}
+        wrong += [
+            f"qti: {item.get('title')}"
+            for condition in shown
+            if condition.find("displayfeedback") is not None
+            and condition.findtext("conditionvar/varequal") in rights
+        ]
+    return wrong
+
+
 def _leaks_in(out: Path, lang: str) -> list[str]:
     return [
         f"{name}: {problem}"
@@ -158,6 +191,7 @@ def _leaks_in(out: Path, lang: str) -> list[str]:
 def test_no_format_leaks_internal_text_or_the_other_language(builds, seed, lang):
     out = builds[(seed, lang)]
     assert _leaks_in(out, lang) == []
+    assert _tagged_right_answers(out) == []
     # Every item of the bank is in the files that were checked.
     questions = etree.parse(str(out / "moodle.xml")).getroot().iter("question")
     names = [q.findtext("name/text") for q in questions if q.get("type") != "category"]
