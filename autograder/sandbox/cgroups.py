@@ -69,6 +69,11 @@ def hierarchies() -> dict[str, Hierarchy]:
     return found
 
 
+#: memory.stat's counters of what the kernel reclaims rather than refuse a charge: file cache
+#: (v1 and v2), and reclaimable slab (v2 only: dentries and inodes of the zygote's world).
+_RECLAIMABLE = ("active_file", "inactive_file", "slab_reclaimable")
+
+
 @functools.cache
 def _own_prefix() -> str:
     """The name prefix of the cgroups of zygotes whose PIDs this process can see.
@@ -282,10 +287,11 @@ class ZygoteCgroups:
             self._memory_set = limit
 
     def _reclaimable(self) -> int:
-        """The file cache charged to the zygote's cgroup (the libraries it read, say), which
-        the kernel drops rather than refuse a sandbox memory. Counted as held, it would be
-        that much more room for the sandbox than ``memory_mb``: the tree's cap would not be
-        the one the doctor checks and the documentation promises."""
+        """The file cache and reclaimable kernel memory charged to the zygote's cgroup (the
+        libraries it read, say), which the kernel drops rather than refuse a sandbox memory.
+        Counted as held, it would be that much more room for the sandbox than ``memory_mb``:
+        the tree's cap would not be the one the doctor checks and the documentation
+        promises."""
         if self._memory_stat is None:
             return 0
         try:
@@ -295,7 +301,7 @@ class ZygoteCgroups:
         found = 0
         for line in text.splitlines():
             key, _, value = line.partition(" ")
-            if key in ("active_file", "inactive_file") and value.strip().isdigit():
+            if key in _RECLAIMABLE and value.strip().isdigit():
                 found += int(value)
         return found
 
