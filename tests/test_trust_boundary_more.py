@@ -1,0 +1,116 @@
+"""More attacks on the trust boundary, through the real ``optigrade grade``.
+
+A second red-team pass beyond ``test_trust_boundary.py`` (issue 21): the same harness, the
+same bystanders and the same "Done when" (no point unearned, bystanders byte for byte as
+alone, the batch finishes, nothing outside the output folder changes, nothing of the run
+survives the command). Each test here broke a guarantee when it was written.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.attacks import harness as h
+from tests.attacks import sources as src
+from tests.test_trust_boundary import (  # noqa: F401  (pytest fixtures, by import)
+    BYSTANDERS,
+    Workspace,
+    alone,
+    ceiling,
+    contained,
+    ws,
+)
+
+pytestmark = pytest.mark.slow
+
+
+# == Kernel keyrings: a System V-like store the IPC namespace does not cover ================
+
+_KEYS = r"""
+import ctypes
+_libc = ctypes.CDLL(None, use_errno=True)
+_SYS_add_key, _SYS_keyctl = 248, 250
+_KEY_SPEC_USER_KEYRING, _KEY_SPEC_USER_SESSION_KEYRING = -4, -5
+_KEYCTL_SEARCH, _KEYCTL_READ = 10, 11
+"""
+
+
+def keyring_planter(description: str, payload: str) -> str:
+    """Leaves ``payload`` as a "user" key in the user and user-session keyrings (no
+    capability needed); its own code stays BASE."""
+    return src.hostile(
+        _KEYS,
+        f"""
+        _data = {payload!r}.encode()
+        for _ring in (_KEY_SPEC_USER_KEYRING, _KEY_SPEC_USER_SESSION_KEYRING):
+            _libc.syscall(_SYS_add_key, b"user", {description.encode()!r}, _data, len(_data), _ring)
+        """,
+    )
+
+
+def keyring_harvester(description: str) -> str:
+    """Runs whatever an earlier sandbox left in a keyring under ``description``."""
+    return src.hostile(
+        _KEYS,
+        f"""
+        import time
+        _deadline = time.monotonic() + 3
+        while time.monotonic() < _deadline:
+            _key = _libc.syscall(
+                _SYS_keyctl, _KEYCTL_SEARCH, _KEY_SPEC_USER_KEYRING, b"user",
+                {description.encode()!r}, 0,
+            )
+            if _key > 0:
+                _buf = ctypes.create_string_buffer(1 << 15)
+                _n = _libc.syscall(_SYS_keyctl, _KEYCTL_READ, _key, _buf, len(_buf))
+                exec(_buf.raw[:_n].decode(), globals())
+                break
+            time.sleep(0.05)
+        """,
+    )
+
+
+def _keys_described(description: str) -> list[int]:
+    """Serial numbers of the keys in this machine's ``/proc/keys`` with ``description``."""
+    found = []
+    for line in Path("/proc/keys").read_text().splitlines():
+        # serial, flags, usage, timeout, permissions, uid, gid, type, "description: summary"
+        fields = line.split(None, 8)
+        if len(fields) == 9 and fields[8].split(":")[0] == description:
+            found.append(int(fields[0], 16))
+    return found
+
+
+def _remove_keys(description: str) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    for key in _keys_described(description):
+        for ring in (-4, -5, -3):  # KEYCTL_UNLINK from the user, user-session, session ring
+            libc.syscall(250, 9, key, ring)
+
+
+@pytest.mark.skipif(not Path("/proc/keys").exists(), reason="no kernel keyrings")
+def test_kernel_keyrings_neither_cross_sandboxes_nor_outlive_the_batch(ws, alone, ceiling):
+    """One sandbox adds a correct Adam as a key to its user keyring (``add_key``, no
+    capability needed); the next sandbox of the same worker searches its user keyring and runs
+    what it finds. Keyrings are per user (per user namespace), not per IPC namespace: a root
+    grader's sandboxes all share root's, which also outlives the batch."""
+    description = f"optigrade-rt-{os.urandom(6).hex()}"
+    assert not _keys_described(description)
+    ws.add("a_planter.py", keyring_planter(description, src.correct_adam()))
+    ws.add("b_harvester.py", keyring_harvester(description))
+    before = ws.tree()
+    try:
+        run = ws.grade("--jobs", "1")
+        left = _keys_described(description)
+        contained(run, alone, before, ws)
+        rows = run.rows()
+        h.assert_no_point_unearned(rows.get("a_planter"), ceiling, "the planter")
+        h.assert_no_point_unearned(rows.get("b_harvester"), ceiling, "the harvester")
+        assert not left, f"keys a sandbox added outlived the batch: {left}"
+    finally:
+        _remove_keys(description)
