@@ -114,3 +114,43 @@ def test_kernel_keyrings_neither_cross_sandboxes_nor_outlive_the_batch(ws, alone
         assert not left, f"keys a sandbox added outlived the batch: {left}"
     finally:
         _remove_keys(description)
+
+
+# == The time budget, spent by the grader on a student's behalf ===============================
+
+#: Every optimizer's ``update`` is BASE's, then adds 10,000 keys (all one 0-d array, so that
+#: the sandbox sends them once per trace and each later step costs it one comparison a key).
+#: The grader mirrors them into its own ``params`` and, per call of every replayed scenario,
+#: deep-copies, compares and ``np.copy``s every key: about 0.1 s a call, 355 calls.
+KEY_FLOOD = src.hostile(
+    """
+    import numpy as _np
+    _ZERO = _np.zeros(())
+    _EXTRA = {f"k{i}": _ZERO for i in range(10_000)}
+    def _flooding(cls):
+        _update = cls.update
+        def update(self, params, grads):
+            _update(self, params, grads)
+            if len(params) < 1000:
+                params.update(_EXTRA)
+        cls.update = update
+    for _cls in (SGD, Momentum, AdaGrad, RMSProp, Adam):
+        _flooding(_cls)
+    """
+)
+
+
+def test_keys_added_to_params_keep_the_time_budget(ws, alone, ceiling):
+    """``update`` adds 10,000 keys to the caller's ``params``: cheap in the sandbox, which
+    answers every trace well within a 6 s budget, but every reply is then replayed on the
+    grader's side (mirror, copy, compare, per key and per call) with no time limit at all."""
+    ws.add("flood.py", KEY_FLOOD)
+    before = ws.tree()
+    budget = 6.0
+    run = ws.grade("--timeout-submission", str(budget), timeout=300)
+    contained(run, alone, before, ws)
+    h.assert_no_point_unearned(run.rows().get("flood"), ceiling, "flood")
+    held = {s["student"]: s["seconds"] for s in run.summary()["slowest"]}
+    assert held.get("flood", 0) <= budget * 1.25 + 1, (
+        f"a worker spent {held.get('flood')} s on one submission against a {budget} s budget"
+    )
