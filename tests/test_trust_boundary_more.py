@@ -154,3 +154,52 @@ def test_keys_added_to_params_keep_the_time_budget(ws, alone, ceiling):
     assert held.get("flood", 0) <= budget * 1.25 + 1, (
         f"a worker spent {held.get('flood')} s on one submission against a {budget} s budget"
     )
+
+
+# == Ingest: a zip bomb that is never counted =================================================
+
+
+def _overlapping_bomb(entries: int, inflated: int = 50 * 1024 * 1024) -> bytes:
+    """A zip of ``entries`` directory records that all point at one local header, whose
+    deflate stream (about 50 kB) inflates to ``inflated`` bytes of ``#``; each record
+    declares a size of 0 (so no budget is ever charged for it) and is named ``a<i>.py``."""
+    import struct
+    import zlib
+
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    stream = deflate.compress(b"#" * inflated) + deflate.flush()
+    local = struct.pack(
+        "<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0, 0, len(stream), 0, 4, 0
+    ) + b"x.py"
+    body = local + stream
+    directory = bytearray()
+    for i in range(entries):
+        name = f"a{i}.py".encode()
+        directory += struct.pack(
+            "<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0, 0, len(stream), 0,
+            len(name), 0, 0, 0, 0, 0, 0,
+        ) + name
+    end = struct.pack(
+        "<4s4H2LH", b"PK\x05\x06", 0, 0, entries, entries, len(directory), len(body), 0
+    )
+    return body + bytes(directory) + end
+
+
+def test_an_overlapping_zip_bomb_is_charged_to_the_archive_budget(ws, alone):
+    """A student's own archive (``eve_999_888_work.zip``, as ``optigrade grade -- *`` in an
+    unpacked Canvas download passes it): 60 directory records sharing one 50 kB deflate
+    stream that inflates to 50 MiB. Each record is inflated to the per-entry limit before
+    its (declared) size is found to differ, and a refused entry is never charged to the
+    archive's 2 GiB budget: about 0.6 s each, in the main process, before anything is
+    graded (20,000 records, the entry limit, would hold the batch for hours)."""
+    bomb = ws.add("eve_999_888_work.zip", _overlapping_bomb(60))
+    assert bomb.stat().st_size < 100_000
+    before = ws.tree()
+    # As `optigrade grade ... -- *` run in the submissions folder passes them.
+    run = ws.grade(paths=sorted(ws.subs.iterdir()), timeout=600)
+    contained(run, alone, before, ws)
+    assert "999" in run.rows(), "the bomb's owner must be recorded, with its reason"
+    assert run.seconds <= alone.seconds + 15, (
+        f"a {bomb.stat().st_size}-byte archive held the batch for {run.seconds:.0f} s "
+        f"(the bystanders alone take {alone.seconds:.0f} s)"
+    )
