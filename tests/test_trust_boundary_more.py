@@ -9,6 +9,7 @@ survives the command). Each test here broke a guarantee when it was written.
 from __future__ import annotations
 
 import ctypes
+import time
 import os
 import re
 from pathlib import Path
@@ -33,6 +34,7 @@ pytestmark = pytest.mark.slow
 
 _KEYS = r"""
 import ctypes
+import time
 _libc = ctypes.CDLL(None, use_errno=True)
 _SYS_add_key, _SYS_keyctl = 248, 250
 _KEY_SPEC_USER_KEYRING, _KEY_SPEC_USER_SESSION_KEYRING = -4, -5
@@ -202,4 +204,86 @@ def test_an_overlapping_zip_bomb_is_charged_to_the_archive_budget(ws, alone):
     assert run.seconds <= alone.seconds + 15, (
         f"a {bomb.stat().st_size}-byte archive held the batch for {run.seconds:.0f} s "
         f"(the bystanders alone take {alone.seconds:.0f} s)"
+    )
+
+
+# == Demotion: a fresh session after the walk =================================================
+
+#: Two children spin; once the sandbox is demoted (their nice is 19: the cell below runs past
+#: the 1 s runaway mark), each forks a grandchild that calls ``setsid`` and spins, and exits.
+#: The grandchild inherits nice 19, but ``setsid`` gives it a new autogroup at nice 0, which
+#: it has to itself: with autogroup scheduling it is weighed as a whole session at full
+#: priority, so the nice of its one thread changes nothing.
+HOP_SESSION = src.hostile(
+    """
+    import os, time
+    for _ in range(2):
+        if os.fork() == 0:
+            while True:
+                if os.getpriority(os.PRIO_PROCESS, 0) >= 19:
+                    if os.fork() == 0:
+                        os.setsid()
+                        _end = time.monotonic() + 6
+                        while time.monotonic() < _end:
+                            pass
+                        os._exit(0)
+                    os._exit(0)
+    time.sleep(4)
+    """
+)
+
+
+def _autogroups_escaping_demotion(stop: list[bool], found: dict[int, dict]) -> None:
+    """Until ``stop``: every 0.1 s, the processes of this test's runs (its descendants) in a
+    sandbox whose relay is demoted (nice 19) that run in a scheduling group (autogroup) that
+    is not, seen on two samples in a row."""
+    from tests.attacks import reaper
+
+    own = os.readlink("/proc/self/ns/pid")
+    lagging: set[int] = set()
+    while not stop:
+        by_ns: dict[str, list[dict]] = {}
+        for pid in reaper.descendants(os.getpid()):
+            info = reaper.describe(pid)
+            if info and info["pidns"] and info["pidns"] != own and info["state"] not in "ZX":
+                by_ns.setdefault(info["pidns"], []).append(info)
+        now = set()
+        for infos in by_ns.values():
+            if not any(i["comm"] == "optigrade-rly" and i["nice"] >= 19 for i in infos):
+                continue  # not demoted (yet)
+            for info in infos:
+                if info["autogroup_nice"] is not None and info["autogroup_nice"] < 19:
+                    now.add(info["pid"])
+                    if info["pid"] in lagging:
+                        found[info["pid"]] = {
+                            k: info[k] for k in ("comm", "nice", "autogroup_nice", "cpu")
+                        }
+        lagging = now
+        time.sleep(0.1)
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/autogroup").exists(), reason="no autogroup scheduling in this kernel"
+)
+def test_a_session_made_after_demotion_is_demoted_too(ws, alone, ceiling):
+    """Demotion walks the sandbox once and raises the autogroup of every session it finds;
+    a process that calls ``setsid`` after the walk gets a new autogroup at nice 0 and, alone
+    in it, takes a core at full priority until the sandbox ends."""
+    import threading
+
+    ws.add("hopper.py", HOP_SESSION)
+    before = ws.tree()
+    stop: list[bool] = []
+    escaped: dict[int, dict] = {}
+    sampler = threading.Thread(target=_autogroups_escaping_demotion, args=(stop, escaped))
+    sampler.start()
+    try:
+        run = ws.grade("--timeout-cell", "15", timeout=240)
+    finally:
+        stop.append(True)
+        sampler.join()
+    contained(run, alone, before, ws)
+    h.assert_no_point_unearned(run.rows().get("hopper"), ceiling, "hopper")
+    assert not escaped, (
+        f"processes of a demoted sandbox run in a session at full priority: {escaped}"
     )
