@@ -319,3 +319,49 @@ def test_a_session_made_after_demotion_is_demoted_too(ws, alone, ceiling):
     assert not escaped, (
         f"processes of a demoted sandbox run in a session at full priority: {escaped}"
     )
+
+
+#: Runs the rest of its arguments in a session keyring of its own holding one "user" key:
+#: the session a TA's login gives (``pam_keyinit``), where Kerberos tickets, ecryptfs and
+#: AFS tokens live. ``sys.argv[1:3]``: the key's description and its secret.
+_IN_A_SESSION_KEYRING = r"""
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+assert libc.syscall(250, 1, b"optigrade-rt-session") > 0  # KEYCTL_JOIN_SESSION_KEYRING
+secret = sys.argv[2].encode()
+assert libc.syscall(248, b"user", sys.argv[1].encode(), secret, len(secret), -3) > 0
+os.execvp(sys.argv[3], sys.argv[3:])
+"""
+
+
+def session_key_reader(description: str) -> str:
+    """Finds a key in the session keyring it inherited and shows its payload in its own
+    feedback (the message of an exception of a cell)."""
+    return src.hostile(
+        _KEYS,
+        f"""
+        _key = _libc.syscall(_SYS_keyctl, _KEYCTL_SEARCH, -3, b"user", {description.encode()!r}, 0)
+        _buf = ctypes.create_string_buffer(4096)
+        _n = _libc.syscall(_SYS_keyctl, _KEYCTL_READ, _key, _buf, len(_buf)) if _key > 0 else 0
+        raise ValueError("the TA's key: " + _buf.raw[: max(_n, 0)].decode(errors="replace"))
+        """,
+    )
+
+
+@pytest.mark.skipif(not Path("/proc/keys").exists(), reason="no kernel keyrings")
+def test_the_tas_session_keyring_is_out_of_reach(ws, alone, ceiling):
+    """The TA runs ``optigrade grade`` from a login whose session keyring holds a secret; a
+    sandbox inherits that session keyring (namespaces and ``setsid`` do not change it) and
+    can read and write every key in it."""
+    import sys
+
+    description = f"optigrade-rt-{os.urandom(6).hex()}"
+    secret = f"krb5-ticket-{os.urandom(8).hex()}"
+    ws.add("reader.py", session_key_reader(description))
+    before = ws.tree()
+    prefix = [sys.executable, "-c", _IN_A_SESSION_KEYRING, description, secret]
+    run = ws.grade(prefix=prefix)
+    contained(run, alone, before, ws)
+    h.assert_no_point_unearned(run.rows().get("reader"), ceiling, "reader")
+    assert "reader" in run.rows()
+    assert secret not in h.all_output_text(ws.out), "a sandbox read the TA's session keyring"
