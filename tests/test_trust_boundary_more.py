@@ -365,3 +365,37 @@ def test_the_tas_session_keyring_is_out_of_reach(ws, alone, ceiling):
     h.assert_no_point_unearned(run.rows().get("reader"), ceiling, "reader")
     assert "reader" in run.rows()
     assert secret not in h.all_output_text(ws.out), "a sandbox read the TA's session keyring"
+
+
+# == Reading a submission: nbformat's pace, outside every time limit ==========================
+
+
+def old_notebook_of_many_cells(code: str, cells: int) -> str:
+    """A version-3 notebook: one code cell, then ``cells`` one-letter Markdown cells
+    (about 60 bytes each)."""
+    import json
+
+    first = {"cell_type": "code", "input": code, "language": "python", "outputs": []}
+    first |= {"metadata": {}, "collapsed": False}
+    rest = [{"cell_type": "markdown", "source": "a", "metadata": {}}] * cells
+    worksheet = {"cells": [first, *rest], "metadata": {}}
+    return json.dumps(
+        {"nbformat": 3, "nbformat_minor": 0, "metadata": {"name": ""}, "worksheets": [worksheet]}
+    )
+
+
+def test_an_old_notebook_of_many_cells_keeps_the_time_budget(ws, alone, ceiling):
+    """A 9 MB nbformat-3 notebook (150,000 Markdown cells): notebooks of another version than
+    4 are upgraded and validated by nbformat, about 0.3 ms a cell, in the worker before the
+    sandbox starts and outside every time limit (a 50 MB one, the file limit, holds a worker
+    for minutes). A version-4 notebook of the same size is read in a fraction of a second."""
+    ws.add("old.ipynb", old_notebook_of_many_cells(src.BASE, 150_000))
+    before = ws.tree()
+    budget = 6.0
+    run = ws.grade("--timeout-submission", str(budget), timeout=600)
+    contained(run, alone, before, ws)
+    h.assert_no_point_unearned(run.rows().get("old"), ceiling, "old")
+    held = {s["student"]: s["seconds"] for s in run.summary()["slowest"]}
+    assert held.get("old", 0) <= budget * 1.25 + 1, (
+        f"a worker spent {held.get('old')} s on one submission against a {budget} s budget"
+    )
