@@ -9,23 +9,20 @@ survives the command). Each test here broke a guarantee when it was written.
 from __future__ import annotations
 
 import ctypes
-import time
 import os
-import re
+import time
 from pathlib import Path
 
 import pytest
 
+from tests import test_trust_boundary as tb
 from tests.attacks import harness as h
 from tests.attacks import sources as src
-from tests.test_trust_boundary import (  # noqa: F401  (pytest fixtures, by import)
-    BYSTANDERS,
-    Workspace,
-    alone,
-    ceiling,
-    contained,
-    ws,
-)
+
+# The bystanders, the workspace and the "Done when" of test_trust_boundary.py, and its
+# fixtures (pytest finds a fixture by its name in the test's module).
+alone, ceiling, ws = tb.alone, tb.ceiling, tb.ws
+contained = tb.contained
 
 pytestmark = pytest.mark.slow
 
@@ -173,17 +170,37 @@ def _overlapping_bomb(entries: int, inflated: int = 50 * 1024 * 1024, declared: 
     deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
     stream = deflate.compress(data) + deflate.flush()
     crc = zlib.crc32(data) if declared else 0
-    local = struct.pack(
-        "<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0, crc, len(stream), declared, 4, 0
-    ) + b"x.py"
+    local = (
+        struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0, crc, len(stream), declared, 4, 0)
+        + b"x.py"
+    )
     body = local + stream
     directory = bytearray()
     for i in range(entries):
         name = f"a{i}.py".encode()
-        directory += struct.pack(
-            "<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0, crc, len(stream), declared,
-            len(name), 0, 0, 0, 0, 0, 0,
-        ) + name
+        directory += (
+            struct.pack(
+                "<4s6H3L5H2L",
+                b"PK\x01\x02",
+                20,
+                20,
+                0,
+                8,
+                0,
+                0,
+                crc,
+                len(stream),
+                declared,
+                len(name),
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+            )
+            + name
+        )
     end = struct.pack(
         "<4s4H2LH", b"PK\x05\x06", 0, 0, entries, entries, len(directory), len(body), 0
     )
