@@ -74,7 +74,7 @@ def notebook(reference: Reference, lang: str, *, with_solutions: bool) -> Notebo
         elif section.kind == "item":
             assert section.name is not None
             add("solution", section.name, code(reference.source, section.name))
-            add("check", section.name, f'check("{section.name}")')
+            add("check", section.name, check_cell(section.name))
         elif section.kind == "experiment":
             add("experiment", section.name, experiment_code[section.name or ""])
     nb = nbformat.v4.new_notebook(cells=cells)
@@ -89,6 +89,21 @@ def notebook(reference: Reference, lang: str, *, with_solutions: bool) -> Notebo
     }
     nbformat.validate(nb)
     return nb
+
+
+def check_cell(item: str) -> str:
+    """The public check cell of ``item``."""
+    return f'check("{item}")'
+
+
+def course_cells(reference: Reference) -> dict[str, list[str]]:
+    """The code cells the build writes around the student's own, by role: what the grader
+    recognises as the course's (``autograder.intake.course``) rather than the student's."""
+    return {
+        "setup": [setup_cell(reference)],
+        "check": [check_cell(item) for item in reference.items],
+        "experiment": list(experiments(reference).values()),
+    }
 
 
 def setup_cell(reference: Reference) -> str:
