@@ -21,10 +21,11 @@ from nbformat.notebooknode import NotebookNode
 
 from assignments import checks_runtime
 from assignments.cases import public_cases
+from assignments.cells import check_cell, setup_cell
 from assignments.content import experiments, prose
 from assignments.messages import render_messages
 from assignments.reference import Reference, assignments
-from assignments.stubs import setup_source, solution_source, stub_source
+from assignments.stubs import solution_source, stub_source
 from optigrade.i18n import check_lang
 
 ROLES = ("setup", "solution", "check", "experiment", "prose")
@@ -89,26 +90,6 @@ def notebook(reference: Reference, lang: str, *, with_solutions: bool) -> Notebo
     }
     nbformat.validate(nb)
     return nb
-
-
-def check_cell(item: str) -> str:
-    """The public check cell of ``item``."""
-    return f'check("{item}")'
-
-
-def course_cells(reference: Reference) -> dict[str, list[str]]:
-    """The code cells the build writes around the student's own, by role: what the grader
-    recognises as the course's (``autograder.intake.course``) rather than the student's."""
-    return {
-        "setup": [setup_cell(reference)],
-        "check": [check_cell(item) for item in reference.items],
-        "experiment": list(experiments(reference).values()),
-    }
-
-
-def setup_cell(reference: Reference) -> str:
-    """The reference module's imports and aliases, then the public checks."""
-    return f"{setup_source(reference.source)}\n\nfrom checks import check, pyplot, ready"
 
 
 def checks_source(reference: Reference, lang: str) -> str:

@@ -174,7 +174,7 @@ def _verdict(
     return [
         count,
         "",
-        f"**{m.FIRST_FAILURE.render(lang)}**: {md_text(first['name'])}",
+        f"**{m.FIRST_FAILURE.render(lang)}**",
         "",
         *_failure_lines(first, lang),
     ]

@@ -62,7 +62,7 @@ class CourseCells:
     def of(cls, assignment: str) -> CourseCells:
         """The cells of ``assignment``'s notebook (any language: the code cells are the same)."""
         # Here: only grading workers need the builder (and its Jinja and nbformat imports).
-        from assignments.build import course_cells
+        from assignments.cells import course_cells
         from assignments.reference import Reference
 
         cells = course_cells(Reference.load(assignment))
