@@ -419,7 +419,8 @@ def report(
 ) -> None:
     """Regenerate grades.csv, results/ and feedback/ from the gradebook.
 
-    Use it to write the feedback in the other language, or after a change to the exports.
+    Use it to write the feedback in the other language, or after a change to the exports. The
+    language given with --lang is remembered in the gradebook: the next `grade` keeps it.
     """
     path = gradebook or out / "gradebook.sqlite"
     if not path.exists():
