@@ -79,7 +79,7 @@ BLOCKED_BY_SYNTAX = Text(
 MISSING_ARGUMENT = Text(
     ko="과제 명세에는 {argument} 인자가 있습니다: {signature}. 여러분의 코드는 이 인자를 받지 "
     "않습니다 (값을 코드에 고정하지 말고 인자로 받으세요).",
-    en="The specification asks for an {argument} argument: {signature}. Your code does not "
+    en="The specification asks for the argument {argument}: {signature}. Your code does not "
     "accept it (take it as an argument instead of fixing its value in the code).",
 )
 HINT = Text(ko="고치는 법: {hint}", en="How to fix it: {hint}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 import subprocess
 from html.parser import HTMLParser
@@ -244,6 +245,30 @@ def test_html_feedback_shows_formulas_with_their_stars(optimizers):
     assert "em" not in page.tags
 
 
+def test_a_browser_shows_the_formulas_as_written(optimizers):
+    """The same page opened in headless Chromium: what a student reads, not the HTML text."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    page_path = optimizers / "feedback" / "ewma_momentum.html"
+    with sync_api.sync_playwright() as playwright:
+        try:
+            browser = playwright.chromium.launch()
+        except sync_api.Error:  # no browser of playwright's own: the system's Chromium
+            system = shutil.which("chromium") or shutil.which("chromium-browser")
+            if system is None:
+                pytest.skip("no Chromium to open the page with")
+            browser = playwright.chromium.launch(executable_path=system)
+        try:
+            page = browser.new_page()
+            page.goto(page_path.as_uri())
+            text = page.inner_text("body")
+            emphasised = page.locator("em, strong em, i").count()
+        finally:
+            browser.close()
+    assert "v = m*v + (1-m)*g; w -= lr*v" in text
+    assert "How to fix it: put the learning rate into the velocity: v = m*v - lr*g" in text
+    assert emphasised == 0
+
+
 def test_a_misnamed_class_is_a_near_miss_said_once(optimizers):
     markdown = (optimizers / "feedback" / "misnamed.md").read_text(encoding="utf-8")
     verdict = section(markdown, "RMSProp")
@@ -256,7 +281,7 @@ def test_a_misnamed_class_is_a_near_miss_said_once(optimizers):
 def test_a_hard_coded_eps_says_the_specification_asks_for_the_argument(optimizers):
     markdown = (optimizers / "feedback" / "hardcoded_eps.md").read_text(encoding="utf-8")
     verdict = section(markdown, "AdaGrad")
-    assert "The specification asks for an `eps` argument: `AdaGrad(lr, eps)`" in verdict
+    assert "The specification asks for the argument `eps`: `AdaGrad(lr, eps)`" in verdict
     assert "unexpected keyword" not in markdown
 
 
