@@ -312,6 +312,7 @@ def test_korean_feedback_is_korean_throughout(optimizers, tmp_path):
     assert "처음 실패한 경우" in verdict and "결과 → 0번 항목 → 키 `" in verdict
     for english in ("keys and shapes", "gradient scale", "(length", "shape", "item", "result"):
         assert english not in markdown, english
+    assert "'gamma': ()" in verdict, "a 0-d parameter's shape is (), not a list of length 0"
     # and back: the later tests read English
     run("report", "-a", "optimizers", "--out", str(optimizers), "--lang", "en")
 
