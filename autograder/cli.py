@@ -31,7 +31,7 @@ from autograder.gradebook import Gradebook
 from autograder.ingest import IngestError
 from autograder.sandbox.client import Timeouts
 from autograder.sandbox.isolation import Limits
-from autograder.scoring import SuiteError, load_points, suite_version
+from autograder.scoring import SuiteError, load_points, shown, suite_version
 from autograder.scratch import Scratch
 from autograder.server import start_worker_server
 from autograder.settings import Settings
@@ -124,9 +124,9 @@ ASSIGNMENT = click.option(
 LANG = click.option(
     "--lang",
     type=click.Choice(LANGS),
-    default="ko",
-    show_default=True,
-    help="Language of the feedback files.",
+    default=None,
+    help="Language of the feedback files and results.json [default: the last one chosen for "
+    "this gradebook, else ko].",
 )
 
 
@@ -204,7 +204,7 @@ def grade(
     assignment: str,
     submissions: tuple[Path, ...],
     out: Path,
-    lang: str,
+    lang: str | None,
     gradebook: Path | None,
     jobs: int | None,
     regrade: bool,
@@ -258,6 +258,7 @@ def grade(
     # found: the three are independent, and the probe mostly waits for its sandbox.
     gate = _Gate()
     book = _open_gradebook(gradebook or out / "gradebook.sqlite")
+    lang = book.language(assignment, lang)
     failed_exports: list[tuple[str, OSError]] = []
     try:
         with Scratch(out) as scratch:
@@ -272,7 +273,7 @@ def grade(
             counts = {
                 "count": len(plan.tasks),
                 "assignment": assignment,
-                "points": f"{points.max_score:g}",
+                "points": shown(points.max_score),
                 "skipped": len(plan.skipped),
             }
             console.print(Text(m.both(m.GRADING, **counts)))
@@ -435,10 +436,13 @@ def _open_gradebook(path: Path) -> Gradebook:
 )
 @LANG
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
-def report(assignment: str, out: Path, gradebook: Path | None, lang: str, as_json: bool) -> None:
+def report(
+    assignment: str, out: Path, gradebook: Path | None, lang: str | None, as_json: bool
+) -> None:
     """Regenerate grades.csv, results/ and feedback/ from the gradebook.
 
-    Use it to write the feedback in the other language, or after a change to the exports.
+    Use it to write the feedback in the other language, or after a change to the exports. The
+    language given with --lang is remembered in the gradebook: the next `grade` keeps it.
     """
     path = gradebook or out / "gradebook.sqlite"
     if not path.exists():
@@ -452,6 +456,7 @@ def report(assignment: str, out: Path, gradebook: Path | None, lang: str, as_jso
                 visible(f"the gradebook {path} has no results for {assignment!r}")
             )
         tally = Tally()
+        lang = book.language(assignment, lang)
         reports.write_all(tally.counted(book.results(assignment)), assignment, out, lang)
     except sqlite3.DatabaseError as exc:
         raise click.ClickException(

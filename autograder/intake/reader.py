@@ -2,10 +2,10 @@
 
 * Notebooks are read as plain JSON, never through nbformat (versions 2 and 3 from their
   worksheets, see :data:`_WORKSHEET_VERSIONS`; other versions are unreadable); code cells are
-  taken in order, except those the assignment notebook marks as public checks or experiments
-  (``metadata.optigrade.role``, see ``docs/NOTEBOOKS.md``). Any other shape of JSON (a role
-  that is a list, a source that is a number, nesting deep enough to exhaust the parser) is a
-  reason, not an exception.
+  taken in order, except the course's own check and experiment cells, told apart by their
+  content, never by their metadata (:mod:`autograder.intake.course`). Any other shape of JSON
+  (a role that is a list, a source that is a number, nesting deep enough to exhaust the parser)
+  is a reason, not an exception.
 * A ``.py`` file is split into cells at ``# %%`` markers (the Jupytext/VS Code convention), so
   that a syntax error in one part does not cost the rest.
 * Each file is opened once, without following a link (:mod:`autograder.intake.files`), and read
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from autograder.intake import texts
+from autograder.intake.course import PRELUDE, CourseCells, without_checks_import
 from autograder.intake.files import NotAFile, read_regular
 from autograder.intake.magics import neutralise_magics
 from autograder.intake.names import disk_name
@@ -29,10 +30,23 @@ from optigrade.i18n import Text
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_CODE_CHARS = 2_000_000
-SKIPPED_ROLES = frozenset({"check", "experiment", "prose"})
+#: Recognises no course cell: only ``check("...")`` cells are skipped, imports of the checks
+#: neutralised (for a submission graded without its assignment's notebook at hand).
+NO_COURSE = CourseCells(frozenset(), frozenset())
+#: Longest first line of a cell kept to name it in the feedback.
+FIRST_LINE_CHARS = 80
 #: A JSON escape of a UTF-16 surrogate: the only way a lone one gets into a decoded notebook.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class CellOrigin:
+    """Where a cell sent to the sandbox comes from, as the student sees it in Jupyter."""
+
+    number: int  # its position among the file's code cells, from 1
+    first_line: str  # its first non-blank line (cut), which the student recognises it by
+    own: bool  # the student's (wrote or changed it): only these cells' errors are reported
 
 
 @dataclass
@@ -43,9 +57,16 @@ class Ingested:
     files: list[str]  # each file's name in the submission (an archive entry's own name)
     content_hash: str
     cells: list[str] = field(default_factory=list)
+    origins: list[CellOrigin] = field(default_factory=list)  # one per cell
     status: str = "ok"  # ok, unreadable, empty, too_large, refused
     reason: str = ""
     notes: list[str] = field(default_factory=list)
+
+    def runnable(self) -> list[str]:
+        """The cells the sandbox runs: the grader's prelude (the public checks' stand-ins,
+        :mod:`autograder.intake.course`), then :attr:`cells`. Cell *k* of the sandbox is
+        ``cells[k - 1]``."""
+        return [PRELUDE, *self.cells]
 
 
 def _named(paths: list[Path], names: list[str] | None) -> list[tuple[str, Path]]:
@@ -96,12 +117,14 @@ def ingest(
     paths: list[Path],
     names: list[str] | None = None,
     refused: list[str] | tuple = (),
+    course: CourseCells = NO_COURSE,
 ) -> Ingested:
     """Read a student's files into code cells; never raises for a bad file.
 
     ``names`` are the files' names in the submission (default: each path's own name);
     ``refused`` are the entries intake already refused for this student ("name: reason"),
     which make the status ``refused`` when nothing else can be graded, else notes.
+    ``course`` are the assignment notebook's own cells (skipped, or run without reporting).
     """
     named = _named(paths, names)
     digest, contents = _read_files(named, refused)
@@ -126,15 +149,21 @@ def ingest(
         except _Unreadable as exc:
             problems.append(("unreadable", f"{shown}: {exc}"))
             continue
-        result.cells.extend(neutralise_magics(cell) for cell in cells)
+        for number, source in enumerate(cells, 1):
+            kind = course.kind(source)
+            if kind == "skip":
+                continue
+            result.cells.append(neutralise_magics(without_checks_import(source)))
+            result.origins.append(CellOrigin(number, _first_line(source), kind == "own"))
     if sum(len(c) for c in result.cells) > MAX_CODE_CHARS:
         result.status, result.reason, result.cells = (
             "too_large",
             f"more than {MAX_CODE_CHARS} characters of code",
             [],
         )
+        result.origins = []
     elif not any(cell.strip() for cell in result.cells):
-        result.cells = []
+        result.cells, result.origins = [], []
         if problems:
             result.status, result.reason = problems[0][0], "; ".join(p[1] for p in problems)
         else:
@@ -142,6 +171,14 @@ def ingest(
     elif problems:
         result.notes.extend(p[1] for p in problems)
     return result
+
+
+def _first_line(source: str) -> str:
+    for line in source.splitlines():
+        if line.strip():
+            line = line.strip()
+            return line if len(line) <= FIRST_LINE_CHARS else line[: FIRST_LINE_CHARS - 1] + "…"
+    return ""
 
 
 class _Unreadable(Exception):
@@ -178,11 +215,6 @@ def _notebook_cells(raw: bytes, result: Ingested) -> list[str]:
     code = []
     for number, cell in enumerate(cells, 1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        meta = cell.get("metadata")
-        meta = meta.get("optigrade") if isinstance(meta, dict) else None
-        role = meta.get("role") if isinstance(meta, dict) else None
-        if isinstance(role, str) and role in SKIPPED_ROLES:
             continue
         source = cell.get(key, "")
         if isinstance(source, list):
