@@ -445,13 +445,14 @@ class Sandbox:
         """Demote every process of the sandbox found now (``again``: a new session since the
         last walk has a scheduling group of its own at full priority; one pass, as whatever
         it misses the next finds)."""
-        self._walked_at = time.monotonic()
         if self._pid is None or self._pidfd is None or _readable(self._pidfd):  # exited
-            return  # never renice a number that may already name another process
-        if again:
+            pass  # never renice a number that may already name another process
+        elif again:
             isolation.demote_tree(self._pid, RUNAWAY_NICE, passes=1)
         else:
             isolation.demote_tree(self._pid, RUNAWAY_NICE)
+        # Timed from the walk's end: a slow walk still leaves the interval for reading.
+        self._walked_at = time.monotonic()
 
     @contextlib.contextmanager
     def _failures_named(self, limit: Callable[[], float | None]) -> Iterator[None]:
