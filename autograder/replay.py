@@ -23,6 +23,7 @@ calls with the same arguments is answered from it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,10 +171,23 @@ class _RecordedObject:
 
 
 class Replayer:
-    """Answers a scenario's calls from the sandbox's replies to a replayed trace."""
+    """Answers a scenario's calls from the sandbox's replies to a replayed trace.
 
-    def __init__(self, trace: Trace, reply: dict[str, Any], error_type: type[Exception]) -> None:
+    ``check_budget`` is called before each call is answered and raises once the submission's
+    time budget is spent (``Sandbox.check_budget``): answering costs the grader time in
+    proportion to what the student's code left in the arguments, and that time is the
+    submission's, like the sandbox's own.
+    """
+
+    def __init__(
+        self,
+        trace: Trace,
+        reply: dict[str, Any],
+        error_type: type[Exception],
+        check_budget: Callable[[], None] | None = None,
+    ) -> None:
         self._ops = trace.ops
+        self._check_budget = check_budget
         self._results = reply.get("results") if isinstance(reply.get("results"), list) else []
         self._error = reply.get("error")
         self._error_index = reply.get("error_index")
@@ -208,6 +222,8 @@ class Replayer:
         return None
 
     def _answer(self, target: Any, method: str | None, args: tuple, kwargs: dict) -> Any:
+        if self._check_budget is not None:
+            self._check_budget()
         if self._position >= len(self._ops):
             raise Diverged("more calls than recorded")
         index = self._position

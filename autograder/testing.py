@@ -319,7 +319,7 @@ class Checker:
         error = reply.get("error")
         if isinstance(error, dict) and error.get("type") == "MissingName":
             raise MissingName("MissingName", str(error.get("message", "")))
-        return scenario(Replayer(trace, reply, StudentError))
+        return scenario(Replayer(trace, reply, StudentError, sandbox.check_budget))
 
     def _variants(self, catalogue: dict[str, list[Variant]]) -> Iterator[Variant]:
         return iter(catalogue.get(self.item or "", []))

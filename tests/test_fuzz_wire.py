@@ -275,6 +275,10 @@ class FakeZygote:
     def __init__(self, pid: int, scripts: list[list[list[Any]]]) -> None:
         self.pid, self.scripts = pid, list(scripts)
         self.plan_calls, self.plan_arities = list(PLAN_CALLS), [list(a) for a in PLAN_ARITIES]
+        # As Zygote.extend_plan: each argument sent with 2 keys or elements; none if unplanned.
+        self.plan_sizes = [
+            [2] * len(a) if c >= 0 else None for c, a in zip(PLAN_CALLS, PLAN_ARITIES, strict=True)
+        ]
         self.relays: list[FakeRelay] = []
 
     def spawn(self, _limits: Any) -> tuple[socket.socket, int, dict[str, bool]]:
@@ -351,6 +355,8 @@ _CHECKS = [
     lambda v: schema.call_reply(v, 2, 0),
     lambda v: schema.trace_reply(v, [1, 1], 2),
     lambda v: schema.trace_reply(v, None, 3),
+    lambda v: schema.trace_reply(v, [1, 1], 2, [[2], [0]]),
+    lambda v: schema.call_reply(v, 2, 0, [2, 2]),
     lambda v: schema.cell_answer(v),
     lambda v: schema.names_answer(v),
     lambda v: schema.error(v),

@@ -8,7 +8,8 @@ import pytest
 import solutions
 from autograder.proxy import StudentProxy
 from autograder.replay import Diverged, Recorder, Replayer
-from autograder.sandbox.client import Sandbox, StudentError
+from autograder.sandbox import schema
+from autograder.sandbox.client import BudgetExhausted, ProtocolViolation, Sandbox, StudentError
 from autograder.testing import Case, Checker, Failure, first_difference
 
 MOMENTUM_WRONG_SIGN = """
@@ -159,3 +160,84 @@ def test_scenarios_differing_only_beyond_repr_precision_are_cached_apart():
     b = Scale(np.array([1.000000002, -1.0]))
     assert repr(a) == repr(b), "the premise: numpy's repr rounds these to the same text"
     assert reference_run(a)[0][0] != reference_run(b)[0][0]
+
+
+# -- what the grader spends on a reply is bounded by what it sent ----------------------------
+#: ``update`` adds 10,000 keys to the caller's ``params`` (the red team's KEY_FLOOD, smaller):
+#: each would be mirrored, copied and compared by the grader on every later replayed call.
+KEY_FLOOD = """
+import numpy as np
+_EXTRA = {f"k{i}": np.zeros(()) for i in range(10_000)}
+class SGD:
+    def __init__(self, lr=0.01):
+        self.lr = lr
+    def update(self, params, grads):
+        for k in list(grads):
+            params[k] -= self.lr * grads[k]
+        params.update(_EXTRA)
+"""
+
+
+def sgd_steps(impl):
+    opt = impl.SGD(lr=0.1)
+    params = {"w": np.ones(3), "b": np.array(0.5)}
+    for _ in range(3):
+        opt.update(params, {"w": np.ones(3), "b": np.array(1.0)})
+    return {k: np.copy(v) for k, v in params.items()}
+
+
+def _report(keys: int) -> dict:
+    names = [f"k{i}" for i in range(keys)]
+    return {"dict": {n: {"value": 0.0, "same": False} for n in names}, "keys": names}
+
+
+def test_a_report_on_an_argument_is_bounded_by_what_was_sent():
+    recorder = Recorder(solutions)
+    sgd_steps(recorder)
+    ops = recorder.finish().ops
+    # The constructor; then params (2 keys, passed again by reference) and grads (2 keys).
+    assert schema.trace_sizes(ops) == [[], [2, 2], [2, 2], [2, 2]]
+    most = 2 + schema.MAX_NEW_KEYS
+    schema.call_reply({"ok": True, "value": None, "args_after": [_report(most)]}, 1, 0, [2])
+    for too_much in (_report(most + 1), {"array": np.zeros(3)}):
+        with pytest.raises(schema.Invalid, match="reported with"):
+            schema.call_reply({"ok": True, "value": None, "args_after": [too_much]}, 1, 0, [2])
+    results = [{"args_after": []}] + [{"args_after": [_report(2), None]}] * 3
+    schema.trace_reply({"ok": True, "results": results}, None, 4, schema.trace_sizes(ops))
+    results[2] = {"args_after": [_report(most + 1), None]}
+    with pytest.raises(schema.Invalid, match="reported with"):
+        schema.trace_reply({"ok": True, "results": results}, None, 4, schema.trace_sizes(ops))
+
+
+def test_keys_added_to_params_are_a_protocol_violation(sandbox_for):
+    student = sandbox_for(KEY_FLOOD)
+    recorder = Recorder(solutions)
+    sgd_steps(recorder)
+    trace = recorder.finish()
+    with pytest.raises(ProtocolViolation, match="reported with 10002"):
+        student.sandbox.replay(trace.encoded, len(trace.ops))
+    with pytest.raises(ProtocolViolation, match="reported with 10002"):
+        sgd_steps(student)  # live, the same bound
+    assert student.sandbox.failures == ["protocol", "protocol"]
+
+
+def test_replaying_is_charged_to_the_submission_budget(sandbox_for):
+    """Every reply arrived in time, but the grader's own replay of it is the submission's
+    time too: once the budget is spent, the next replayed call ends the submission."""
+    student = sandbox_for(MOMENTUM_WRONG_SIGN)
+    sandbox = student.sandbox
+    recorder = Recorder(solutions)
+    independent(recorder)
+    trace = recorder.finish()
+    reply = sandbox.replay(trace.encoded, len(trace.ops))
+    calls = []
+
+    def check_budget() -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            sandbox.share_budget(0.0)  # the budget runs out while the scenario is replayed
+        sandbox.check_budget()
+
+    with pytest.raises(BudgetExhausted):
+        independent(Replayer(trace, reply, StudentError, check_budget))
+    assert len(calls) == 3 and sandbox.failures == ["time_budget"]

@@ -109,6 +109,12 @@ MAX_PLAN_TRACE_BYTES = 150_000
 MAX_PLAN_REPLY_BYTES = 64 * 1024 * 1024
 
 
+#: While a sandbox is demoted, its tree is walked again at most this often, whenever the grader
+#: wakes up waiting for it: a process that calls ``setsid`` after a walk has a new scheduling
+#: group (autogroup) at nice 0 until the next walk raises it. A walk reads each thread's
+#: ``/proc/<pid>/task/<tid>/children``: microseconds on most kernels, but up to 4 ms a thread
+#: on some virtual machines, so it is one pass each time and not more often than this.
+REDEMOTE_EVERY = 0.2
 #: How long :meth:`Sandbox.kill` waits for the sandbox to be gone (it takes milliseconds).
 SANDBOX_EXIT_WAIT = 1.0
 #: The nice value of a demoted sandbox (the lowest priority there is).
@@ -154,6 +160,9 @@ class Zygote:
         self.control = ours
         self.plan_calls: list[int] = []  # per plan entry the zygote holds: its number of calls
         self.plan_arities: list[list[int]] = []  # and each call's number of arguments
+        #: and what a report on each argument is bounded by (``schema.trace_sizes``; ``None``
+        #: for an entry not planned)
+        self.plan_sizes: list[list[list[int]] | None] = []
 
     def extend_plan(self, traces: list[tuple[bytes, list[int]]]) -> None:
         """Hand the zygote more plan entries, in plan order: ``(encoded trace, arities)``
@@ -164,6 +173,8 @@ class Zygote:
             self.control.send(arena.entry(index, encoded if planned else None))
             self.plan_calls.append(len(arities) if planned else -1)
             self.plan_arities.append(list(arities))
+            # Decoded once per worker, from the very bytes the sandbox gets (trusted: ours).
+            self.plan_sizes.append(schema.trace_sizes(wire.decode(encoded)) if planned else None)
 
     def spawn(self, limits: Limits) -> tuple[socket.socket, int, dict[str, bool]]:
         """Fork a locked-down sandbox; return its channel, its PID and its isolation layers."""
@@ -223,6 +234,7 @@ class Sandbox:
         # The plan stream of the first start (see the module's docstring).
         self._plan_calls: list[int] = []
         self._plan_arities: list[list[int]] = []
+        self._plan_sizes: list[list[list[int]] | None] = []
         self._plan_request: int | None = None
         self._plan_bodies: dict[int, bytes | None] = {}
         self._plan_bytes = 0
@@ -242,6 +254,7 @@ class Sandbox:
         self._pid: int | None = None
         self._pidfd: int | None = None
         self._demoted = False
+        self._walked_at = 0.0  # when the demoted sandbox's tree was last walked
         self._current_cell: int | None = None
         self._handles = 0  # objects built in the current sandbox (see schema.call_reply)
         self._budget_end = time.monotonic() + self.timeouts.submission
@@ -287,6 +300,7 @@ class Sandbox:
             if plan:
                 self._plan_calls, self._plan_request = list(plan), reply["id"]
                 self._plan_arities = list(self.zygote.plan_arities)
+                self._plan_sizes = list(self.zygote.plan_sizes)
             self._started = True
             return
 
@@ -401,6 +415,16 @@ class Sandbox:
                 return self._reader.recv(runaway_at)  # a frame cut short stays buffered
             except TimeoutError:
                 self._demote()
+        while self._demoted:
+            # Demotion holds only for the sessions a walk found: walk again while waiting.
+            if time.monotonic() >= self._walked_at + REDEMOTE_EVERY:
+                self._walk_demoted()
+            wake = min(deadline, self._walked_at + REDEMOTE_EVERY)
+            try:
+                return self._reader.recv(wake)
+            except TimeoutError:
+                if wake >= deadline:
+                    raise
         return self._reader.recv(deadline)
 
     def _gather(self) -> None:
@@ -415,9 +439,20 @@ class Sandbox:
         self._demoted = True
         if self.on_runaway is not None:
             self.on_runaway()
+        self._walk_demoted(again=False)
+
+    def _walk_demoted(self, again: bool = True) -> None:
+        """Demote every process of the sandbox found now (``again``: a new session since the
+        last walk has a scheduling group of its own at full priority; one pass, as whatever
+        it misses the next finds)."""
         if self._pid is None or self._pidfd is None or _readable(self._pidfd):  # exited
-            return  # never renice a number that may already name another process
-        isolation.demote_tree(self._pid, RUNAWAY_NICE)
+            pass  # never renice a number that may already name another process
+        elif again:
+            isolation.demote_tree(self._pid, RUNAWAY_NICE, passes=1)
+        else:
+            isolation.demote_tree(self._pid, RUNAWAY_NICE)
+        # Timed from the walk's end: a slow walk still leaves the interval for reading.
+        self._walked_at = time.monotonic()
 
     @contextlib.contextmanager
     def _failures_named(self, limit: Callable[[], float | None]) -> Iterator[None]:
@@ -453,11 +488,15 @@ class Sandbox:
         crash), so that the test waiting for it fails exactly as a live call would have.
         """
         try:
+            # The grader's own work on a reply (mirroring, copying, comparing) is the
+            # submission's too: replies that all came in time must not hold a worker past it.
+            self.check_budget()
             body = self._plan_body(index)
             if body is None:
                 return None  # the caller replays it on request (which the tape notes)
             calls, arities = self._plan_calls[index], self._plan_arities[index]
-            reply = self._body(body, lambda value: schema.trace_reply(value, arities, calls))
+            sent = self._plan_sizes[index] if index < len(self._plan_sizes) else None
+            reply = self._body(body, lambda value: schema.trace_reply(value, arities, calls, sent))
         except SandboxFailure as failure:
             self._plan_failed[index] = failure
             self.tape.taint()
@@ -537,6 +576,13 @@ class Sandbox:
             except SandboxFailure:
                 return  # recorded for its entry; the sandbox restarts for the next request
 
+    def check_budget(self) -> None:
+        """Raise :class:`BudgetExhausted` (and end the sandbox) once the submission's time
+        budget has run out, whatever spent it: the sandbox, or the grader on its behalf
+        (replaying a reply call by call, see :class:`autograder.replay.Replayer`)."""
+        if time.monotonic() >= self._budget_end:
+            raise self._failed(BudgetExhausted("the submission used up its time budget"))
+
     def _failed(self, failure: SandboxFailure) -> SandboxFailure:
         self.failures.append(failure.reason)
         self.tape.taint()
@@ -554,7 +600,8 @@ class Sandbox:
         if self._sock is None:
             self.start()
         body = self._request({"op": "replay", "trace": trace}, trace_timeout(self.timeouts, calls))
-        return self._body(body, lambda value: schema.trace_reply(value, arities, calls))
+        sent = schema.trace_sizes(wire.decode(trace))  # our own bytes: what the sandbox got
+        return self._body(body, lambda value: schema.trace_reply(value, arities, calls, sent))
 
     def call(
         self,
@@ -581,7 +628,10 @@ class Sandbox:
         if self._sock is None:
             self.start()
         body = self._request({"op": "call", "call": call}, self.timeouts.call)
-        reply = self._body(body, lambda value: schema.call_reply(value, len(args), self._handles))
+        sent = schema.sent_sizes(args)
+        reply = self._body(
+            body, lambda value: schema.call_reply(value, len(args), self._handles, sent)
+        )
         if not reply["ok"]:
             error = reply["error"]
             kind = MissingName if error["type"] == "MissingName" else StudentError

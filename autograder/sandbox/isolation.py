@@ -383,7 +383,7 @@ def _processes_of_this_user() -> int:
 _DEMOTION_PASSES = 8
 
 
-def demote_tree(pid: int, nice: int) -> None:
+def demote_tree(pid: int, nice: int, passes: int = _DEMOTION_PASSES) -> None:
     """Lowest CPU priority for every process of the sandbox whose first process is `pid`
     (its whole PID namespace), whatever session or process group each put itself in.
 
@@ -394,11 +394,13 @@ def demote_tree(pid: int, nice: int) -> None:
     scheduling group of every session raised too (with autogroup scheduling, which most
     desktop kernels enable, a session is weighed against the others before nice values
     count, and ``setsid`` makes a new one). Walked again until a walk finds no process it
-    had not seen, as a forker may start children while it is walked. No capability is left
-    in the sandbox to undo any of it (``RLIMIT_NICE`` is 0 there).
+    had not seen, as a forker may start children while it is walked, at most ``passes`` times
+    (a caller that walks again periodically needs one: reading each thread's ``children`` is
+    what a walk costs). No capability is left in the sandbox to undo any of it
+    (``RLIMIT_NICE`` is 0 there).
     """
     seen: set[int] = set()
-    for _ in range(_DEMOTION_PASSES):
+    for _ in range(passes):
         found_new = False
         stack = [pid]
         while stack:

@@ -45,6 +45,11 @@ MAX_REASON = 300
 MAX_LAYERS = 64
 #: How many objects one call may build in the sandbox (handles number them from 1).
 MAX_HANDLE = 1 << 31
+#: Keys a submission may add to a dict argument beyond those it was sent (an honest ``update``
+#: rebinds the keys it is given). Every reported key costs the grader a mirror, a copy and a
+#: comparison on each later call it replays, so a report is bounded by what was sent, not by
+#: the frame's limits alone (10,000 added keys held a worker for a minute).
+MAX_NEW_KEYS = 16
 #: What a cell can end as in the student process; ``skipped`` is the relay's alone.
 CELL_STATUSES = frozenset({"ok", "error", "syntax_error", "exit"})
 _SKIPPED = frozenset({"skipped"})
@@ -229,20 +234,59 @@ def plain(value: Any, depth: int = 0) -> Any:
     _invalid(f"a value of type {kind.__name__}")
 
 
-def _after(value: Any) -> None:
-    """What a call left in one argument (see ``runtime._after``)."""
+def sent_sizes(args: list[Any]) -> list[int]:
+    """What a report on each argument is bounded by: a dict's keys, an array's elements, 0
+    for anything else (see :func:`_after`)."""
+    return [len(a) if type(a) is dict else a.size if type(a) is np.ndarray else 0 for a in args]
+
+
+def trace_sizes(ops: list[dict[str, Any]]) -> list[list[int]]:
+    """:func:`sent_sizes` of each call of a trace as the sandbox receives it (wire form, see
+    :class:`autograder.replay.Recorder`): an object passed again (``__ref__``) is the sandbox's
+    own copy, bounded by what it was first sent with, so what it may gain over all the calls
+    of the trace is bounded too, not what each call may add."""
+    defined: dict[Any, int] = {}
+
+    def size(arg: Any) -> int:
+        if type(arg) is dict and "__ref__" in arg:
+            return defined.get(arg["__ref__"], 0)
+        if type(arg) is dict and "__def__" in arg:
+            defined[arg["__def__"]] = sent_sizes([arg.get("value")])[0]
+            return defined[arg["__def__"]]
+        return sent_sizes([arg])[0]
+
+    sizes = []
+    for op in ops:
+        sizes.append([size(arg) for arg in op["args"]])
+        for arg in op["kwargs"].values():
+            size(arg)  # an object first sent by keyword may come back positionally
+    return sizes
+
+
+def _after(value: Any, sent: int | None) -> None:
+    """What a call left in one argument (see ``runtime._after``), sent with ``sent`` keys
+    or elements (:func:`sent_sizes`; ``None``: not known)."""
     if value is None:
         return
     if type(value) is not dict:
         _invalid("a malformed report of an argument")
     keys = value.keys()
     if keys == {"array"}:
-        if type(value["array"]) is not np.ndarray:
+        array = value["array"]
+        if type(array) is not np.ndarray:
             _invalid("an array argument reported as something else")
+        if sent is not None and array.size > sent:
+            _invalid(f"an array argument of {sent} elements reported with {array.size}")
     elif keys == {"dict", "keys"}:
         entries, names = value["dict"], value["keys"]
         if type(entries) is not dict or type(names) is not list:
             _invalid("a malformed report of a dict argument")
+        # Counted before anything is read: the bound is what keeps the rest cheap.
+        if sent is not None and max(len(names), len(entries)) > sent + MAX_NEW_KEYS:
+            _invalid(
+                f"a dict argument of {sent} keys reported with {max(len(names), len(entries))}"
+                f" (at most {MAX_NEW_KEYS} more than it was sent)"
+            )
         for name in names:
             if type(name) is not str:
                 _invalid("a dict argument's key that is not a string")
@@ -257,16 +301,21 @@ def _after(value: Any) -> None:
         _invalid("a malformed report of an argument")
 
 
-def _args_after(value: Any, arity: int | None) -> None:
+def _args_after(value: Any, arity: int | None, sent: list[int] | None) -> None:
     if type(value) is not list or (arity is not None and len(value) != arity):
         _invalid("a report of the arguments that does not match the call")
-    for state in value:
-        _after(state)
+    if sent is not None and len(sent) != len(value):
+        _invalid("a report of the arguments that does not match the call")
+    for index, state in enumerate(value):
+        _after(state, None if sent is None else sent[index])
 
 
-def call_reply(value: Any, arity: int, handles: int) -> dict[str, Any]:
-    """A reply to one call with ``arity`` positional arguments; ``handles`` objects were
-    built in this sandbox before it, so a new one must be number ``handles + 1``."""
+def call_reply(
+    value: Any, arity: int, handles: int, sent: list[int] | None = None
+) -> dict[str, Any]:
+    """A reply to one call with ``arity`` positional arguments (``sent``: their
+    :func:`sent_sizes`, where known); ``handles`` objects were built in this sandbox before
+    it, so a new one must be number ``handles + 1``."""
     if type(value) is not dict or not _flag(value.get("ok")):
         _invalid("a call reply that is neither a result nor an error")
     if value["ok"] is False:
@@ -280,13 +329,16 @@ def call_reply(value: Any, arity: int, handles: int) -> dict[str, Any]:
             _invalid("too many objects")
     else:
         plain(_keys(value, frozenset({"ok", "args_after", "value"}))["value"])
-    _args_after(value["args_after"], arity)
+    _args_after(value["args_after"], arity, sent)
     return value
 
 
-def trace_reply(value: Any, arities: list[int] | None, calls: int) -> dict[str, Any]:
+def trace_reply(
+    value: Any, arities: list[int] | None, calls: int, sent: list[list[int]] | None = None
+) -> dict[str, Any]:
     """A reply to a trace of ``calls`` calls (``arities``: each call's positional arguments,
-    where known): one result per call made, up to the one that raised, if one did."""
+    ``sent``: their :func:`trace_sizes`, where known): one result per call made, up to the
+    one that raised, if one did."""
     if type(value) is not dict or not _flag(value.get("ok")):
         _invalid("a trace reply that is neither results nor an error")
     if value["ok"] is False:  # the reply could not be sent (see runtime._unsendable)
@@ -307,7 +359,11 @@ def trace_reply(value: Any, arities: list[int] | None, calls: int) -> dict[str, 
         _invalid("a trace reply that does not answer every call")
     for index, result in enumerate(results):
         _keys(result, frozenset({"args_after"}), frozenset({"value"}))
-        _args_after(result["args_after"], None if arities is None else arities[index])
+        _args_after(
+            result["args_after"],
+            None if arities is None else arities[index],
+            sent[index] if sent is not None and index < len(sent) else None,
+        )
         if "value" in result:
             plain(result["value"])
     return value
