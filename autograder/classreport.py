@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +129,9 @@ class ClassReport:
         self.tests: dict[tuple[str, str], list[int]] = {}  # (item, test) -> [passed, count]
         self.causes: dict[tuple[str, Cause], list[str]] = {}  # (item, cause) -> students
         self.cells: dict[str, list[str]] = {}  # cell status -> students
+        # (item, missing name) -> the names students defined instead, when the record says
+        # (a "not defined" failure's ``near``), each counted once per student
+        self.near: dict[tuple[str, str], Counter[str]] = {}
         self.not_graded: list[tuple[str, str, str]] = []  # (student, status, reason)
 
     def add(self, result: dict[str, Any]) -> None:
@@ -141,14 +145,21 @@ class ClassReport:
         for name, item in result["items"].items():
             _count_score(self.items.setdefault(name, _Item()), item["score"], item["max_score"])
         seen: set[tuple[str, Cause]] = set()
+        near: set[tuple[str, str, str]] = set()
         for test in result["tests"]:
             counts = self.tests.setdefault((test["item"], test["name"]), [0, 0])
             counts[0] += int(test["passed"])
             counts[1] += 1
             if not test["passed"]:
-                seen.add((test["item"], cause_of(test)))
+                cause = cause_of(test)
+                seen.add((test["item"], cause))
+                instead = (test.get("failure") or {}).get("near")
+                if cause.kind == "missing" and isinstance(instead, str) and instead:
+                    near.add((test["item"], cause.key, instead))
         for key in sorted(seen, key=lambda k: (k[0], k[1].kind, k[1].key)):
             self.causes.setdefault(key, []).append(student)
+        for item, name, instead in near:
+            self.near.setdefault((item, name), Counter())[instead] += 1
         for status in sorted({cell["status"] for cell in result["cells"]} - {"ok"}):
             self.cells.setdefault(status, []).append(student)
 
@@ -175,6 +186,10 @@ class ClassReport:
     def missing_names(self) -> list[tuple[str, Cause, list[str]]]:
         """The required names not found, the most often missing first."""
         return [entry for entry in self.ranked_causes() if entry[1].kind == "missing"]
+
+    def defined_instead(self, item: str, name: str) -> list[tuple[str, int]]:
+        """The names students defined where ``item`` asks for ``name``, the most common first."""
+        return self.near.get((item, name), Counter()).most_common()
 
     def write(self, out: Path, lang: str) -> tuple[Path, Path]:
         """Write ``class_report.html`` and ``class_report.csv`` into ``out``; return both."""
@@ -222,7 +237,11 @@ def csv_rows(report: ClassReport, lang: str) -> Iterator[list[str]]:
         yield _row("test_pass_rate", item, test, "", passed, count, rate=passed / count)
     for item, cause, students in report.ranked_causes():
         kind = t.CAUSE_KIND[cause.kind].render(lang)
-        yield _row("cause", item, cause.text(lang), kind, len(students), students=students)
+        detail = ""
+        if cause.kind == "missing":
+            detail = "; ".join(f"{n} ({c})" for n, c in report.defined_instead(item, cause.key))
+        text = cause.text(lang)
+        yield _row("cause", item, text, kind, len(students), students=students, detail=detail)
     for status, students in report.cells.items():
         text = t.CELL_KIND.get(status, t.CELL_KIND["error"]).render(lang)
         yield _row("cell_problem", "", text, status, len(students), students=students)
@@ -443,14 +462,19 @@ def _cause_html(cause: Cause, lang: str) -> str:
 
 def _missing(report: ClassReport, lang: str) -> list[str]:
     found = report.missing_names()
-    parts = [_heading(t.MISNAMED, lang, "misnamed"), _note(t.MISNAMED_NOTE, lang)]
+    parts = [_heading(t.MISNAMED, lang, "misnamed")]
     if not found:
         return [*parts, _note(t.NO_MISNAMED, lang)]
-    rows = [
-        [html_text(item), f"<code>{html_text(cause.key)}</code>", str(len(s)), _students(s)]
-        for item, cause, s in found
-    ]
-    headers = [x.render(lang) for x in (t.ITEM, t.NAME, t.STUDENTS, t.WHO)]
+    parts.append(_note(t.NEAR_NOTE if report.near else t.MISNAMED_NOTE, lang))
+    rows = []
+    for item, cause, students in found:
+        instead = ", ".join(
+            f"<code>{html_text(name)}</code> ({count})"
+            for name, count in report.defined_instead(item, cause.key)
+        )
+        name = f"<code>{html_text(cause.key)}</code>"
+        rows.append([html_text(item), name, str(len(students)), instead, _students(students)])
+    headers = [x.render(lang) for x in (t.ITEM, t.NAME, t.STUDENTS, t.INSTEAD, t.WHO)]
     return [*parts, _table(headers, rows, {2})]
 
 

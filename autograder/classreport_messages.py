@@ -92,14 +92,25 @@ CAUSE_TEXT = {
 MISNAMED = Text(ko="자주 틀린 이름", en="Items most often misnamed")
 MISNAMED_NOTE = Text(
     ko=(
-        "채점 기록에는 과제가 요구한 이름을 찾지 못했다는 사실만 있고, 학생이 대신 정의한 "
+        "이 채점 기록에는 과제가 요구한 이름을 찾지 못했다는 사실만 있고, 학생이 대신 정의한 "
         "이름(예: RMSprop)은 없습니다. 학생이 실제로 쓴 이름은 각자의 제출물에서 확인하세요."
     ),
     en=(
-        "The grading records say which required name was not found, not which name the "
+        "These grading records say which required name was not found, not which name the "
         "student defined instead (e.g. RMSprop): look in the student's submission for that."
     ),
 )
+NEAR_NOTE = Text(
+    ko=(
+        "요구한 이름이 없을 때, 학생이 정의한 이름 가운데 가장 가까운 것(철자나 대소문자가 "
+        "조금 다른 이름)을 함께 보여 줍니다. 가까운 이름이 없으면 비워 둡니다."
+    ),
+    en=(
+        "Where a required name is missing, the closest name the student defined (a spelling or "
+        "case away) is shown next to it; empty where nothing was that close."
+    ),
+)
+INSTEAD = Text(ko="대신 정의한 이름 (학생 수)", en="Defined instead (students)")
 NAME = Text(ko="요구한 이름", en="Name asked for")
 NO_MISNAMED = Text(
     ko="모든 채점된 제출물에 요구한 이름이 다 있습니다.",

@@ -218,3 +218,37 @@ def test_report_class_writes_only_the_class_report_in_english(graded: Path, brow
         page.close()
     rows = read_csv(target / "class_report.csv")
     assert any(r["kind"] == "known mistake" for r in rows)
+
+
+def test_the_names_students_defined_instead_are_counted_where_the_records_hold_them(
+    graded: Path, browser
+) -> None:
+    """A "not defined" failure may carry the closest name the student defined (``near``):
+    the report counts them per missing name. Written here into one stored record, as the
+    grader writes it, then read back by ``report --class`` like any other."""
+    from autograder.gradebook import Gradebook
+
+    target = graded.parent / "near"
+    target.mkdir()
+    shutil.copy(graded / "gradebook.sqlite", target / "gradebook.sqlite")
+    book = Gradebook(target / "gradebook.sqlite")
+    try:
+        (record,) = [r for r in book.results("optimizers") if r["student"] == "misnamed"]
+        missing = [t for t in record["tests"] if (t["failure"] or {}).get("kind") == "missing"]
+        assert missing, "the misnamed student's RMSProp tests fail as not defined"
+        for test in missing:
+            test["failure"]["near"] = "RMSprop"
+        book.record(record)
+    finally:
+        book.close()
+    result = run("report", "-a", "optimizers", "--out", str(target), "--class")
+    assert result.returncode == 0, result.stderr[-3000:]
+    page, _dialogs = open_page(browser, target / "class_report.html")
+    try:
+        row = page.locator("#misnamed ~ table tr", has_text="RMSProp").locator("td")
+        assert row.all_inner_texts() == ["RMSProp", "RMSProp", "1", "RMSprop (1)", "misnamed"]
+    finally:
+        page.close()
+    rows = read_csv(target / "class_report.csv")
+    (cause,) = [r for r in rows if r["section"] == "cause" and r["item"] == "RMSProp"]
+    assert cause["detail"] == "RMSprop (1)" and cause["students"] == "misnamed"
