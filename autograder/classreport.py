@@ -278,7 +278,7 @@ td.n { text-align: right; white-space: nowrap; }
 code { background: #f6f8fa; border-radius: 4px; padding: 0 .2rem; word-break: break-word; }
 h2 { margin-top: 2rem; border-top: 1px solid #d0d7de; padding-top: 1rem; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
-figure { margin: 0; } figcaption { font-size: .9rem; }
+figure { margin: 0; width: 330px; } figcaption { font-size: .9rem; }
 svg .bar { fill: #4c78a8; } svg .full { fill: #2e7d32; } svg text { font-size: 10px; }
 .note { color: #57606a; font-size: .9rem; }
 """

@@ -32,7 +32,7 @@ FULL_MARKS = Text(ko="만점 학생", en="Full marks")
 DOMINANT = Text(ko="가장 흔한 감점 원인", en="Dominant cause of lost points")
 DOMINANT_CELL = Text(
     ko="{cause} (감점된 {lost}명 중 {count}명)",
-    en="{cause} ({count} of the {lost} who lost points)",
+    en="{cause} ({count} of {lost} students who lost points)",
 )
 NOTHING_LOST = Text(ko="감점 없음", en="no points lost")
 

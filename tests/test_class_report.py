@@ -211,7 +211,7 @@ def test_report_class_writes_only_the_class_report_in_english(graded: Path, brow
         assert page.title() == "Class report: optimizers"
         assert "7 submissions: 6 graded, 1 not graded" in body
         assert "adds the gradient instead of subtracting it" in body
-        assert f"{EPS_PATTERN} (2 of the 2 who lost points)" in body
+        assert f"{EPS_PATTERN} (2 of 2 students who lost points)" in body
         # An English page is English throughout: no Hangul at all (no student id has any).
         assert not re.search("[\uac00-\ud7a3]", body)
     finally:
