@@ -127,6 +127,8 @@ class ClassReport:
         self.total = _Item()
         self.items: dict[str, _Item] = {}
         self.tests: dict[tuple[str, str], list[int]] = {}  # (item, test) -> [passed, count]
+        # (item, test) -> the run in words ({"ko": …, "en": …}), from a failure that said it
+        self.runs: dict[tuple[str, str], dict[str, str]] = {}
         self.causes: dict[tuple[str, Cause], list[str]] = {}  # (item, cause) -> students
         self.cells: dict[str, list[str]] = {}  # cell status -> students
         # (item, missing name) -> the names students defined instead, when the record says
@@ -151,6 +153,9 @@ class ClassReport:
             counts[0] += int(test["passed"])
             counts[1] += 1
             if not test["passed"]:
+                case = (test.get("failure") or {}).get("case")
+                if case and (test["item"], test["name"]) not in self.runs:
+                    self.runs[(test["item"], test["name"])] = case
                 cause = cause_of(test)
                 seen.add((test["item"], cause))
                 instead = (test.get("failure") or {}).get("near")
@@ -234,7 +239,9 @@ def csv_rows(report: ClassReport, lang: str) -> Iterator[list[str]]:
         for label, count in zip(labels, item.bins, strict=True):
             yield _row("score_distribution", name, label, "", count, item.count)
     for (item, test), (passed, count) in report.tests.items():
-        yield _row("test_pass_rate", item, test, "", passed, count, rate=passed / count)
+        words = report.runs.get((item, test), {}).get(lang, "")
+        rate = passed / count
+        yield _row("test_pass_rate", item, test, "", passed, count, rate=rate, detail=words)
     for item, cause, students in report.ranked_causes():
         kind = t.CAUSE_KIND[cause.kind].render(lang)
         detail = ""
@@ -426,7 +433,11 @@ def _tests(report: ClassReport, lang: str) -> list[str]:
         report.tests.items(), key=lambda kv: (kv[1][0] / kv[1][1], kv[0])
     ):
         text = t.PASSED_CELL.render(lang, passed=passed, total=count, rate=f"{passed / count:.0%}")
-        rows.append([html_text(item), f"<code>{html_text(test)}</code>", html_text(text)])
+        name = f"<code>{html_text(test)}</code>"
+        words = report.runs.get((item, test), {}).get(lang)
+        if words:  # what the run does, as the feedback says it (known once someone failed it)
+            name += f'<br><span class="run">{html_text(words)}</span>'
+        rows.append([html_text(item), name, html_text(text)])
     headers = [x.render(lang) for x in (t.ITEM, t.TEST, t.PASSED)]
     return [_heading(t.TESTS, lang, "tests"), _table(headers, rows, {2})]
 

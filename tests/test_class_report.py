@@ -20,6 +20,8 @@ import pytest
 from examples.synthetic_class import item_sources, notebook, preamble
 from tests.grading import optigrade_exe
 
+#: A spreadsheet would run this id as a formula; the report's CSV must keep it text.
+PLUS_SIGN = "=SUM(plus_sign)"
 HOSTILE = "<img src=x onerror=\"document.title='pwned'\">eps"
 EPS_INIT = "    def __init__(self, lr: float = 0.01, eps: float = 1e-7) -> None:\n"
 EPS_LINE = "        self.eps = eps\n"
@@ -60,7 +62,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
         HOSTILE: sources(AdaGrad=hard_coded_eps()),
         "eps_too": sources(AdaGrad=hard_coded_eps()),
         "misnamed": sources(RMSProp=rmsprop),
-        "plus_sign": sources(SGD=sgd.replace(SGD_STEP, SGD_STEP.replace("-=", "+="))),
+        PLUS_SIGN: sources(SGD=sgd.replace(SGD_STEP, SGD_STEP.replace("-=", "+="))),
         "typo_cell": [*sources(), "def oops(:\n    pass\n"],
     }
     for student, cells in class_.items():
@@ -146,10 +148,17 @@ def test_every_grade_writes_the_class_report_and_the_korean_page_shows_the_class
         cells = row.locator("td").all_inner_texts()
         assert cells[0] == "AdaGrad" and cells[1] == "예외" and cells[3] == "2"
         assert HOSTILE in cells[4] and "eps_too" in cells[4]
-        sgd = page.locator("#causes + p + table tr", has_text="plus_sign").locator("td")
+        sgd = page.locator("#causes + p + table tr", has_text=PLUS_SIGN).locator("td")
         assert sgd.all_inner_texts()[:2] == ["SGD", "알려진 실수"]
         assert "경사를 빼지 않고 더함" in sgd.all_inner_texts()[2]
 
+        # A run someone failed is also said in words, in the page's language.
+        failed_runs = page.locator("#tests + table tr", has_text="6명 중 4명").all()
+        assert failed_runs, "the two ε students fail some AdaGrad runs"
+        for row in failed_runs:
+            test_cell = row.locator("td").nth(1).inner_text().split("\n")
+            assert test_cell[0].startswith("test_adagrad") and len(test_cell) == 2, test_cell
+            assert re.search("[\uac00-\ud7a3]", test_cell[1]), test_cell
         items = section(page, "items")
         assert f"{EPS_PATTERN} (감점된 2명 중 2명)" in items
 
@@ -158,22 +167,21 @@ def test_every_grade_writes_the_class_report_and_the_korean_page_shows_the_class
         not_graded = section(page, "not-graded")
         assert "not_json" in not_graded and "파일을 읽을 수 없음" in not_graded
 
-        # A Korean page is Korean throughout: outside code (ids, tests, errors as the code
-        # said them) the only Latin words are the assignment's and items' names.
-        prose = page.evaluate(
-            """() => { const copy = document.body.cloneNode(true);
-                       copy.querySelectorAll('code').forEach(c => c.remove());
-                       return copy.innerText; }"""
-        )
-        words = set(re.findall(r"[A-Za-z]{4,}", prose))
-        # (and RMSprop, the example of a misnamed class in the note about names)
-        assert words <= {"optimizers", "AdaGrad", "RMSProp", "RMSprop", "Momentum", "Adam"}, words
-
         # The hostile id is text on the page: no image element, no script ran.
         assert page.locator("img").count() == 0
         assert page.title() != "pwned" and not dialogs
         # Nothing is loaded from anywhere: no scripts, links or external resources.
         assert page.locator("script, link, iframe, [src], [href]").count() == 0
+        # A Korean page is Korean throughout: outside code (ids, tests, errors as the code
+        # said them) and the runs' descriptions (the hidden suite's own texts), the only Latin
+        # words are the assignment's and the items' names.
+        prose = page.evaluate(
+            """() => { document.querySelectorAll('code, .run').forEach(c => c.remove());
+                       return document.body.innerText; }"""
+        )
+        words = set(re.findall(r"[A-Za-z]{4,}", prose))
+        # (and RMSprop, the example of a misnamed class in the note about names)
+        assert words <= {"optimizers", "AdaGrad", "RMSProp", "RMSprop", "Momentum", "Adam"}, words
     finally:
         page.close()
 
@@ -192,6 +200,9 @@ def test_the_class_csv_reads_back_with_every_fact(graded: Path) -> None:
     assert any(r["count"] == "4" and r["rate"] == "0.667" for r in adagrad)
     distribution = [r for r in rows if r["section"] == "score_distribution" and r["item"] == "SGD"]
     assert [r["count"] for r in distribution] == ["1", *["0"] * 9, "5"]
+    (sgd,) = [r for r in causes if r["item"] == "SGD"]
+    assert sgd["students"] == "'" + PLUS_SIGN, "a formula-like id is written as text"
+    assert sgd["key"] == "경사를 빼지 않고 더함 (w += lr*g)"
     not_graded = [r for r in rows if r["section"] == "not_graded"]
     assert [(r["key"], r["kind"]) for r in not_graded] == [("not_json", "unreadable")]
 
