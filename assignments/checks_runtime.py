@@ -13,6 +13,8 @@ the course's reference when this file was built, and are stored as plain data at
 from __future__ import annotations
 
 import builtins
+import contextlib
+import io
 import numbers
 import os
 import sys
@@ -135,26 +137,29 @@ def diagnosis(name: str, subject: Any, cases: list[dict[str, Any]]) -> str | Non
     update at all, or an update that works only once, does not give it). If two mistakes
     fit, neither is named: a wrong name is worse than none.
     """
-    fitting = None
-    for mistake, label in _DATA.get("mistakes", {}).get(name, {}).items():
-        if _explains(mistake, subject, cases):
-            if fitting is not None:
-                return None
-            fitting = label
-    return fitting
+    mistakes = _DATA.get("mistakes", {}).get(name, {})
+    if not mistakes:
+        return None
+    answers = []  # (case, the student's answer, whether it is the expected one)
+    # The student's code runs once more per case, silently: what it prints was seen already.
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        for case in cases:
+            if not case.get("mistakes"):
+                continue  # a case that says nothing of mistakes (an expected exception)
+            try:
+                answer = _outputs(subject, case)
+            except Exception:
+                return None  # the code raised: no mistake of the catalogue does that
+            answers.append((case, answer, matches(_decode_all(case["expected"]), answer)))
+    fitting = [label for mistake, label in mistakes.items() if _explains(mistake, answers)]
+    return fitting[0] if len(fitting) == 1 else None
 
 
-def _explains(mistake: str, subject: Any, cases: list[dict[str, Any]]) -> bool:
+def _explains(mistake: str, answers: list[tuple[dict[str, Any], Any, bool]]) -> bool:
     failed = False
-    for case in cases:
-        outcome = case.get("mistakes", {}).get(mistake)
-        if outcome is None:
-            continue  # a case that says nothing of mistakes (an expected exception)
-        try:
-            answer = _outputs(subject, case)
-        except Exception:
-            return False  # the student's code raised: that is not this mistake's doing
-        if matches(_decode_all(case["expected"]), answer):
+    for case, answer, right in answers:
+        outcome = case["mistakes"].get(mistake, {})
+        if right:
             if "same" not in outcome:
                 return False
             continue

@@ -159,3 +159,19 @@ def test_a_mistake_whose_answer_looks_like_no_update_or_a_frozen_update_is_never
     stored = mistake_outcome(decisive, expected, unchanged)
     assert list(stored) == ["output"]
     assert stored["output"]["seq"][2]["w"]["ndarray"] == [1 + 0.3, -2 - 0.3]
+
+
+def test_the_diagnosis_runs_the_students_code_silently(built, capsys):
+    """Naming a mistake runs the student's code on every public case again: what it prints
+    there is not shown a second time (only the failing case's own run speaks)."""
+    plus_sign = variant("SGD", "sgd_plus_sign").impl
+
+    class Chatty(plus_sign):
+        def update(self, params, grads):
+            print("updating")
+            super().update(params, grads)
+
+    _checks_for(built, "SGD", "en").check("SGD", {"SGD": Chatty})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines.count("updating") == 1, lines  # the first case fails at its first update
+    assert mistake_line("en", "SGD", "sgd_plus_sign") in lines
