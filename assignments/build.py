@@ -21,10 +21,11 @@ from nbformat.notebooknode import NotebookNode
 
 from assignments import checks_runtime
 from assignments.cases import public_cases
+from assignments.cells import check_cell, setup_cell
 from assignments.content import experiments, prose
 from assignments.messages import mistake_labels, render_messages
 from assignments.reference import Reference, assignments
-from assignments.stubs import setup_source, solution_source, stub_source
+from assignments.stubs import solution_source, stub_source
 from optigrade.i18n import check_lang
 
 ROLES = ("setup", "solution", "check", "experiment", "prose")
@@ -74,7 +75,7 @@ def notebook(reference: Reference, lang: str, *, with_solutions: bool) -> Notebo
         elif section.kind == "item":
             assert section.name is not None
             add("solution", section.name, code(reference.source, section.name))
-            add("check", section.name, f'check("{section.name}")')
+            add("check", section.name, check_cell(section.name))
         elif section.kind == "experiment":
             add("experiment", section.name, experiment_code[section.name or ""])
     nb = nbformat.v4.new_notebook(cells=cells)
@@ -89,11 +90,6 @@ def notebook(reference: Reference, lang: str, *, with_solutions: bool) -> Notebo
     }
     nbformat.validate(nb)
     return nb
-
-
-def setup_cell(reference: Reference) -> str:
-    """The reference module's imports and aliases, then the public checks."""
-    return f"{setup_source(reference.source)}\n\nfrom checks import check, pyplot, ready"
 
 
 def checks_source(reference: Reference, lang: str) -> str:

@@ -346,7 +346,10 @@ def _start_worker(context: Any, index: int, settings: Settings, wiring: _Wiring)
 def _internal_error(settings: Settings, points: Points, task: Task, reason: str) -> dict[str, Any]:
     from autograder.engine import build_result  # rare: not worth pytest in every main process
 
+    # The names the submission knows its files by (an archive entry's own name), never the
+    # generated names they were extracted under.
+    files = task.names or [Path(f).name for f in task.files]
     submission = Ingested(
-        task.student, task.files, task.content_hash, status="internal_error", reason=reason
+        task.student, files, task.content_hash, status="internal_error", reason=reason
     )
     return build_result(settings, points, submission, None, [], 0.0)

@@ -34,7 +34,7 @@ from autograder.gradebook import Gradebook
 from autograder.ingest import IngestError
 from autograder.sandbox.client import Timeouts
 from autograder.sandbox.isolation import Limits
-from autograder.scoring import SuiteError, load_points, suite_version
+from autograder.scoring import SuiteError, load_points, shown, suite_version
 from autograder.scratch import Scratch
 from autograder.server import start_worker_server
 from autograder.settings import Settings
@@ -127,9 +127,9 @@ ASSIGNMENT = click.option(
 LANG = click.option(
     "--lang",
     type=click.Choice(LANGS),
-    default="ko",
-    show_default=True,
-    help="Language of the feedback files.",
+    default=None,
+    help="Language of the feedback files and results.json [default: the last one chosen for "
+    "this gradebook, else ko].",
 )
 
 
@@ -207,7 +207,7 @@ def grade(
     assignment: str,
     submissions: tuple[Path, ...],
     out: Path,
-    lang: str,
+    lang: str | None,
     gradebook: Path | None,
     jobs: int | None,
     regrade: bool,
@@ -261,6 +261,7 @@ def grade(
     # found: the three are independent, and the probe mostly waits for its sandbox.
     gate = _Gate()
     book = _open_gradebook(gradebook or out / "gradebook.sqlite")
+    lang = book.language(assignment, lang)
     failed_exports: list[tuple[str, OSError]] = []
     try:
         with Scratch(out) as scratch:
@@ -268,13 +269,17 @@ def grade(
                 plan = batch.plan(settings, list(submissions), book, scratch, regrade)
             except IngestError as exc:
                 raise click.ClickException(visible(exc, lines=True)) from exc
+            _print_refused(plan.refused, console)
             if not plan.tasks and not plan.skipped:
-                raise click.ClickException("no .ipynb or .py submissions found in the given paths")
+                raise click.ClickException(m.both(m.NOTHING_FOUND))
             gate.enforce(set(accepted), console)
-            console.print(
-                f"Grading [bold]{len(plan.tasks)}[/] submissions of [bold]{assignment}[/] "
-                f"({points.max_score:g} points; {len(plan.skipped)} unchanged, skipped)"
-            )
+            counts = {
+                "count": len(plan.tasks),
+                "assignment": assignment,
+                "points": shown(points.max_score),
+                "skipped": len(plan.skipped),
+            }
+            console.print(Text(m.both(m.GRADING, **counts)))
             columns = (
                 TextColumn("{task.description}"),
                 BarColumn(),
@@ -318,6 +323,7 @@ def grade(
             )
         )
     summary = tally.summary(len(graded), len(plan.skipped))
+    summary["refused"] = [{"student": who, "reason": why} for who, why in plan.refused]
     summary["outputs"] = {
         "csv": str(out / "grades.csv"),
         "results": str(out / "results"),
@@ -335,6 +341,23 @@ def grade(
                 f"{out / CLASS_HTML} (gradebook {book.path})"
             )
         )
+
+
+#: How many of intake's refusals the console lists (all are in ``--json`` and the feedback).
+_REFUSALS_SHOWN = 20
+
+
+def _print_refused(refused: list[tuple[str, str]], console: Console) -> None:
+    """What intake refused, for the TA: student and reason, every byte made visible (a file
+    name is the student's), in both languages' headings."""
+    if not refused:
+        return
+    console.print(Text(m.both(m.REFUSED_AT_INTAKE, count=len(refused)), style="yellow"))
+    for student, reason in refused[:_REFUSALS_SHOWN]:
+        who = visible(student) or " / ".join(m.BATCH_WARNING.render(lang) for lang in ("ko", "en"))
+        console.print(Text(f"  {who}: {visible(reason)}"))
+    if len(refused) > _REFUSALS_SHOWN:
+        console.print(Text(m.both(m.REFUSED_MORE, count=len(refused) - _REFUSALS_SHOWN)))
 
 
 class _Gate:
@@ -424,11 +447,17 @@ def _open_gradebook(path: Path) -> Gradebook:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def report(
-    assignment: str, out: Path, gradebook: Path | None, lang: str, class_only: bool, as_json: bool
+    assignment: str,
+    out: Path,
+    gradebook: Path | None,
+    lang: str | None,
+    class_only: bool,
+    as_json: bool,
 ) -> None:
     """Regenerate grades.csv, results/, feedback/ and the class report from the gradebook.
 
-    Use it to write the feedback in the other language, or after a change to the exports.
+    Use it to write the feedback in the other language, or after a change to the exports. The
+    language given with --lang is remembered in the gradebook: the next `grade` keeps it.
     With --class, only the class report is written: one page and one CSV for the whole batch.
     """
     path = gradebook or out / "gradebook.sqlite"
@@ -442,6 +471,7 @@ def report(
             raise click.ClickException(
                 visible(f"the gradebook {path} has no results for {assignment!r}")
             )
+        lang = book.language(assignment, lang)
         tally, classes = Tally(), ClassReport(assignment)
         results = classes.counted(tally.counted(book.results(assignment)))
         if class_only:

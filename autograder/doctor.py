@@ -5,7 +5,8 @@ It starts a real zygote and real sandboxes and runs hostile probes in them as st
 (read the solutions by path and by ``import solutions``, read a hidden suite, list
 site-packages, open a TCP connection, signal the grader, see another process's command line,
 leave System V shared memory for the next sandbox, fork past the process cap, fork a tree past
-the memory cap, fill the scratch space), then reports each layer as the kernel reported it and
+the memory cap, fill the scratch space, add a key to the user keyring, create a user
+namespace), then reports each layer as the kernel reported it and
 each probe as it actually ended.
 """
 
@@ -82,6 +83,14 @@ ALLOWS: dict[str, Text] = {
         ko="프로세스마다 CPU 시간, 파일 크기, 열린 파일 수의 한도가 없습니다",
         en="no per-process cap on CPU time, file size or open files",
     ),
+    "seccomp": Text(
+        ko="학생 코드가 커널 키링을 쓸 수 있습니다(키링은 사용자 단위라 다음 학생의 코드에 닿고, "
+        "조교의 세션 키를 읽을 수 있음). 새 사용자·마운트 네임스페이스, 다른 프로세스 추적, "
+        "io_uring, bpf, 다른 CPU 코어로 옮기기도 막히지 않습니다",
+        en="student code can use the kernel keyrings (per user, so they reach the next "
+        "student's code and the TA's session keys), and create user and mount namespaces, "
+        "trace other processes, use io_uring and bpf, or move to other cores",
+    ),
 }
 #: Probe -> the layer it proves.
 _PROBE_LAYER = {
@@ -96,11 +105,16 @@ _PROBE_LAYER = {
     "fork past the process cap": "process_limit",
     "fork a tree past the memory cap": "memory_cgroup",
     "fill the scratch space": "scratch_quota",
+    "use the kernel keyring": "seccomp",
+    "create a user namespace": "seccomp",
 }
 
 #: The probing sandbox's limits: small, so that the probes that fill them take milliseconds.
 PROBE_LIMITS = Limits(memory_mb=128, processes=8, scratch_mb=8)
-_CHILD_MB = 72  # one child fits under PROBE_LIMITS with the sandbox itself, two cannot
+#: One child fits under PROBE_LIMITS with the sandbox itself; two exceed it by 72 MiB, more than
+#: the caches and reclaimable kernel memory charged to a zygote's cgroup that the kernel can
+#: drop to make room (with 72 MiB children, 16 MiB of those made the probe fail under load).
+_CHILD_MB = 100
 
 _PROBES = """
 import ctypes, errno, os, signal, socket, time
@@ -134,6 +148,28 @@ def list_folder(path, allowed):
         return "blocked", f"{type(exc).__name__}: {str(exc)[:60]}"
     extra = [name for name in seen if name not in allowed]
     return ("NOT BLOCKED" if extra else "blocked"), f"sees {seen[:8]}"
+
+
+def keyring():
+    # add_key(2) into the user keyring (-4): no capability needed, and shared by every
+    # process of this uid, whatever its namespaces.
+    _libc.syscall.restype = ctypes.c_long
+    number = {"x86_64": 248, "aarch64": 217}.get(os.uname().machine)
+    if number is None:
+        return "NOT BLOCKED", "no known add_key number to try on this machine"
+    key = _libc.syscall(number, b"user", b"optigrade-doctor", b"x", 1, ctypes.c_int(-4))
+    if key < 0:
+        return "blocked", os.strerror(ctypes.get_errno())
+    _libc.syscall({"x86_64": 250, "aarch64": 219}[os.uname().machine], 21, key)  # unlink
+    return "NOT BLOCKED", f"added key {key}"
+
+
+def user_namespace():
+    pid = os.fork()
+    if pid == 0:  # in a child: a sandbox that got one would stay in it
+        os._exit(0 if _libc.unshare(0x10000000) == 0 else 1)
+    made = os.waitpid(pid, 0)[1] == 0
+    return ("NOT BLOCKED", "unshare(CLONE_NEWUSER) succeeded") if made else ("blocked", "refused")
 
 
 def connect(port):
@@ -304,6 +340,8 @@ def _run_probes() -> tuple[dict[str, bool], dict[str, str]]:
             [3, _CHILD_MB, PROBE_LIMITS.memory_mb],
         ),
         ("fill the scratch space", "fill_scratch", [PROBE_LIMITS.scratch_mb]),
+        ("use the kernel keyring", "keyring", []),
+        ("create a user namespace", "user_namespace", []),
     ]
     results: dict[str, str] = {}
     layers: dict[str, bool] = {}

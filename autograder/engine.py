@@ -10,23 +10,26 @@ The same :func:`grade_stream` serves the local process pool and any other execut
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from autograder import testing
-from autograder.ingest import Ingested, ingest
+from autograder.ingest import CellOrigin, CourseCells, Ingested, ingest
 from autograder.memo import MemoLink
+from autograder.nearmiss import near_name
 from autograder.placement import Placement
 from autograder.plugin import GradingPlugin, TestOutcome, run_submissions
 from autograder.proxy import StudentProxy
 from autograder.sandbox.client import (
+    CellReport,
     Sandbox,
     SandboxCrashed,
     SandboxFailure,
@@ -54,6 +57,13 @@ class _Loop:
         if self.memo_link is not None:
             grading.memo.collect_new = True
         self.zygote: Zygote | None = None
+        self._course: CourseCells | None = None
+
+    def course_cells(self) -> CourseCells:
+        """The assignment notebook's own cells, read once per worker (on first use)."""
+        if self._course is None:
+            self._course = CourseCells.of(self.settings.assignment)
+        return self._course
 
     def pytest_sessionstart(self) -> None:
         # Before the suite is collected: the zygote's interpreter starts up meanwhile.
@@ -79,7 +89,11 @@ class _Loop:
                 for entry in self.memo_link.receive():
                     self.grading.memo.store(*entry, learnt=True)
             submission = ingest(
-                task.student, [Path(f) for f in task.files], task.names, task.refused
+                task.student,
+                [Path(f) for f in task.files],
+                task.names,
+                task.refused,
+                self.course_cells(),
             )
             pending.update(task=task, submission=submission, started=started, sandbox=None)
             if submission.status != "ok":
@@ -121,7 +135,7 @@ class _Loop:
         for attempt in range(2):
             sandbox = Sandbox(
                 self.zygote,
-                submission.cells,
+                submission.runnable(),
                 self.settings.limits,
                 self.settings.timeouts,
                 use_plan=self.settings.plan,
@@ -233,15 +247,20 @@ def build_result(
 ) -> dict[str, Any]:
     """The gradebook record of one submission (plain data, JSON-ready)."""
     graded = submission.status == "ok" and sandbox is not None
+    cell_names = _CellNames(submission.origins, submission.cells)
+    defined = sandbox.names if sandbox is not None else []
     tests = (
         [
             {
                 "name": o.name,
                 "item": o.item,
-                "score": round(o.points if o.passed else 0.0, 4),
-                "max_score": round(o.points, 4),
+                "score": float(o.points) if o.passed else 0.0,
+                "max_score": float(o.points),
+                "points": str(o.points),
                 "passed": o.passed,
-                "failure": o.failure,
+                "failure": _with_near_name(
+                    cell_names.in_failure(o.failure), o.item, defined, points.by_item
+                ),
                 "error": o.error,
             }
             for o in outcomes
@@ -249,11 +268,12 @@ def build_result(
         if graded
         else []
     )
+    earned = {item: Fraction(0) for item in points.by_item}
+    for outcome in outcomes if graded else []:
+        if outcome.passed and outcome.item in earned:
+            earned[outcome.item] += outcome.points
     items = {
-        item: {
-            "score": round(sum(t["score"] for t in tests if t["item"] == item), 4),
-            "max_score": points.item_max(item),
-        }
+        item: {"score": float(earned[item]), "max_score": float(points.item_max(item))}
         for item in points.by_item
     }
     status, reason = submission.status, submission.reason
@@ -261,7 +281,10 @@ def build_result(
         status = "graded"
         if sandbox.failures and "time_budget" in sandbox.failures:
             status, reason = "timeout", "the submission used up its total time budget"
-    cells = [asdict(c) for c in sandbox.cell_reports if c.status != "ok"] if sandbox else []
+    cells = (
+        [cell_names.report(c) for c in sandbox.cell_reports if c.status != "ok"] if sandbox else []
+    )
+    cells = [c for c in cells if c is not None]
     notes = list(submission.notes)
     # A notebook of thousands of failing cells: the first are listed, the rest only counted
     # (a record stays small enough to check, store and render as results arrive).
@@ -275,8 +298,8 @@ def build_result(
         "suite_version": settings.suite_version,
         "status": "graded" if status == "ok" else status,
         "reason": reason,
-        "score": round(sum(i["score"] for i in items.values()), 4),
-        "max_score": points.max_score,
+        "score": float(sum(earned.values(), Fraction(0))),
+        "max_score": float(points.max_score),
         "items": items,
         "tests": tests,
         "cells": cells,
@@ -287,6 +310,68 @@ def build_result(
         "seconds": round(seconds, 4),
         "reused_tests": reused,
     }
+
+
+class _CellNames:
+    """Cells as the student sees them: the sandbox numbers the cells it ran from 0 (the
+    grader's prelude first, the course's skipped cells missing); the student counts the code
+    cells of the notebook from 1, as Jupyter's order shows them."""
+
+    _FILE = re.compile(r"<cell (\d+)>")
+    _LINE = re.compile(r"<cell \d+>, line (\d+)")
+
+    _DEFINES = re.compile(r"^(?:class|def)\s+([A-Za-z_]\w{0,100})", re.MULTILINE)
+
+    def __init__(self, origins: list[CellOrigin], sources: list[str]) -> None:
+        self.origins, self.sources = origins, sources
+
+    def _origin(self, index: int) -> CellOrigin | None:
+        # Sandbox cell 0 is the prelude; cell k is the submission's cells[k - 1].
+        return self.origins[index - 1] if 0 < index <= len(self.origins) else None
+
+    def _number(self, index: int) -> int:
+        origin = self._origin(index)
+        return origin.number if origin is not None else index
+
+    def renumbered(self, text: str) -> str:
+        """``text`` (a message or a traceback) naming cells by the student's numbers."""
+        return self._FILE.sub(lambda m: f"<cell {self._number(int(m[1]))}>", text)
+
+    def report(self, cell: CellReport) -> dict[str, Any] | None:
+        """A cell's problem as recorded, or ``None`` if the cell is not the student's."""
+        origin = self._origin(cell.index)
+        if origin is None or not origin.own:
+            return None
+        record: dict[str, Any] = {"index": cell.index, "status": cell.status}
+        error = dict(cell.error) if cell.error else None
+        if error is not None:
+            line = self._LINE.search(error.get("message", ""))
+            if line:
+                record["line"] = int(line[1])
+            error = {key: self.renumbered(value) for key, value in error.items()}
+        record["error"] = error
+        record["number"], record["first_line"] = origin.number, origin.first_line
+        if cell.status == "syntax_error":
+            # What the cell would have defined: the feedback says what its error cost.
+            source = self.sources[cell.index - 1]
+            record["defines"] = list(dict.fromkeys(self._DEFINES.findall(source)))[:50]
+        return record
+
+    def in_failure(self, failure: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A test's failure with the cells its traceback names renumbered."""
+        if failure is None or not isinstance(failure.get("traceback"), str):
+            return failure
+        return {**failure, "traceback": self.renumbered(failure["traceback"])}
+
+
+def _with_near_name(
+    failure: dict[str, Any] | None, item: str, defined: list[str], items: Iterable[str]
+) -> dict[str, Any] | None:
+    """A "not defined" failure with the student's name nearest to the item (``RMSprop``)."""
+    if failure is None or failure.get("kind") != "missing":
+        return failure
+    near = near_name(item, defined, [other for other in items if other != item])
+    return failure if near is None else {**failure, "near": near}
 
 
 # pytest is a library here: no terminal output, no cache, no log or warning capture, none of

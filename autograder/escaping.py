@@ -133,7 +133,7 @@ def json_text(value: Any, *, indent: int | None = None) -> str:
     (``ValueError``): they are not JSON.
     """
     text = json.dumps(value, ensure_ascii=False, allow_nan=False, indent=indent)
-    if text.isascii():
+    if text.isascii() and "\x7f" not in text:  # json.dumps escapes all other ASCII controls
         return text
     return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 

@@ -21,7 +21,12 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from autograder import messages as m
+from autograder import nearmiss
 from autograder.escaping import md_block, md_code, md_text, visible
+from autograder.record import TESTED
+from autograder.scoring import shown
+from optigrade.i18n import Text
+from solutions.variants import MISTAKES
 
 
 def _status_text(status: str, lang: str) -> str:
@@ -30,44 +35,48 @@ def _status_text(status: str, lang: str) -> str:
 
 
 def render_markdown(result: dict[str, Any], lang: str) -> str:
+    """One page per student: the total, then one section per item (its score and one
+    verdict), then the problems of the student's own cells and the notes."""
     lines = [
         "# "
         + m.TITLE.render(
             lang, assignment=md_text(result["assignment"]), student=md_text(result["student"])
         ),
         "",
-        m.SCORE.render(lang, score=result["score"], max_score=result["max_score"]),
+        m.SCORE.render(lang, score=shown(result["score"]), max_score=shown(result["max_score"])),
         "",
         m.STATUS_LINE.render(lang, status=_status_text(result["status"], lang)),
     ]
     if result.get("reason"):
         lines += ["", m.REASON.render(lang, reason=md_text(result["reason"]))]
-    lines += [
-        "",
-        f"| {m.ITEM_HEADER.render(lang)} | {m.POINTS_HEADER.render(lang)} |",
-        "|---|---:|",
-    ]
+    cells = result.get("cells") or []
+    syntax = [cell for cell in cells if cell["status"] == "syntax_error"]
+    if syntax:
+        lines += ["", f"## {m.SYNTAX_HEADER.render(lang)}", ""]
+        for cell in syntax:
+            lines += [f"- {_syntax_line(cell, result, lang)}"]
+    verdicts = item_verdicts(result, lang)
     for item, score in result["items"].items():
-        lines.append(
-            f"| {md_code(item, in_table=True)} | {score['score']:g} / {score['max_score']:g} |"
-        )
-    failed = [t for t in result["tests"] if not t["passed"]]
-    if result["status"] == "graded" and not failed:
-        lines += ["", m.ALL_PASSED.render(lang)]
-    if failed:
-        lines += ["", f"## {m.FAILED_TESTS.render(lang)}"]
-        for test in failed:
-            lines += ["", *_failure_lines(test, lang)]
-    if result.get("cells"):
+        lines += [
+            "",
+            f"## {md_code(item)} — {shown(score['score'])} / {shown(score['max_score'])}",
+        ]
+        if item in verdicts:
+            lines += ["", verdicts[item]]
+    others = [cell for cell in cells if cell["status"] != "syntax_error"]
+    if others:
         lines += ["", f"## {m.CELLS_HEADER.render(lang)}", ""]
-        for cell in result["cells"]:
+        for cell in others:
             text = m.CELL_STATUS.get(cell["status"])
             error = cell.get("error") or {}
             detail = ""
             if error:
                 detail = md_code(f"{error.get('type', '')}: {error.get('message', '')}")
             if text:
-                lines.append(f"- {text.render(lang, index=cell['index'] + 1, detail=detail)}")
+                where = _cell_ref(cell, lang)
+                lines.append(f"- {_capitalised(text.render(lang, index=where, detail=detail))}")
+    if cells:
+        lines += ["", m.CELL_RULE.render(lang)]
     if result.get("notes"):
         lines += ["", f"## {m.OUTPUT_NOTE.render(lang)}", ""]
         lines += [f"- {md_text(note)}" for note in result["notes"]]
@@ -76,12 +85,149 @@ def render_markdown(result: dict[str, Any], lang: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _failure_lines(test: dict[str, Any], lang: str) -> list[str]:
-    lines = [
-        f"### {md_code(test['item'])}: {md_text(test['name'])} "
-        f"({test['score']:g} / {test['max_score']:g})",
-        "",
+def item_verdicts(result: dict[str, Any], lang: str) -> dict[str, str]:
+    """Each item's verdict (Markdown), as the feedback page shows it under the item's score;
+    none for a submission whose tests did not run. The Gradescope export carries the same."""
+    if result["status"] not in TESTED:
+        return {}
+    blocked = {
+        name: cell
+        for cell in result.get("cells") or []
+        if cell["status"] == "syntax_error"
+        for name in cell.get("defines", [])
+    }
+    return {
+        item: "\n".join(
+            _verdict(
+                item, [t for t in result["tests"] if t["item"] == item], blocked.get(item), lang
+            )
+        )
+        for item in result["items"]
+    }
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _cell_ref(cell: dict[str, Any], lang: str) -> str:
+    """A cell as the student finds it in Jupyter: its position among the code cells (from
+    1) and its first line. Records from before cells had positions give the run's index."""
+    number = cell.get("number", cell["index"] + 1)
+    return m.CELL_REF.render(lang, number=number, first_line=md_code(cell.get("first_line", "")))
+
+
+def _syntax_line(cell: dict[str, Any], result: dict[str, Any], lang: str) -> str:
+    error = cell.get("error") or {}
+    detail = md_code(f"{error.get('type', '')}: {error.get('message', '')}")
+    text = m.SYNTAX_CELL.render(
+        lang, cell=_cell_ref(cell, lang), line=cell.get("line", "?"), detail=detail
+    )
+    lost = [
+        name
+        for name in cell.get("defines", [])
+        if name in result["items"] and result["items"][name]["score"] == 0
     ]
+    if lost:
+        points = sum(result["items"][name]["max_score"] for name in lost)
+        items = ", ".join(md_code(name) for name in lost)
+        text += " " + m.SYNTAX_COST.render(lang, items=items, points=shown(points))
+    return _capitalised(text)
+
+
+def _verdict(
+    item: str, tests: list[dict[str, Any]], blocked_by: dict[str, Any] | None, lang: str
+) -> list[str]:
+    """One verdict for an item, the most useful first: passed; a near-miss name or a
+    syntax error that kept it undefined; a missing argument; a named mistake and its fix;
+    else the first failing case in full."""
+    failed = [t for t in tests if not t["passed"]]
+    if not failed:
+        return [m.PASSED.render(lang)]
+    count = m.NOT_PASSED.render(lang, failed=len(failed), total=len(tests))
+    failures = [t.get("failure") or {} for t in failed]
+    signature = md_code(nearmiss.signature(item))
+    if all(f.get("kind") == "missing" for f in failures):
+        near = next((f["near"] for f in failures if f.get("near")), None)
+        if near:
+            return [m.NEAR_MISS.render(lang, found=md_code(near), signature=signature), "", count]
+        if blocked_by is not None:
+            cell = _cell_ref(blocked_by, lang)
+            return [m.BLOCKED_BY_SYNTAX.render(lang, name=md_code(item), cell=cell), "", count]
+        return [m.NOT_DEFINED.render(lang, name=md_code(item), signature=signature), "", count]
+    wanted = set(nearmiss.signature(item).partition("(")[2].rstrip(")").split(", "))
+    for failure in failures:
+        argument = nearmiss.unexpected_argument(failure.get("error", ""))
+        if argument in wanted:
+            text = m.MISSING_ARGUMENT.render(lang, argument=md_code(argument), signature=signature)
+            return [text, "", count]
+    for failure in failures:
+        mistake = failure.get("mistake")
+        if mistake:
+            label = md_text(mistake.get(lang, mistake.get("en", "")))
+            lines = [m.MISTAKE.render(lang, label=label)]
+            hint = _hint(item, str(mistake.get("id", "")))
+            if hint is not None:
+                lines += ["", m.HINT.render(lang, hint=md_text(hint.render(lang)))]
+            return [*lines, "", count]
+    first = failed[0]
+    return [
+        count,
+        "",
+        f"**{m.FIRST_FAILURE.render(lang)}**",
+        "",
+        *_failure_lines(first, lang),
+    ]
+
+
+def _hint(item: str, mistake_id: str) -> Text | None:
+    for variant in MISTAKES.get(item, []):
+        if variant.id == mistake_id:
+            return variant.hint
+    return None
+
+
+def _where_in_words(where: str, lang: str) -> str:
+    """``[0]['W1'][0, 0]`` as words: the result → item 0 → key 'W1' → element [0, 0]."""
+    parts = [m.WHERE_RESULT.render(lang)]
+    for found in _PATH_PART.finditer(where):
+        if found["key"] is not None:
+            parts.append(m.WHERE_KEY.render(lang, key=md_code(found["key"])))
+        elif "," in found["index"]:
+            parts.append(m.WHERE_ELEMENT.render(lang, index=md_code(f"[{found['index']}]")))
+        else:
+            parts.append(m.WHERE_ITEM.render(lang, index=found["index"]))
+    if len(parts) == 1 and where not in ("", "result"):
+        parts.append(md_code(where))  # a path of another shape: shown as it is
+    return " → ".join(parts)
+
+
+_PATH_PART = re.compile(r"\[(?:'(?P<key>[^'\]]*)'|(?P<index>-?\d+(?:, -?\d+)*))\]")
+
+
+def _localised(text: str, lang: str) -> str:
+    """A brief value description (written in English by the grader) in ``lang``."""
+    if lang == "ko":
+        for english, korean in m.BRIEF_WORDS_KO:
+            text = text.replace(english, korean)
+    return text
+
+
+def _input_name(name: str, lang: str) -> str:
+    known = m.INPUT_NAMES.get(name)
+    if known is not None:
+        return known.render(lang)
+    argument = _ARGUMENT.fullmatch(name)
+    if argument:
+        return m.ARGUMENT_NAME.render(lang, index=argument[1])
+    return name
+
+
+_ARGUMENT = re.compile(r"argument (\d+)")
+
+
+def _failure_lines(test: dict[str, Any], lang: str) -> list[str]:
+    lines: list[str] = []
     failure = test.get("failure")
     if failure is None:
         return [*lines, m.SUITE_ERROR.render(lang)]
@@ -90,7 +236,10 @@ def _failure_lines(test: dict[str, Any], lang: str) -> list[str]:
     if failure.get("inputs"):
         lines.append("")
         lines.append(f"**{m.INPUTS.render(lang)}**:")
-        lines += [f"- {md_code(k)} = {md_code(v)}" for k, v in failure["inputs"].items()]
+        lines += [
+            f"- {md_text(_input_name(k, lang))} = {md_code(_localised(v, lang))}"
+            for k, v in failure["inputs"].items()
+        ]
     kind = failure.get("kind", "mismatch")
     text = m.FAILURE_KIND.get(kind)
     if text is not None:
@@ -101,10 +250,12 @@ def _failure_lines(test: dict[str, Any], lang: str) -> list[str]:
         if kind == "mismatch":
             lines += [
                 "",
-                f"- {m.WHERE.render(lang)}: {md_code(failure.get('where', ''))}",
-                f"- {m.EXPECTED.render(lang)}: {md_code(failure.get('expected', ''))}",
+                f"- {m.WHERE.render(lang)}: {_where_in_words(failure.get('where', ''), lang)}",
+                f"- {m.EXPECTED.render(lang)}: "
+                f"{md_code(_localised(failure.get('expected', ''), lang))}",
             ]
-        lines.append(f"- {m.RECEIVED.render(lang)}: {md_code(failure.get('received', ''))}")
+        received = _localised(failure.get("received", ""), lang)
+        lines.append(f"- {m.RECEIVED.render(lang)}: {md_code(received)}")
         if "mismatched" in failure:
             lines.append(
                 "- "
@@ -112,10 +263,6 @@ def _failure_lines(test: dict[str, Any], lang: str) -> list[str]:
                     lang, mismatched=failure["mismatched"], total=failure.get("total", "?")
                 )
             )
-    mistake = failure.get("mistake")
-    if mistake:
-        label = md_text(mistake.get(lang, mistake.get("en", "")))
-        lines += ["", m.MISTAKE.render(lang, label=label)]
     if failure.get("traceback"):
         lines += ["", f"{m.YOUR_TRACEBACK.render(lang)}:", "", *md_block(failure["traceback"])]
     return lines

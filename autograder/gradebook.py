@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.record import Record, RecordError, checked, stored
+from optigrade.i18n import DEFAULT_LANG, LANGS, check_lang
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -35,6 +36,10 @@ CREATE TABLE IF NOT EXISTS results (
     graded_at     REAL NOT NULL,
     result        TEXT NOT NULL,
     PRIMARY KEY (assignment, student)
+);
+CREATE TABLE IF NOT EXISTS feedback_language (
+    assignment TEXT PRIMARY KEY,
+    lang       TEXT NOT NULL
 );
 """
 
@@ -90,6 +95,21 @@ class Gradebook:
                 json.dumps(result, ensure_ascii=False, allow_nan=False),
             ),
         )
+
+    def language(self, assignment: str, chosen: str | None) -> str:
+        """The language of ``assignment``'s feedback: ``chosen`` (then remembered for this
+        gradebook), else the one chosen last (a rerun of ``grade`` after ``report --lang en``
+        keeps English), else Korean."""
+        if chosen is not None:
+            lang = check_lang(chosen)
+            self.db.execute(
+                "INSERT OR REPLACE INTO feedback_language VALUES (?, ?)", (assignment, lang)
+            )
+            return lang
+        row = self.db.execute(
+            "SELECT lang FROM feedback_language WHERE assignment=?", (assignment,)
+        ).fetchone()
+        return row[0] if row is not None and row[0] in LANGS else DEFAULT_LANG
 
     def count(self, assignment: str) -> int:
         """How many students of ``assignment`` have a result."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from optigrade.i18n import Text
 
 TITLE = Text(ko="{assignment} 채점 결과: {student}", en="{assignment} grading report: {student}")
-SCORE = Text(ko="점수: **{score:g} / {max_score:g}**", en="Score: **{score:g} / {max_score:g}**")
+SCORE = Text(ko="점수: **{score} / {max_score}**", en="Score: **{score} / {max_score}**")
 STATUS = {
     "graded": Text(ko="채점 완료", en="graded"),
     "timeout": Text(
@@ -58,6 +58,62 @@ SUITE_ERROR = Text(
     ko="채점 테스트 자체의 오류로 이 테스트를 평가하지 못했습니다 (조교에게 알려 주세요).",
     en="This test could not be evaluated because of an error in the test itself (please tell your TA).",
 )
+
+PASSED = Text(ko="통과했습니다.", en="Passed.")
+NOT_PASSED = Text(
+    ko="테스트 {total}개 중 {failed}개를 통과하지 못했습니다.",
+    en="{failed} of {total} tests did not pass.",
+)
+NEAR_MISS = Text(
+    ko="여러분의 코드는 {found}을(를) 정의합니다. 과제가 요구하는 것은 {signature}입니다.",
+    en="Your code defines {found}; the assignment asks for {signature}.",
+)
+NOT_DEFINED = Text(
+    ko="노트북에 {name}이(가) 정의되어 있지 않습니다. 과제가 요구하는 것은 {signature}입니다.",
+    en="{name} is not defined in your notebook; the assignment asks for {signature}.",
+)
+BLOCKED_BY_SYNTAX = Text(
+    ko="{name}이(가) 정의되지 않았습니다: {cell}의 문법 오류 때문입니다 (위 참고).",
+    en="{name} was never defined: the syntax error in {cell} stopped it (see above).",
+)
+MISSING_ARGUMENT = Text(
+    ko="과제 명세에는 {argument} 인자가 있습니다: {signature}. 여러분의 코드는 이 인자를 받지 "
+    "않습니다 (값을 코드에 고정하지 말고 인자로 받으세요).",
+    en="The specification asks for the argument {argument}: {signature}. Your code does not "
+    "accept it (take it as an argument instead of fixing its value in the code).",
+)
+HINT = Text(ko="고치는 법: {hint}", en="How to fix it: {hint}")
+FIRST_FAILURE = Text(ko="처음 실패한 경우", en="First failing case")
+SYNTAX_HEADER = Text(ko="문법 오류", en="Syntax errors")
+SYNTAX_CELL = Text(
+    ko="{cell}의 {line}번째 줄에 문법 오류가 있어 이 셀은 실행되지 않았습니다: {detail}",
+    en="{cell} has a syntax error on line {line}, so the cell did not run: {detail}",
+)
+SYNTAX_COST = Text(
+    ko="이 때문에 정의되지 않은 항목: {items} ({points}점)",
+    en="What it cost: {items} never defined ({points} points).",
+)
+CELL_REF = Text(ko="셀 {number} ({first_line})", en="cell {number} ({first_line})")
+CELL_RULE = Text(
+    ko="셀 번호는 노트북 맨 위부터 코드 셀만 1부터 센 순서입니다 (괄호 안은 셀의 첫 줄).",
+    en="Cells are numbered counting the notebook's code cells from the top, from 1 (in "
+    "brackets: the cell's first line).",
+)
+#: Where two results first differ, in words: the parts of a path such as ``[0]['W1'][0, 0]``.
+WHERE_RESULT = Text(ko="결과", en="the result")
+WHERE_ITEM = Text(ko="{index}번 항목", en="item {index}")
+WHERE_KEY = Text(ko="키 {key}", en="key {key}")
+WHERE_ELEMENT = Text(ko="원소 {index}", en="element {index}")
+#: Names of a case's inputs as the suites write them (English), for Korean feedback.
+INPUT_NAMES = {
+    "keys and shapes": Text(ko="키와 모양", en="keys and shapes"),
+    "gradient scale": Text(ko="기울기 크기", en="gradient scale"),
+    "keys of the first": Text(ko="첫 번째의 키", en="keys of the first"),
+    "keys of the second": Text(ko="두 번째의 키", en="keys of the second"),
+}
+ARGUMENT_NAME = Text(ko="인자 {index}", en="argument {index}")
+#: Words of the brief value descriptions (``autograder.testing.brief``), in Korean.
+BRIEF_WORDS_KO = (("(length ", "(길이 "), ("array(shape=", "배열(모양="), ("shape ", "모양 "))
 
 FAILURE_KIND = {
     "mismatch": Text(
@@ -111,32 +167,33 @@ FAILURE_KIND = {
     ),
 }
 
+#: ``{index}`` is the cell as :data:`CELL_REF` names it.
 CELL_STATUS = {
     "error": Text(
-        ko="셀 {index}에서 오류 (다음 셀부터 계속 실행): {detail}",
-        en="Cell {index} raised an error (went on with the next cell): {detail}",
+        ko="{index}에서 오류 (다음 셀부터 계속 실행): {detail}",
+        en="{index} raised an error (went on with the next cell): {detail}",
     ),
     "syntax_error": Text(
-        ko="셀 {index}에 문법 오류 (이 셀은 건너뜀): {detail}",
-        en="Cell {index} has a syntax error (this cell was skipped): {detail}",
+        ko="{index}에 문법 오류 (이 셀은 건너뜀): {detail}",
+        en="{index} has a syntax error (this cell was skipped): {detail}",
     ),
     "exit": Text(
-        ko="셀 {index}에서 `sys.exit` 호출 (무시하고 계속 실행)",
-        en="Cell {index} called `sys.exit` (ignored, went on)",
+        ko="{index}에서 `sys.exit` 호출 (무시하고 계속 실행)",
+        en="{index} called `sys.exit` (ignored, went on)",
     ),
     "timeout": Text(
-        ko="셀 {index}이(가) 시간 안에 끝나지 않아 건너뜀 (무한 루프나 긴 `sleep`?)",
-        en="Cell {index} did not finish in time and was skipped (an infinite loop or a long `sleep`?)",
+        ko="{index}이(가) 시간 안에 끝나지 않아 건너뜀 (무한 루프나 긴 `sleep`?)",
+        en="{index} did not finish in time and was skipped (an infinite loop or a long `sleep`?)",
     ),
     "crashed": Text(
-        ko="셀 {index}이(가) 프로세스를 종료시켜 건너뜀 (`os._exit`, 메모리 과다?)",
-        en="Cell {index} ended the process and was skipped (`os._exit`, too much memory?)",
+        ko="{index}이(가) 프로세스를 종료시켜 건너뜀 (`os._exit`, 메모리 과다?)",
+        en="{index} ended the process and was skipped (`os._exit`, too much memory?)",
     ),
     "protocol": Text(
-        ko="셀 {index}이(가) 채점 통신을 방해해 건너뜀",
-        en="Cell {index} interfered with the grader's channel and was skipped",
+        ko="{index}이(가) 채점 통신을 방해해 건너뜀",
+        en="{index} interfered with the grader's channel and was skipped",
     ),
-    "skipped": Text(ko="셀 {index} 건너뜀", en="Cell {index} skipped"),
+    "skipped": Text(ko="{index} 건너뜀", en="{index} skipped"),
 }
 
 # -- the grader's refusals and warnings, read by the TA (printed in both languages) -------------
@@ -177,6 +234,21 @@ EXPORT_FAILED = Text(
     en="could not write the files of {count} students (first: {student}, {error}); the "
     "gradebook has their results: run `optigrade report` to write them again",
 )
+NOTHING_FOUND = Text(
+    ko="주어진 경로에서 .ipynb 또는 .py 제출물을 찾지 못했습니다",
+    en="no .ipynb or .py submissions found in the given paths",
+)
+GRADING = Text(
+    ko="{assignment} 제출물 {count}개를 채점합니다 (만점 {points}점; 바뀌지 않아 건너뜀 {skipped}개)",
+    en="Grading {count} submissions of {assignment} ({points} points; {skipped} unchanged, "
+    "skipped)",
+)
+REFUSED_AT_INTAKE = Text(
+    ko="접수하지 않은 파일 {count}개 (각 학생의 피드백에도 적혀 있습니다):",
+    en="{count} files refused at intake (each student's feedback says so too):",
+)
+REFUSED_MORE = Text(ko="… 외 {count}개", en="… and {count} more")
+BATCH_WARNING = Text(ko="(학생 없음)", en="(no student)")
 GRADEBOOK_UNREADABLE = Text(
     ko="성적부 {path}를 읽을 수 없습니다: {error}",
     en="the gradebook {path} cannot be read: {error}",

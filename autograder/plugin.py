@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ class TestOutcome:
     __test__ = False  # not a test class, whatever pytest makes of its name
     name: str
     item: str
-    points: float
+    points: Fraction  # the test's exact share of its item's points
     passed: bool
     failure: dict[str, Any] | None = None
     error: str | None = None  # an error in the test itself (a suite bug), not the student's
@@ -149,7 +150,7 @@ class GradingPlugin:
         case_name = nodeid.split("::")[-1]
         name = case_name.split("[")[0]
         item = points.item_of.get(name, "?")
-        share = points.by_item.get(item, {}).get(name, 0.0) / self.state.cases.get(name, 1)
+        share = points.by_item.get(item, {}).get(name, Fraction(0)) / self.state.cases.get(name, 1)
         return TestOutcome(case_name, item, share, passed, failure, error)
 
     # -- fixtures -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ the batch grader, and prints the score per item at the end. Does nothing without
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from autograder.ingest import ingest, student_id_from_name
 from autograder.plugin import GradingPlugin
 from autograder.proxy import StudentProxy
 from autograder.sandbox.client import Sandbox, Zygote
+from autograder.scoring import shown
 
 _KEY = "optigrade_grading"
 
@@ -37,7 +39,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"{path}: {submission.status}: {submission.reason}")
     plugin = GradingPlugin()
     zygote = Zygote()
-    sandbox = Sandbox(zygote, submission.cells)
+    sandbox = Sandbox(zygote, submission.runnable())
     sandbox.start()
     plugin.state.proxy = StudentProxy(sandbox)
     config.pluginmanager.register(plugin, _KEY)
@@ -56,14 +58,15 @@ def pytest_terminal_summary(
     points = plugin.state.points
     if points is None:
         return
-    scores: dict[str, float] = dict.fromkeys(points.by_item, 0.0)
+    scores: dict[str, Fraction] = dict.fromkeys(points.by_item, Fraction(0))
     for outcome in plugin.state.outcomes:
         if outcome.passed:
-            scores[outcome.item] = scores.get(outcome.item, 0.0) + outcome.points
+            scores[outcome.item] = scores.get(outcome.item, Fraction(0)) + outcome.points
     terminalreporter.section("optigrade score")
     for item, score in scores.items():
-        terminalreporter.write_line(f"{item:>22}: {score:g} / {points.item_max(item):g}")
-    terminalreporter.write_line(f"{'total':>22}: {sum(scores.values()):g} / {points.max_score:g}")
+        terminalreporter.write_line(f"{item:>22}: {shown(score)} / {shown(points.item_max(item))}")
+    total = sum(scores.values(), Fraction(0))
+    terminalreporter.write_line(f"{'total':>22}: {shown(total)} / {shown(points.max_score)}")
     for report in sandbox.cell_reports:
         if report.status not in ("ok", "skipped"):
             terminalreporter.write_line(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+from fractions import Fraction
 from typing import Any
 
 from autograder import messages as m
@@ -34,8 +35,9 @@ MAX_TEXT = 20_000
 MAX_ENTRIES = 2_000
 #: How deep a failure's facts may nest (a case's inputs: a dict of brief descriptions).
 MAX_DEPTH = 4
-#: Scores are rounded to 4 decimals by the engine; sums of rounded shares may differ this much.
-TOLERANCE = 1e-3
+#: Longest exact fraction a test's points may be written as ("4/3"): points.toml holds small
+#: numbers, and parsing a fraction of a million digits would be a denial of service.
+MAX_FRACTION_CHARS = 40
 
 
 class RecordError(ValueError):
@@ -51,8 +53,9 @@ def checked(result: Any) -> Record:
 
     Returns a new dict with exactly the record's fields: text cut to :data:`MAX_TEXT` and
     made encodable (lone surrogates shown as escapes), optional fields defaulted. Scores are
-    checked for consistency (every test's score is its points or 0, items sum their tests,
-    the total sums the items), types and allowed values for everything else.
+    checked for consistency, exactly (every test's score is its points or 0, each item's is
+    the nearest float of the exact sum of its tests' points, the total that of the items',
+    no score above its maximum), types and allowed values for everything else.
     """
     if not isinstance(result, dict):
         raise RecordError(f"a record must be a mapping, not {type(result).__name__}")
@@ -89,7 +92,7 @@ def checked_for(
     suite_version: str,
     student: str,
     content_hash: str,
-    item_max: dict[str, float],
+    item_max: dict[str, Fraction],
 ) -> Record:
     """:func:`checked`, and the result is the one asked for: the student in flight on that
     worker, the batch's assignment and suite version, the suite's items and points."""
@@ -106,9 +109,9 @@ def checked_for(
     if list(record["items"]) != list(item_max):
         raise RecordError(f"items {list(record['items'])} are not the suite's {list(item_max)}")
     for item, maximum in item_max.items():
-        if not _close(record["items"][item]["max_score"], maximum):
+        if record["items"][item]["max_score"] != float(maximum):
             raise RecordError(f"item {item!r} is out of {record['items'][item]['max_score']}")
-    if not _close(record["max_score"], sum(item_max.values())):
+    if record["max_score"] != float(sum(item_max.values(), Fraction(0))):
         raise RecordError(f"max_score {record['max_score']} is not the suite's")
     return record
 
@@ -236,11 +239,14 @@ def _test(value: Any, index: int) -> dict[str, Any]:
         raise RecordError(f"test {index}: passed must be true or false")
     failure = value.get("failure")
     error = value.get("error")
+    max_score = _score(value.get("max_score"), f"test {index} max_score")
+    points = _points(value.get("points"), max_score, index)
     return {
         "name": _text(value.get("name"), f"test {index} name"),
         "item": _text(value.get("item"), f"test {index} item"),
         "score": _score(value.get("score"), f"test {index} score"),
-        "max_score": _score(value.get("max_score"), f"test {index} max_score"),
+        "max_score": max_score,
+        "points": str(points),
         "passed": passed,
         "failure": None if failure is None else _failure(failure, index),
         "error": None if error is None else _text(error, f"test {index} error"),
@@ -248,7 +254,7 @@ def _test(value: Any, index: int) -> dict[str, Any]:
 
 
 #: A failure's facts that the feedback reads, and the type each must have.
-_FAILURE_TEXT = ("kind", "where", "traceback", "error", "name", "detail")
+_FAILURE_TEXT = ("kind", "where", "traceback", "error", "name", "detail", "near")
 _FAILURE_MAPPING = ("case", "inputs", "mistake", "expected_text")
 
 
@@ -301,29 +307,52 @@ def _cell(value: Any) -> dict[str, Any]:
         if not isinstance(error, dict):
             raise RecordError("a cell's error must be a mapping")
         error = {_text(k, "cell error"): _text(v, "cell error") for k, v in error.items()}
-    return {"index": index, "status": status, "error": error}
+    cell = {"index": index, "status": status, "error": error}
+    # Where the student sees it (written since cells are named by their notebook position).
+    for key in ("number", "line"):
+        if key in value:
+            cell[key] = _count(value[key], f"cell {key}")
+    if "defines" in value:
+        cell["defines"] = _texts(value["defines"], "cell defines")
+    if "first_line" in value:
+        cell["first_line"] = _text(value["first_line"], "cell first_line")[:200]
+    return cell
 
 
-def _close(a: float, b: float) -> bool:
-    return abs(a - b) <= TOLERANCE
+def _points(value: Any, max_score: float, index: int) -> Fraction:
+    """A test's exact points ("4/3"), whose nearest float is its max_score; a record without
+    them (written by hand) has exactly its max_score."""
+    if value is None:
+        return Fraction(max_score)
+    if not isinstance(value, str) or len(value) > MAX_FRACTION_CHARS:
+        raise RecordError(f"test {index}: points must be a short exact fraction")
+    try:
+        points = Fraction(value)
+    except (ValueError, ZeroDivisionError):
+        raise RecordError(f"test {index}: points {value!r} is not a fraction") from None
+    if points < 0 or float(points) != max_score:
+        raise RecordError(f"test {index}: points {value} are not its max_score {max_score}")
+    return points
 
 
 def _consistent(record: dict[str, Any]) -> None:
-    """The score is what the tests say: no field can claim points the tests did not give."""
+    """The score is what the tests say, exactly: no field can claim points the tests did not
+    give, and no item or total is over its maximum by any rounding."""
     tests, items = record["tests"], record["items"]
     if record["status"] not in TESTED and tests:
         raise RecordError(f"a {record['status']} record has tests")
-    sums: dict[str, float] = dict.fromkeys(items, 0.0)
+    sums: dict[str, Fraction] = dict.fromkeys(items, Fraction(0))
     for index, test in enumerate(tests):
-        earned = test["max_score"] if test["passed"] else 0.0
-        if not _close(test["score"], earned):
+        earned = Fraction(test["points"]) if test["passed"] else Fraction(0)
+        if test["score"] != float(earned):
             raise RecordError(f"test {index} scores {test['score']} of {test['max_score']}")
         if test["item"] in sums:
-            sums[test["item"]] += test["score"]
+            sums[test["item"]] += earned
     for name, item in items.items():
-        if not _close(item["score"], sums[name]) or item["score"] > item["max_score"] + TOLERANCE:
-            raise RecordError(f"item {name!r} scores {item['score']}, its tests {sums[name]:g}")
-    if not _close(record["score"], sum(item["score"] for item in items.values())):
+        if item["score"] != float(sums[name]) or item["score"] > item["max_score"]:
+            raise RecordError(f"item {name!r} scores {item['score']}, its tests {sums[name]}")
+    total = sum(sums.values(), Fraction(0))
+    if record["score"] != float(total):
         raise RecordError(f"score {record['score']} is not the sum of the items")
-    if record["score"] > record["max_score"] + TOLERANCE:
+    if record["score"] > record["max_score"]:
         raise RecordError(f"score {record['score']} is over max_score {record['max_score']}")

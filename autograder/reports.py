@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import solutions
+from autograder import messages as m
 from autograder.escaping import csv_cell, json_text
-from autograder.feedback import render_html, render_markdown
+from autograder.feedback import item_verdicts, render_html, render_markdown
+from autograder.scoring import shown
 
 CSV_COLUMNS = ("student", "status", "score", "max_score")
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
@@ -54,30 +56,31 @@ def safe_name(student: str) -> str:
     return f"{base}+{digest}"
 
 
-def gradescope_json(result: dict[str, Any]) -> dict[str, Any]:
-    """Gradescope's ``results.json``: score, and one entry per test, visible to the student."""
-    tests = []
-    for test in result["tests"]:
-        failure = test.get("failure") or {}
-        case = failure.get("case") or {}
-        output = (
-            ""
-            if test["passed"]
-            else (case.get("en", "") + (f" — {failure.get('kind')}" if failure else ""))
-        )
-        tests.append(
-            {
-                "name": f"{test['item']}: {test['name']}",
-                "score": test["score"],
-                "max_score": test["max_score"],
-                "status": "passed" if test["passed"] else "failed",
-                "output": output,
-                "visibility": "visible",
-            }
-        )
-    payload: dict[str, Any] = {"score": result["score"], "tests": tests, "visibility": "visible"}
+def gradescope_json(result: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Gradescope's ``results.json``: the score, and one entry per item with the verdict the
+    feedback page gives for it, in ``lang`` (Markdown, escaped as in the feedback)."""
+    verdicts = item_verdicts(result, lang)
+    tests = [
+        {
+            "name": item,
+            "score": score["score"],
+            "max_score": score["max_score"],
+            "status": "passed" if score["score"] == score["max_score"] else "failed",
+            "output": verdicts.get(item, ""),
+            "visibility": "visible",
+        }
+        for item, score in result["items"].items()
+    ]
+    payload: dict[str, Any] = {
+        "score": result["score"],
+        "tests": tests,
+        "visibility": "visible",
+        "test_output_format": "md",
+    }
     if result["status"] != "graded":
-        payload["output"] = f"{result['status']}: {result.get('reason') or ''}"
+        status = m.STATUS.get(result["status"])
+        shown_status = status.render(lang) if status else result["status"]
+        payload["output"] = f"{shown_status}: {result.get('reason') or ''}"
     return payload
 
 
@@ -94,7 +97,7 @@ def write_student(result: dict[str, Any], out: Path, lang: str) -> None:
     # Compact: an indented dump goes through json's pure-Python encoder, about 4 ms a student
     # in the main process (`jq .` or any JSON viewer indents it for a human).
     (out / "results" / f"{name}.json").write_text(
-        json_text(gradescope_json(result)), encoding="utf-8"
+        json_text(gradescope_json(result, lang)), encoding="utf-8"
     )
     (out / "feedback" / f"{name}.md").write_text(render_markdown(result, lang), encoding="utf-8")
     (out / "feedback" / f"{name}.html").write_text(render_html(result, lang), encoding="utf-8")
@@ -125,9 +128,9 @@ def write_all(
                 [
                     csv_cell(result["student"]),
                     csv_cell(result["status"]),
-                    f"{result['score']:g}",
-                    f"{result['max_score']:g}",
-                    *(f"{result['items'].get(i, {}).get('score', 0):g}" for i in items),
+                    shown(result["score"]),
+                    shown(result["max_score"]),
+                    *(shown(result["items"].get(i, {}).get("score", 0)) for i in items),
                 ]
             )
             if result["student"] not in written:

@@ -8,6 +8,11 @@ of that item to its points::
     test_adam_carries_state_across_steps = 2
 
 An item's maximum is the sum of its tests' points; the assignment's is the sum over items.
+
+Points are exact fractions from the file to the record (a parametrized test's share of 4
+points over 3 cases is 4/3, and three of them are exactly 4): a fully correct item scores
+exactly its points and none scores more. Records hold the nearest float of each exact value,
+and each test's exact points as text; only :func:`shown` rounds, for people to read.
 """
 
 from __future__ import annotations
@@ -15,11 +20,14 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import solutions
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
+#: Decimal places of a score shown to people (feedback, CSV, summaries).
+SHOWN_PLACES = 2
 
 
 class SuiteError(Exception):
@@ -29,18 +37,32 @@ class SuiteError(Exception):
 @dataclass(frozen=True)
 class Points:
     assignment: str
-    by_item: dict[str, dict[str, float]]
+    by_item: dict[str, dict[str, Fraction]]
 
     @property
     def item_of(self) -> dict[str, str]:
         return {test: item for item, tests in self.by_item.items() for test in tests}
 
-    def item_max(self, item: str) -> float:
-        return float(sum(self.by_item[item].values()))
+    def item_max(self, item: str) -> Fraction:
+        return sum(self.by_item[item].values(), Fraction(0))
 
     @property
-    def max_score(self) -> float:
-        return float(sum(self.item_max(item) for item in self.by_item))
+    def max_score(self) -> Fraction:
+        return sum((self.item_max(item) for item in self.by_item), Fraction(0))
+
+
+def shown(value: float | Fraction) -> str:
+    """A score as people read it: rounded once, to :data:`SHOWN_PLACES` places, no trailing
+    zeros (``4``, ``3.33``, ``0.5``)."""
+    text = f"{float(value):.{SHOWN_PLACES}f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def exact(points: object) -> Fraction:
+    """A number of ``points.toml`` as the exact value it says (``0.1`` is one tenth)."""
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
+        raise SuiteError(f"points must be non-negative numbers, not {points!r}")
+    return Fraction(str(points)) if isinstance(points, float) else Fraction(points)
 
 
 def suite_dir(assignment: str) -> Path:
@@ -67,7 +89,7 @@ def load_points(assignment: str) -> Points:
             f"{path}: items must be exactly those of COURSE_SPEC ({', '.join(expected_items)}); "
             f"unknown: {sorted(unknown) or '-'}, missing: {missing or '-'}"
         )
-    by_item = {item: {str(t): float(p) for t, p in data[item].items()} for item in expected_items}
+    by_item = {item: {str(t): exact(p) for t, p in data[item].items()} for item in expected_items}
     return Points(assignment, by_item)
 
 

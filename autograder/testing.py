@@ -88,6 +88,8 @@ def brief(value: Any, items: int = 4) -> str:
             + ", ".join(f"{k!r}: {brief(v, items)}" for k, v in list(value.items())[:items])
             + "}"
         )
+    if isinstance(value, tuple) and all(type(v) is int for v in value):
+        return repr(value)  # a shape, as numpy writes it: (3, 4), (4,), () for a scalar
     if isinstance(value, (list, tuple)):
         inner = ", ".join(brief(v, items) for v in value[:items])
         return f"[{inner}{', …' if len(value) > items else ''}] (length {len(value)})"

@@ -14,7 +14,11 @@ from quizzes.draw import anonymous_students, build_quiz, choose_items
 from quizzes.errors import QuizError
 from quizzes.items import load_bank, select
 from quizzes.roster import read_roster
-from quizzes.topics import TOPICS
+from quizzes.texts import BANK_TITLE, BUILT
+
+#: Items on a sheet when no choice is given: one per topic for 12 of the 15 topics, about a
+#: 20-minute quiz and three printed A4 pages, instead of the whole bank.
+DEFAULT_ITEMS = 12
 
 
 def _split(value: str | None) -> list[str]:
@@ -33,8 +37,9 @@ def quiz() -> None:
 @quiz.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print the bank as JSON.")
 @click.option("--topics", help="Comma-separated topics to show.")
-def list_items(as_json: bool, topics: str | None) -> None:
-    """Show the bank: id, topic, type, kind, languages, misconception tags."""
+@click.option("--lang", type=click.Choice(LANGS), default="ko", show_default=True)
+def list_items(as_json: bool, topics: str | None, lang: str) -> None:
+    """Show the bank, one item per line: id, topic, type, kind, languages, misconception ids."""
     try:
         items = select(load_bank(), topics=_split(topics))
     except QuizError as error:
@@ -54,22 +59,18 @@ def list_items(as_json: bool, topics: str | None) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"optigrade quiz bank: {len(rows)} items, {len(TOPICS)} topics")
-    for column in ("id", "topic", "type", "kind", "languages", "misconceptions"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(
-            row["id"],
-            row["topic"],
-            row["type"],
-            row["kind"],
-            ",".join(row["languages"]),
-            ", ".join(row["misconceptions"]),
-        )
-    Console().print(table)
+    click.echo(BANK_TITLE.render(lang, items=len(rows), topics=len({r["topic"] for r in rows})))
+    # Plain columns, one line per item: an id is never folded, whatever the terminal's width,
+    # and `grep`/`cut` work on the output. Only the last column may run past the edge.
+    columns = ("id", "topic", "type", "kind", "languages", "misconceptions")
+    cells = [
+        [*(r[key] for key in columns[:4]), ",".join(r["languages"]), ", ".join(r["misconceptions"])]
+        for r in rows
+    ]
+    widths = [max(len(line[k]) for line in [list(columns), *cells]) for k in range(5)]
+    for line in [list(columns), *cells]:
+        padded = [text.ljust(width) for text, width in zip(line, widths, strict=False)]
+        click.echo("  ".join([*padded, line[5]]).rstrip())
 
 
 @quiz.command("build")
@@ -85,8 +86,12 @@ def list_items(as_json: bool, topics: str | None) -> None:
 @click.option("--item-ids", help="Comma-separated item ids to choose from (default: all).")
 @click.option("--per-topic", type=click.IntRange(1), help="K items drawn from each topic.")
 @click.option(
-    "--items", "count", type=click.IntRange(1), help="N items drawn from the whole selection."
+    "--items",
+    "count",
+    type=click.IntRange(1),
+    help=f"N items spread over the topics (default {DEFAULT_ITEMS}; with --item-ids, all of them).",
 )
+@click.option("--all", "take_all", is_flag=True, help="Every item of the selection.")
 @click.option("--lang", type=click.Choice(LANGS), default="ko", show_default=True)
 @click.option(
     "--format",
@@ -105,6 +110,7 @@ def build(
     item_ids: str | None,
     per_topic: int | None,
     count: int | None,
+    take_all: bool,
     lang: str,
     formats: str,
     out: Path,
@@ -119,10 +125,13 @@ def build(
             f"unknown format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}",
             param_hint="--format",
         )
-    if per_topic and count:
+    if sum(map(bool, (per_topic, count, take_all))) > 1:
         raise click.UsageError(
-            "give --per-topic or --items, not both (--per-topic 와 --items 중 하나만 쓰십시오)"
+            "give one of --per-topic, --items and --all, not both "
+            "(--per-topic, --items, --all 중 하나만 쓰십시오)"
         )
+    if not (per_topic or count or take_all or item_ids):
+        count = DEFAULT_ITEMS
     if roster and variants:
         raise click.UsageError("give --roster or --variants, not both")
     started = time.perf_counter()
@@ -136,8 +145,14 @@ def build(
         _fail(error)
     elapsed = time.perf_counter() - started
     click.echo(
-        f"{len(built.sheets)} sheet(s) × {len(items)} item(s) → {len(written)} file(s) "
-        f"in {out} ({elapsed:.1f} s)"
+        BUILT.render(
+            lang,
+            sheets=len(built.sheets),
+            items=len(items),
+            files=len(written),
+            out=out,
+            seconds=elapsed,
+        )
     )
 
 

@@ -79,9 +79,16 @@ def _option_choice(
             if option.text
             else {lang: shown for lang in LANGS}
         )
-        return Choice(text, correct, option.misconception, number)
+        return Choice(text, correct, _tag(option, correct), number)
     assert option.text is not None
-    return Choice(_texts(option.text, values, where), correct, option.misconception)
+    return Choice(_texts(option.text, values, where), correct, _tag(option, correct))
+
+
+def _tag(option: OptionSpec, correct: bool) -> str | None:
+    """The option's misconception, or None where it is right in this variant: an option whose
+    truth depends on the parameters (Xavier is right for tanh, a mistake for ReLU) models the
+    mistake only when it is wrong."""
+    return None if correct else option.misconception
 
 
 def _distinct(choices: Iterable[Choice], margin: float) -> list[Choice]:
@@ -140,7 +147,8 @@ def _draw_truefalse(item: ItemSpec, values: Mapping[str, Any], rng: random.Rando
     truth, index, option = rng.choice(pool)
     assert option.text is not None
     statement = _texts(option.text, values, f"{where}.statements[{index}]")
-    prompt = {lang: f"{text}\n\n{statement}" for lang, text in _prompt(item, values).items()}
+    # ``statement`` holds both languages: each language's prompt takes its own statement only.
+    prompt = {lang: f"{text}\n\n{statement[lang]}" for lang, text in _prompt(item, values).items()}
     misconception = () if truth else (Choice(statement, False, option.misconception),)
     return _variant(item, values, prompt=prompt, truth=truth, distractors=misconception)
 
@@ -248,18 +256,25 @@ def choose_items(
     count: int | None = None,
 ) -> tuple[ItemSpec, ...]:
     """The items of a quiz: the same for every student; each item ranked by its own hash, so
-    adding an item to the bank displaces at most one chosen item per topic."""
+    adding an item to the bank displaces at most one chosen item per topic.
+
+    ``count`` items are dealt round-robin over the topics (in an order drawn from the seed), so
+    that 12 items cover 12 topics rather than wherever the hashes happen to fall."""
 
     def rank(item: ItemSpec) -> int:
         return stable_hash(seed, quiz, "select", item.id)
 
+    by_topic: dict[str, list[ItemSpec]] = {}
+    for item in items:
+        by_topic.setdefault(item.topic, []).append(item)
+    ranked = {topic: sorted(group, key=rank) for topic, group in by_topic.items()}
     if count is not None:
-        chosen = sorted(items, key=rank)[:count]
+        topics = sorted(ranked, key=lambda topic: stable_hash(seed, quiz, "topic", topic))
+        deepest = max((len(group) for group in ranked.values()), default=0)
+        dealt = [ranked[t][n] for n in range(deepest) for t in topics if n < len(ranked[t])]
+        chosen = dealt[:count]
     elif per_topic is not None:
-        by_topic: dict[str, list[ItemSpec]] = {}
-        for item in items:
-            by_topic.setdefault(item.topic, []).append(item)
-        chosen = [i for group in by_topic.values() for i in sorted(group, key=rank)[:per_topic]]
+        chosen = [item for group in ranked.values() for item in group[:per_topic]]
     else:
         chosen = list(items)
     order = {item.id: n for n, item in enumerate(items)}

@@ -14,6 +14,7 @@ import yaml
 from optigrade.i18n import LANGS
 from quizzes.errors import BankError, UnknownItemError, UnknownTopicError
 from quizzes.formula import compile_formula
+from quizzes.misconceptions import CATALOGUE_PATH, load_catalogue
 from quizzes.topics import KINDS, TOPICS, TYPES
 
 BANK_DIR = Path(__file__).with_name("bank")  # the item files; this module reads them
@@ -230,6 +231,14 @@ def _load_dir(directory: Path) -> tuple[ItemSpec, ...]:
                 f"item id {item.id!r} is used by both {seen[item.id].name} and {item.path.name}"
             )
         seen[item.id] = item.path
+    catalogue = load_catalogue()
+    for item in items:
+        unexplained = catalogue.missing(item.misconceptions)
+        if unexplained:
+            raise BankError(
+                f"{item.path.name}: misconception(s) {', '.join(unexplained)} have no sentence "
+                f"in {CATALOGUE_PATH.name}; add each in ko and en"
+            )
     order = list(TOPICS)
     return tuple(sorted(items, key=lambda item: (order.index(item.topic), item.id)))
 

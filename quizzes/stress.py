@@ -11,6 +11,8 @@ from optigrade.i18n import LANGS
 from quizzes.draw import draw_variant
 from quizzes.errors import QuizError
 from quizzes.items import ItemSpec
+from quizzes.leaks import text_leaks
+from quizzes.misconceptions import load_catalogue
 from quizzes.model import Variant
 from quizzes.texts import INSTRUCTION
 
@@ -51,7 +53,13 @@ def variant_problems(variant: Variant) -> list[str]:
             sides = [getattr(p, side)[lang] for p in variant.pairs]
             if len(set(sides)) < len(sides):
                 problems.append(f"two identical {side} entries in {lang}")
+    problems += _leak_problems(variant)
     right = [c for c in variant.choices if c.correct]
+    problems += [
+        f"the right answer {c.text[LANGS[-1]]!r} carries the misconception {c.misconception}"
+        for c in right
+        if c.misconception
+    ]
     for choice in variant.choices:
         if choice.correct or choice.value is None:
             continue
@@ -72,6 +80,37 @@ def variant_problems(variant: Variant) -> list[str]:
             if d.value is None or abs(d.value - variant.numeric.value) <= variant.numeric.margin:
                 problems.append(f"misconception {d.misconception} gives the right answer")
     return problems
+
+
+def reader_texts(variant: Variant, lang: str) -> list[str]:
+    """Every text of ``variant`` that a ``lang`` reader meets on a sheet, key or LMS file,
+    misconception feedback included."""
+    catalogue = load_catalogue()
+    tags = [c.misconception for c in (*variant.choices, *variant.distractors) if c.misconception]
+    return [
+        variant.prompt[lang],
+        *(c.text[lang] for c in (*variant.choices, *variant.distractors)),
+        *(text for p in variant.pairs for text in (p.left[lang], p.right[lang])),
+        *(catalogue.explain(tag, lang) for tag in tags if tag in catalogue.sentences),
+    ]
+
+
+def _leak_problems(variant: Variant) -> list[str]:
+    catalogue = load_catalogue()
+    tags = catalogue.ids
+    used = [c.misconception for c in (*variant.choices, *variant.distractors) if c.misconception]
+    unexplained = [f"misconception {tag} has no sentence" for tag in catalogue.missing(used)]
+    found = dict.fromkeys(
+        problem
+        for lang in LANGS
+        for text in reader_texts(variant, lang)
+        for problem in (
+            [f"a text is a {type(text).__name__}, not a str"]
+            if not isinstance(text, str)
+            else text_leaks(text, lang, tags)
+        )
+    )
+    return unexplained + list(found)
 
 
 def _core(text: str) -> str:

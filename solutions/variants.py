@@ -12,7 +12,7 @@ item's reference implementation (a class or a function with the reference's sign
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,8 @@ class Variant:
     item: str
     impl: Any
     label: Text
+    #: One line on how to fix it, for the feedback ("divide m by 1 - beta1**t"); None: none yet.
+    hint: Text | None = None
 
 
 EQUIVALENTS: dict[str, list[Variant]] = {}
@@ -743,3 +745,56 @@ def he_transposed_draw(n_in: int, n_out: int, rng: np.random.Generator) -> np.nd
 )
 def he_fan_in_only(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
     return _normal(rng, 2 / n_in, n_in, n_out)
+
+
+# -- fix hints: one line each, shown under the mistake's name in the feedback -----------------
+
+
+def add_hint(id: str, ko: str, en: str) -> None:
+    """Give the mistake ``id`` its one-line fix hint (kept apart from the entries above so
+    that a hint is added without touching the variant)."""
+    for variants in MISTAKES.values():
+        for index, variant in enumerate(variants):
+            if variant.id == id:
+                variants[index] = replace(variant, hint=Text(ko=ko, en=en))
+                return
+    raise KeyError(id)
+
+
+add_hint("sgd_plus_sign", "기울기를 빼세요: w -= lr*g", "subtract the gradient: w -= lr*g")
+add_hint(
+    "momentum_ewma_form",
+    "속도에 학습률을 넣으세요: v = m*v - lr*g 그리고 w += v",
+    "put the learning rate into the velocity: v = m*v - lr*g, then w += v",
+)
+add_hint(
+    "momentum_state_reset",
+    "v를 __init__에서 (또는 처음 한 번만) 만들고 update에서는 이어서 쓰세요",
+    "create v once (in __init__ or on the first call) and keep it between update calls",
+)
+add_hint("adagrad_g_not_squared", "h에 g*g를 더하세요: h += g*g", "accumulate g*g: h += g*g")
+add_hint(
+    "adam_no_bias_correction",
+    "m은 1 - beta1**t로, v는 1 - beta2**t로 나누세요",
+    "divide m by 1 - beta1**t and v by 1 - beta2**t",
+)
+add_hint(
+    "adam_t_not_incremented",
+    "update를 호출할 때마다 t를 1씩 늘리세요",
+    "increment t by one on every update call",
+)
+add_hint(
+    "adam_state_reset",
+    "m과 v를 처음 한 번만 만들고 update에서는 이어서 쓰세요",
+    "create m and v once and keep them between update calls",
+)
+add_hint(
+    "ewma_starts_at_first_value",
+    "v를 0에서 시작하세요: v_0 = 0",
+    "start from zero: v_0 = 0",
+)
+add_hint(
+    "lr_staircase_no_floor",
+    "epoch // time_interval처럼 내림을 하세요",
+    "floor the ratio: epoch // time_interval",
+)

@@ -26,6 +26,8 @@ PROBES = {
     "fork past the process cap",
     "fork a tree past the memory cap",
     "fill the scratch space",
+    "use the kernel keyring",
+    "create a user namespace",
 }
 
 

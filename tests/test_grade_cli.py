@@ -227,7 +227,10 @@ def test_a_hang_inside_a_method_costs_only_that_item(batch):
     assert all(float(row[i]) == 10 for i in others), row
     feedback = (out / "feedback" / "loop_in_update.md").read_text(encoding="utf-8")
     assert "did not finish within the time limit" in feedback
-    assert "earlier test of this item timed out" in feedback
+    with sqlite3.connect(out / "gradebook.sqlite") as db:
+        (text,) = db.execute("SELECT result FROM results WHERE student='loop_in_update'").fetchone()
+    kinds = [t["failure"]["kind"] for t in json.loads(text)["tests"] if t["item"] == "SGD"]
+    assert kinds[0] == "timeout" and set(kinds[1:]) == {"skipped_after_timeout"}, kinds
 
 
 def test_missing_item_costs_exactly_that_item(batch):
@@ -274,7 +277,9 @@ def test_html_feedback_says_what_the_markdown_says(batch):
     parser = _TextOf()
     parser.feed((out / "feedback" / "mistake.html").read_text(encoding="utf-8"))
     text = "".join(parser.text)
-    assert "Expected" in text and "Received" in text and "Adam" in text
+    markdown = (out / "feedback" / "mistake.md").read_text(encoding="utf-8")
+    assert "Adam — 0 / 10" in text and "This matches a known mistake: bias-corrects" in text
+    assert "Adam — 0 / 10" in markdown.replace("`", "")
 
 
 def test_summary_json_counts_everything(batch):
@@ -307,7 +312,7 @@ def test_files_written_during_grading_are_what_report_regenerates(batch, tmp_pat
         for name in written:
             assert (out / folder / name).read_bytes() == (copy / folder / name).read_bytes(), name
     table = (out / "feedback" / "correct.md").read_text(encoding="utf-8")
-    positions = [table.index(f"| `{item}` |") for item in solutions.ASSIGNMENTS["optimizers"]]
+    positions = [table.index(f"## `{item}` —") for item in solutions.ASSIGNMENTS["optimizers"]]
     assert positions == sorted(positions), "items must be listed in the course's order"
 
 
@@ -570,3 +575,24 @@ def test_grading_stops_when_an_isolation_layer_is_missing(tmp_path, hook):
     assert accepted.returncode == 0, accepted.stderr[-3000:]
     assert "grading without the isolation layer 'landlock_fs'" in accepted.stderr
     assert json.loads(accepted.stdout)["status"] == {"graded": 2}
+
+
+def test_what_intake_refused_is_listed_for_the_ta(tmp_path):
+    """A link among the submissions (its name holding an escape sequence) is refused: the
+    console names it with the sequence made visible, in both languages, and ``--json`` lists it
+    with its reason; the other student is graded."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "alice.ipynb").write_text(notebook(class_cells()))
+    (subs / "evil\x1b[2J.py").symlink_to("/etc/passwd")
+    shown = run_grade("--out", str(tmp_path / "out"), "--", str(subs))
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    console = shown.stdout + shown.stderr  # progress and warnings go to stderr
+    assert "\x1b" not in console
+    assert "접수하지 않은 파일 1개" in console and "1 files refused at intake" in console
+    assert "evil\\x1b[2J" in console and "symbolic link" in console
+    listed = run_grade("--out", str(tmp_path / "out"), "--json", "--regrade", "--", str(subs))
+    summary = json.loads(listed.stdout)
+    assert [r["student"] for r in summary["refused"]] == ["evil\\x1b[2J"]
+    assert "symbolic link" in summary["refused"][0]["reason"]
+    assert read_grades(tmp_path / "out")["alice"]["status"] == "graded"

@@ -19,6 +19,7 @@ import dataclasses
 import json
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +46,10 @@ def grade(assignment: str, submission: Path, tmp_path: Path) -> dict[str, Any]:
     """Score per item and failed outcomes of a submission graded through the sandbox."""
     outcomes = _driven("grade", assignment, tmp_path, str(submission))
     points = load_points(assignment)
-    scores = dict.fromkeys(points.by_item, 0.0)
+    scores = dict.fromkeys(points.by_item, Fraction(0))
     for outcome in outcomes:
         assert outcome["error"] is None, f"a hidden test is broken: {outcome}"
-        scores[outcome["item"]] += outcome["points"] if outcome["passed"] else 0.0
+        scores[outcome["item"]] += Fraction(outcome["points"]) if outcome["passed"] else 0
     maxima = {item: points.item_max(item) for item in points.by_item}
     failed = [o for o in outcomes if not o["passed"]]
     return {"scores": scores, "maxima": maxima, "failed": failed}
@@ -74,7 +75,7 @@ REFERENCE_FILES = {
 @pytest.mark.parametrize("assignment", solutions.ASSIGNMENTS)
 def test_the_reference_earns_full_marks(assignment, tmp_path):
     result = grade(assignment, REFERENCE_FILES[assignment], tmp_path)
-    assert result["scores"] == pytest.approx(result["maxima"]), result["failed"][:3]
+    assert result["scores"] == result["maxima"], result["failed"][:3]
 
 
 EQUIVALENT_FILES = [
@@ -88,7 +89,7 @@ EQUIVALENT_FILES = [
 @pytest.mark.parametrize(("assignment", "name"), EQUIVALENT_FILES)
 def test_equivalent_submission_earns_full_marks(assignment, name, tmp_path):
     result = grade(assignment, SUBMISSIONS / name, tmp_path)
-    assert result["scores"] == pytest.approx(result["maxima"]), result["failed"][:3]
+    assert result["scores"] == result["maxima"], result["failed"][:3]
 
 
 #: Each file makes one known mistake per item it lists; other items are answered correctly.
@@ -125,9 +126,7 @@ def test_mistaken_submission_loses_the_item_and_is_named(assignment, name, tmp_p
                 f"got {named_mistakes(result['failed'], item) or 'none'}"
             )
         else:
-            assert score == pytest.approx(result["maxima"][item]), (
-                f"{item} is correct but lost points"
-            )
+            assert score == result["maxima"][item], f"{item} is correct but lost points"
 
 
 # -- every catalogued variant, in-process --------------------------------------------------------
@@ -200,7 +199,8 @@ def _main(mode: str, assignment: str, out: str, *submission: str) -> None:
     from autograder.testing import variant_namespace
 
     def as_json(outcomes: list) -> list[dict]:
-        return [dataclasses.asdict(o) for o in outcomes]
+        # Points are exact fractions: written as text ("4/3"), read back exactly.
+        return [{**dataclasses.asdict(o), "points": str(o.points)} for o in outcomes]
 
     class Grade:
         """``--submission``: the real sandbox, through the plugin the TA's command uses."""

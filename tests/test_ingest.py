@@ -238,3 +238,183 @@ def test_entry_paths_that_leave_the_archive_are_warnings_and_never_written(tmp_p
     result = discover([archive], tmp_path / "scratch")
     assert not result.submissions and len(result.warnings) == 2
     assert not (tmp_path.parent / "escape.py").exists()
+
+
+# -- archives: what an entry may cost (the overlapping zip bomb) ------------------------------
+
+
+def with_alias(archive: bytes, name: bytes, alias: bytes) -> bytes:
+    """``archive`` (from :func:`make_zip`, no comment) with one more directory record: a copy
+    of ``name``'s, named ``alias``, pointing at the same local header and data."""
+    import struct
+
+    end = archive[-22:]
+    count, cd_size, cd_offset = (struct.unpack_from("<HII", end, 10)[i] for i in range(3))
+    directory = archive[cd_offset : cd_offset + cd_size]
+    at = 0
+    while True:
+        length = struct.unpack_from("<H", directory, at + 28)[0]
+        extra, comment = struct.unpack_from("<HH", directory, at + 30)
+        if directory[at + 46 : at + 46 + length] == name:
+            break
+        at += 46 + length + extra + comment
+    record = bytearray(directory[at : at + 46])
+    struct.pack_into("<HHH", record, 28, len(alias), 0, 0)
+    directory += bytes(record) + alias
+    new_end = struct.pack(
+        "<4sHHHHIIH", b"PK\x05\x06", 0, 0, count + 1, count + 1, len(directory), cd_offset, 0
+    )
+    return archive[:cd_offset] + directory + new_end
+
+
+def test_records_that_share_their_data_are_refused_and_the_other_entries_read(tmp_path):
+    # The overlapping zip bomb points many records at one stream; an honest archive never
+    # shares bytes between entries. Neither of two such records can be told honest.
+    good = CORRECT.encode()
+    archive = tmp_path / "canvas.zip"
+    plain = make_zip(
+        [
+            Member("kim_1_2_optimizers.ipynb", good),
+            Member("lee_3_4_a.py", b"x = 1\n"),
+            Member("park_5_6_optimizers.ipynb", good),
+        ]
+    )
+    archive.write_bytes(with_alias(plain, b"lee_3_4_a.py", b"lee_3_4_b.py"))
+    subs = found(tmp_path, archive)
+    assert len(subs["1"].files) == 1 and not subs["1"].refused
+    assert len(subs["5"].files) == 1 and not subs["5"].refused
+    assert not subs["3"].files
+    (line,) = subs["3"].refused
+    assert "lee_3_4_a.py" in line and "lee_3_4_b.py" in line
+    assert "overlap another entry's" in line and "겹치는" in line
+
+
+def test_an_entry_is_inflated_at_most_one_byte_past_the_size_it_declares(tmp_path):
+    from autograder.intake.archive import EntryError, ZipReader
+
+    big = b"#" * 5_000_000
+    archive = tmp_path / "a.zip"
+    archive.write_bytes(make_zip([Member("a.py", big, declared_size=10)]))
+    fd = os.open(archive, os.O_RDONLY)
+    try:
+        reader = ZipReader(fd, os.fstat(fd).st_size, 10)
+        with pytest.raises(EntryError, match="more than the directory declares"):
+            reader.read(reader.entries[0], MAX_FILE_BYTES)
+        assert reader.inflated == 11
+    finally:
+        os.close(fd)
+
+
+def test_every_inflated_byte_is_charged_to_the_archive_budget(tmp_path, monkeypatch):
+    # A bad CRC is found only once the entry is inflated: what that cost counts against the
+    # archive's budget like an entry that was read, so the next entry no longer fits.
+    import sys
+
+    # The module, not the function of the same name the package exports.
+    monkeypatch.setattr(sys.modules["autograder.intake.discover"], "MAX_ZIP_BYTES", 1_000)
+    data = b"x = 1\n" * 100
+    archive = tmp_path / "kim_1_2_work.zip"
+    archive.write_bytes(
+        make_zip([Member("a.py", data, crc=zlib.crc32(data) ^ 1), Member("b.py", data)])
+    )
+    (submission,) = discover([archive], tmp_path / "scratch").submissions
+    assert not submission.files
+    assert any("a.py" in line and "bad CRC-32" in line for line in submission.refused)
+    assert any("b.py" in line and "more than 1000 bytes" in line for line in submission.refused)
+
+
+# -- notebooks of format version 2 and 3: read from their worksheets, without nbformat --------
+
+
+def v3_notebook(*worksheets: list[dict], version: object = 3) -> str:
+    sheets = [{"cells": cells, "metadata": {}} for cells in worksheets]
+    return json.dumps(
+        {"nbformat": version, "nbformat_minor": 0, "metadata": {}, "worksheets": sheets}
+    )
+
+
+def code3(source: object, **extra: object) -> dict:
+    return {"cell_type": "code", "input": source, "language": "python", "outputs": [], **extra}
+
+
+def test_a_version_3_notebook_gives_the_cells_its_version_4_conversion_gives(tmp_path):
+    cells = class_cells()
+    old, new = tmp_path / "old.ipynb", tmp_path / "new.ipynb"
+    old.write_text(notebook(cells, version=3))
+    new.write_text(notebook(cells))
+    read_old, read_new = ingest("s", [old]), ingest("s", [new])
+    assert read_old.status == "ok" and read_old.cells == read_new.cells
+    (note,) = read_old.notes
+    assert "nbformat 3" in note and "이전 형식" in note
+
+
+def test_version_3_cells_of_every_kind_across_worksheets(tmp_path, monkeypatch):
+    # nbformat is never imported for it: upgrading and validating cost 0.3 ms a cell.
+    import sys
+
+    monkeypatch.setitem(sys.modules, "nbformat", None)
+    path = tmp_path / "n.ipynb"
+    first = [
+        {"cell_type": "heading", "level": 1, "source": "Title", "metadata": {}},
+        {"cell_type": "markdown", "source": ["# not code\n", "x = 0\n"], "metadata": {}},
+        code3("a = 1\n"),
+        code3(["b = 2\n", "c = 3\n"], metadata={"optigrade": {"role": ["check"]}}),
+        code3("check('all')\n", metadata={"optigrade": {"role": "check"}}),
+        {"cell_type": "raw", "source": 7},  # not code: never looked at, as in version 4
+        "not a cell",
+    ]
+    second = [code3("d = 4\n", metadata=["not", "an", "object"]), {"cell_type": "code"}]
+    path.write_text(v3_notebook(first, second))
+    result = ingest("s", [path])
+    assert result.status == "ok", result
+    assert result.cells == ["a = 1\n", "b = 2\nc = 3\n", "d = 4\n", "\n"]
+
+
+def test_a_version_2_notebook_is_read_like_version_3(tmp_path):
+    path = tmp_path / "n.ipynb"
+    path.write_text(v3_notebook([code3("a = 1\n")], version=2))
+    result = ingest("s", [path])
+    assert result.status == "ok" and result.cells == ["a = 1\n"]
+    assert "nbformat 2" in result.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("data", "english", "korean"),
+    [
+        ({"nbformat": 3, "worksheets": {"cells": []}}, "worksheets are not a list", "워크시트"),
+        ({"nbformat": 3, "worksheets": ["cells"]}, "worksheet 1 is not a JSON object", "객체"),
+        ({"nbformat": 3, "worksheets": [{}, {"cells": 7}]}, "worksheet 2 are not a list", "2번째"),
+        (json.loads(v3_notebook([code3(12)])), "cell 1: its source is neither", "1번째 셀"),
+        (json.loads(v3_notebook([{}, code3(["a", None])])), "cell 2: its source", "2번째 셀"),
+        (json.loads(v3_notebook([code3({"a": 1})])), "neither text nor lines", "소스"),
+        ({"cells": [{"cell_type": "code", "source": "x = 1"}]}, "nbformat None", "버전"),
+        (json.loads(v3_notebook([code3("x")], version="3")), "nbformat '3'", "버전"),
+        (json.loads(v3_notebook([code3("x")], version=1)), "nbformat 1;", "버전 2, 3, 4"),
+        ({"nbformat": 5, "cells": []}, "nbformat 5;", "Jupyter"),
+        ({"nbformat": ["\x1b[2J" * 20], "cells": []}, "nbformat ['\\x1b[2J", "버전"),
+    ],
+)
+def test_a_malformed_older_notebook_is_unreadable_with_the_reason(tmp_path, data, english, korean):
+    path = tmp_path / "n.ipynb"
+    path.write_text(json.dumps(data))
+    result = ingest("s", [path])
+    assert result.status == "unreadable", result
+    assert english in result.reason and korean in result.reason, result.reason
+    assert "\x1b" not in result.reason and not result.notes
+
+
+def test_a_version_3_notebook_of_many_cells_is_read_in_linear_time(tmp_path):
+    import time
+
+    cells = [code3("x = 1\n")] + [
+        {"cell_type": "markdown", "source": "a", "metadata": {}}
+    ] * 150_000
+    path = tmp_path / "n.ipynb"
+    path.write_text(v3_notebook(cells))
+    # CPU time, not wall time: the machine may be busy with other work.
+    started = time.process_time()
+    result = ingest("s", [path])
+    seconds = time.process_time() - started
+    assert result.status == "ok" and result.cells == ["x = 1\n"]
+    # nbformat took 30 s of CPU here; reading the JSON takes about half a second.
+    assert seconds < 5, f"{seconds:.1f} s of CPU for a {path.stat().st_size}-byte notebook"

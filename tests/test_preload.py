@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -12,22 +13,28 @@ def run_fresh(code: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_the_preload_leaves_the_notebook_reader_ready_for_older_notebooks():
+def test_the_preload_leaves_the_notebook_reader_ready_for_older_notebooks(tmp_path):
     # A fresh interpreter, as the forkserver is: after the preload, reading an nbformat 3
-    # notebook must need no further import (each worker would otherwise pay for nbformat
-    # and its schema validators on its first such notebook).
-    probe = """
+    # notebook must need no further import (each worker would otherwise pay for it on its
+    # first such notebook). Older notebooks are read from their JSON: nbformat is not needed.
+    path = tmp_path / "old.ipynb"
+    cell = {"cell_type": "code", "input": "x = 1\n", "outputs": [], "metadata": {}}
+    path.write_text(json.dumps({"nbformat": 3, "worksheets": [{"cells": [cell]}]}))
+    probe = f"""
 import sys
 import autograder.preload
-before = set(sys.modules)
 from autograder import ingest
 ingest.warm_up()
-import nbformat, nbformat.validator
-print(sorted(set(sys.modules) - before))
+before = set(sys.modules)
+result = ingest.ingest("s", [__import__("pathlib").Path({str(path)!r})])
+assert result.status == "ok" and result.cells == ["x = 1\\n"], result
+print(sorted(set(sys.modules) - before), "nbformat" in sys.modules)
 """
     done = run_fresh(probe)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]", f"modules loaded only after the preload: {done.stdout}"
+    assert done.stdout.strip() == "[] False", (
+        f"modules loaded only after the preload: {done.stdout}"
+    )
 
 
 def test_the_preload_does_not_load_what_the_main_process_avoids():

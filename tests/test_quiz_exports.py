@@ -278,14 +278,14 @@ def test_cli_items_draws_n_items_and_item_ids_chooses_them(tmp_path):
         "quiz", "build", "--seed", "2", "--items", "4", "--format", "md", "--out", str(tmp_path)
     )
     assert result.returncode == 0, result.stderr
-    assert "× 4 item(s)" in result.stdout
+    assert "× 4문항" in result.stdout  # the default --lang ko
     ids = [r["id"] for r in json.loads(optigrade("quiz", "list", "--json").stdout)][:3]
     out = tmp_path / "ids"
     result = optigrade(
         "quiz", "build", "--seed", "2", "--item-ids", ",".join(ids), "--out", str(out)
     )
     assert result.returncode == 0, result.stderr
-    assert "× 3 item(s)" in result.stdout
+    assert "× 3문항" in result.stdout
     both = optigrade(
         "quiz", "build", "--seed", "2", "--items", "3", "--per-topic", "1", "--out", str(out)
     )

@@ -81,7 +81,7 @@ def _numeric(value: float, margin: float, digits: int, wrong: float) -> Variant:
         "computation",
         {"ko": "문제", "en": "Question"},
         numeric=Numeric(value, margin, digits),
-        distractors=(Choice({"ko": "x", "en": "x"}, False, "some-mistake", wrong),),
+        distractors=(Choice({"ko": "x", "en": "x"}, False, "plain-sgd", wrong),),
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import tempfile
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ class ExportError(RuntimeError):
 class HiddenCase:
     id: str  # "<test file>::<test name>[<params id>]", as run_case expects it
     item: str
-    points: float
+    points: Fraction  # the case's exact share of its item's points (autograder.scoring)
     fixtures: tuple[str, ...]
     params: dict[str, Any]  # encoded
     expectations: list[dict[str, Any]]  # encoded, one per check.same, in call order

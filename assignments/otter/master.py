@@ -15,6 +15,7 @@ import copy
 import inspect
 import json
 import shutil
+from fractions import Fraction
 from pathlib import Path
 
 import nbformat
@@ -89,8 +90,9 @@ def master_notebook(reference: Reference, lang: str, cases: list[HiddenCase]) ->
         meta = cell.metadata["optigrade"]
         role, item = meta["role"], meta["item"]
         if role == "prose" and item is not None:
-            points = sum(case.points for case in cases if case.item == item)
-            question = yaml.safe_dump({"name": item, "points": points}, sort_keys=False)
+            # Summed exactly, so that an item's question is worth exactly its points.
+            points = sum((case.points for case in cases if case.item == item), Fraction(0))
+            question = yaml.safe_dump({"name": item, "points": float(points)}, sort_keys=False)
             cells += [_raw("# BEGIN QUESTION", question), cell]
         elif role == "solution":
             cells += [
@@ -155,4 +157,5 @@ def _public_test(item: str) -> NotebookNode:
 def _hidden_test(case: HiddenCase, number: int) -> NotebookNode:
     # otter collects the test functions from one module namespace: each needs its own name.
     body = f"    from optigrade_otter import run_case\n\n    run_case(env, {case.id!r})"
-    return _test_cell({"hidden": True, "points": case.points}, f"hidden_{number:02d}", body)
+    points = float(case.points)
+    return _test_cell({"hidden": True, "points": points}, f"hidden_{number:02d}", body)

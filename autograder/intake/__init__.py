@@ -11,10 +11,12 @@ batch. The main process calls :func:`discover` (which files are whose) and :func
 * :mod:`~autograder.intake.files`: opening without following links or blocking;
 * :mod:`~autograder.intake.names`: names of any encoding to printable Unicode, and ids;
 * :mod:`~autograder.intake.reader`: a student's files to code cells;
+* :mod:`~autograder.intake.course`: the course notebook's own cells, told from the student's;
 * :mod:`~autograder.intake.magics`: IPython magics made harmless;
 * :mod:`~autograder.intake.texts`: every reason, in Korean and English.
 """
 
+from autograder.intake.course import CourseCells
 from autograder.intake.discover import (
     MAX_ZIP_BYTES,
     MAX_ZIP_ENTRIES,
@@ -29,7 +31,7 @@ from autograder.intake.names import student_id_from_name
 from autograder.intake.reader import (
     MAX_CODE_CHARS,
     MAX_FILE_BYTES,
-    SKIPPED_ROLES,
+    CellOrigin,
     Ingested,
     content_hash,
     ingest,
@@ -41,8 +43,9 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_ZIP_BYTES",
     "MAX_ZIP_ENTRIES",
-    "SKIPPED_ROLES",
     "SUBMISSION_SUFFIXES",
+    "CellOrigin",
+    "CourseCells",
     "Discovery",
     "IngestError",
     "Ingested",

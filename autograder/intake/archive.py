@@ -5,8 +5,11 @@ first name that is not the UTF-8 it claims, the first corrupt extra field, or th
 a newer zip version. An LMS download is one archive for the whole class, so here the directory
 is read record by record: a record that cannot be used costs that entry (with the reason), and
 only an archive whose directory cannot be found at all is unreadable. Entries are read with
-``pread`` from a descriptor opened without following links, inflated in bounded steps (a zip
-bomb stops at the size limit, whatever the entry declares), and checked against their CRC.
+``pread`` from a descriptor opened without following links, inflated in bounded steps, never
+more than one byte past the size the directory declares (itself within the size limit), and
+checked against their CRC. Records whose data overlap are refused: one small deflate stream
+shared by thousands of records is the overlapping zip bomb, which would otherwise be inflated
+once per record.
 
 Only what LMS downloads use is supported: stored and deflated entries, zip64 sizes and offsets.
 Encrypted entries and other compression methods are refused with a reason.
@@ -60,6 +63,10 @@ class Entry:
     size: int
     offset: int  # of the local header
     mode: int  # the Unix st_mode in the external attributes (0 when there is none)
+    #: Where the data starts, after the local header (None: no local header there).
+    data_at: int | None = None
+    #: Its local header or data overlap another record's: refused, never read.
+    overlaps: bool = False
 
     @property
     def is_dir(self) -> bool:
@@ -80,7 +87,9 @@ class ZipReader:
 
     ``max_records`` bounds how many directory records are read at all (each costs memory);
     :attr:`unread_after` is their count when the directory holds more, :attr:`damaged_after`
-    the count read before a damaged record ended the directory.
+    the count read before a damaged record ended the directory. :attr:`inflated` counts every
+    byte :meth:`read` produced, whatever came of the read: what the archive's budget is
+    charged, so that entries refused after inflating cost the archive as much as the others.
     """
 
     def __init__(self, fd: int, size: int, max_records: int) -> None:
@@ -88,6 +97,7 @@ class ZipReader:
         self.entries: list[Entry] = []
         self.damaged_after: int | None = None
         self.unread_after: int | None = None
+        self.inflated = 0
         directory, count, shift = self._directory()
         for entry in self._records(directory, count, shift):
             if len(self.entries) >= max_records:
@@ -96,6 +106,7 @@ class ZipReader:
             self.entries.append(entry)
         if self.damaged_after == 0:
             raise ArchiveError("the central directory is damaged")
+        self._find_overlaps()
 
     def _pread(self, length: int, offset: int) -> bytes:
         return os.pread(self.fd, length, offset) if length > 0 else b""
@@ -165,45 +176,95 @@ class ZipReader:
         if index < count:
             self.damaged_after = index
 
+    def _find_overlaps(self) -> None:
+        """Mark every record whose local header and data overlap another record's.
+
+        An honest archive never shares bytes between entries; an overlapping zip bomb points
+        thousands of records at one small stream, each of which would cost a full inflation
+        (and a size of 0 declared in each would charge the archive's budget nothing). Which
+        of two overlapping records is the honest one cannot be told, so neither is read.
+        """
+        spans: list[tuple[int, int, Entry]] = []
+        for entry in self.entries:
+            # Past the end there is no header to read (and an offset near 2**64 from a zip64
+            # field is more than pread takes): read() refuses such an entry on its own.
+            if entry.offset + _LOCAL.size > self.size:
+                continue
+            header = self._pread(_LOCAL.size, entry.offset)
+            if len(header) < _LOCAL.size or header[:4] != b"PK\x03\x04":
+                continue
+            fields = _LOCAL.unpack(header)
+            entry.data_at = entry.offset + _LOCAL.size + fields[9] + fields[10]
+            spans.append((entry.offset, entry.data_at + entry.compressed_size, entry))
+        # One sweep in the order of the offsets: a span that starts before the furthest end
+        # seen so far overlaps the span that reaches that end (both are marked). Every span
+        # that overlaps another is marked this way, in n log n for the sort.
+        spans.sort(key=lambda span: (span[0], span[1]))
+        furthest: tuple[int, int, Entry] | None = None
+        for span in spans:
+            if furthest is not None and span[0] < furthest[1]:
+                span[2].overlaps = furthest[2].overlaps = True
+            if furthest is None or span[1] > furthest[1]:
+                furthest = span
+
     def read(self, entry: Entry, limit: int) -> bytes:
-        """The entry's contents; :class:`EntryError` if it is encrypted, damaged, in an
-        unsupported format, or larger than ``limit`` bytes once inflated."""
+        """The entry's contents; :class:`EntryError` if it is encrypted, damaged (its data
+        overlap another entry's, or inflate to another size than the directory declares), in
+        an unsupported format, or declared larger than ``limit`` bytes.
+
+        At most the declared size and one byte are inflated: a record that declares 0 bytes
+        and holds 50 MiB costs one byte, not 50 MiB. Every byte produced is added to
+        :attr:`inflated`, whatever the outcome.
+        """
         if entry.flags & _ENCRYPTED_FLAG:
             raise EntryError(texts.say(texts.ENCRYPTED))
         if entry.method not in (_STORED, _DEFLATED):
             raise EntryError(texts.say(texts.METHOD, method=entry.method))
         if entry.size > limit:
             raise EntryError(texts.say(texts.TOO_LARGE_ENTRY, limit=limit))
-        header = self._pread(_LOCAL.size, entry.offset)
-        if len(header) < _LOCAL.size or header[:4] != b"PK\x03\x04":
+        if entry.data_at is None:
             raise EntryError(texts.say(texts.DAMAGED, detail="no local header"))
-        fields = _LOCAL.unpack(header)
-        start = entry.offset + _LOCAL.size + fields[9] + fields[10]
-        if start + entry.compressed_size > self.size:
+        if entry.overlaps:
+            raise EntryError(texts.say(texts.OVERLAPPING))
+        if entry.data_at + entry.compressed_size > self.size:
             raise EntryError(texts.say(texts.DAMAGED, detail="truncated"))
+        if entry.method == _STORED and entry.compressed_size != entry.size:
+            # Stored bytes are the contents: two sizes that differ are damage, found unread.
+            raise EntryError(texts.say(texts.DAMAGED, detail="size differs from the directory"))
         data = bytearray()
-        inflater = zlib.decompressobj(-zlib.MAX_WBITS) if entry.method == _DEFLATED else None
         try:
-            for chunk in self._chunks(start, entry.compressed_size):
-                if inflater is None:
-                    data += chunk
-                else:
-                    while chunk:  # inflate in steps, never more than one byte past the limit
-                        data += inflater.decompress(chunk, limit + 1 - len(data))
-                        if len(data) > limit:
-                            break
-                        chunk = inflater.unconsumed_tail
-                if len(data) > limit:
-                    raise EntryError(texts.say(texts.TOO_LARGE_ENTRY, limit=limit))
-        except zlib.error as exc:
-            raise EntryError(texts.say(texts.DAMAGED, detail=f"inflate: {exc}")) from None
-        if inflater is not None and not inflater.eof:
-            raise EntryError(texts.say(texts.DAMAGED, detail="truncated deflate stream"))
+            self._inflate(entry, entry.data_at, data)
+        finally:
+            self.inflated += len(data)
         if len(data) != entry.size:
             raise EntryError(texts.say(texts.DAMAGED, detail="size differs from the directory"))
         if zlib.crc32(data) != entry.crc:
             raise EntryError(texts.say(texts.DAMAGED, detail="bad CRC-32"))
         return bytes(data)
+
+    def _inflate(self, entry: Entry, start: int, data: bytearray) -> None:
+        """Append the entry's contents (its data start at ``start``) to ``data``, stopping
+        one byte past its declared size: more than it declares is damage, and never worth
+        inflating further."""
+        if entry.method == _STORED:
+            for chunk in self._chunks(start, entry.compressed_size):
+                data += chunk
+            return
+        cap = entry.size + 1
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        try:
+            for chunk in self._chunks(start, entry.compressed_size):
+                # max_length is at least 1 here (0 would mean no limit at all).
+                while chunk and len(data) < cap:
+                    data += inflater.decompress(chunk, cap - len(data))
+                    chunk = inflater.unconsumed_tail
+                if len(data) >= cap:
+                    detail = "it inflates to more than the directory declares"
+                    raise EntryError(texts.say(texts.DAMAGED, detail=detail))
+        except zlib.error as exc:
+            raise EntryError(texts.say(texts.DAMAGED, detail=f"inflate: {exc}")) from None
+        if not inflater.eof:
+            raise EntryError(texts.say(texts.DAMAGED, detail="truncated deflate stream"))
 
     def _chunks(self, start: int, length: int) -> Iterator[bytes]:
         end = start + length

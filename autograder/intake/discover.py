@@ -299,8 +299,10 @@ class _Discovery:
             elif suffix in SUBMISSION_SUFFIXES:
                 wanted.append((item, entry))
         names = Counter(item.parts for item, _ in wanted)
-        budget = MAX_ZIP_BYTES
         for item, entry in wanted:
+            # The budget is charged with what the reader inflated, refused entries included:
+            # a read that fails after inflating cost as much as one that succeeded.
+            budget = MAX_ZIP_BYTES - reader.inflated
             if names[item.parts] > 1:
                 found.append(item.refuse(texts.say(texts.DUPLICATE_ENTRY)))
             elif entry.index >= MAX_ZIP_ENTRIES:
@@ -316,7 +318,6 @@ class _Discovery:
                 except OSError as exc:
                     found.append(item.refuse(texts.say(texts.EXTRACT_FAILED, error=exc.strerror)))
                     continue
-                budget -= len(data)
                 found.append(self._written(item, data, folder))
         return found
 

@@ -51,6 +51,11 @@ METHOD = Text(
     en="an unsupported compression method ({method})",
 )
 DAMAGED = Text(ko="손상된 항목입니다 ({detail})", en="a damaged entry ({detail})")
+OVERLAPPING = Text(
+    ko="다른 항목과 데이터가 겹치는 항목이라 풀지 않았습니다 (손상되었거나 zip 폭탄입니다)",
+    en="its data overlap another entry's, so it was not extracted (a damaged archive or a zip "
+    "bomb)",
+)
 TOO_LARGE_ENTRY = Text(
     ko="풀면 {limit}바이트를 넘습니다", en="it expands to more than {limit} bytes"
 )
@@ -75,6 +80,38 @@ DIRECTORY_DAMAGED = Text(
 UNPARSED_ENTRIES = Text(
     ko="{archive}: 항목이 너무 많아 {count}번째 뒤로는 읽지 않았습니다",
     en="{archive}: too many entries; those after entry {count} were not read",
+)
+
+# Notebooks whose JSON is not a notebook the grader reads.
+CELLS_NOT_A_LIST = Text(
+    ko="읽을 수 없는 노트북입니다 (셀 목록이 리스트가 아닙니다)",
+    en="not a readable notebook (its cells are not a list)",
+)
+SOURCE_NOT_TEXT = Text(
+    ko="읽을 수 없는 노트북입니다 ({number}번째 셀: 소스가 텍스트도 줄 목록도 아닙니다)",
+    en="not a readable notebook (cell {number}: its source is neither text nor lines)",
+)
+WORKSHEETS_NOT_A_LIST = Text(
+    ko="읽을 수 없는 노트북입니다 (워크시트 목록이 리스트가 아닙니다)",
+    en="not a readable notebook (its worksheets are not a list)",
+)
+WORKSHEET_NOT_AN_OBJECT = Text(
+    ko="읽을 수 없는 노트북입니다 ({number}번째 워크시트가 JSON 객체가 아닙니다)",
+    en="not a readable notebook (worksheet {number} is not a JSON object)",
+)
+WORKSHEET_CELLS = Text(
+    ko="읽을 수 없는 노트북입니다 ({number}번째 워크시트의 셀 목록이 리스트가 아닙니다)",
+    en="not a readable notebook (the cells of worksheet {number} are not a list)",
+)
+NOTEBOOK_VERSION = Text(
+    ko="읽을 수 없는 노트북입니다 (형식 버전 nbformat {version}; 버전 2, 3, 4만 읽습니다). "
+    "Jupyter에서 열어 다시 저장하세요",
+    en="not a readable notebook (format version nbformat {version}; versions 2, 3 and 4 are "
+    "read). Open it in Jupyter and save it again",
+)
+OLDER_NOTEBOOK = Text(
+    ko="이전 형식(nbformat {version})의 노트북을 그대로 읽었습니다",
+    en="a notebook of an older format (nbformat {version}), read as it is",
 )
 
 # Whole archives and the TA's own arguments.

@@ -69,6 +69,11 @@ def hierarchies() -> dict[str, Hierarchy]:
     return found
 
 
+#: memory.stat's counters of what the kernel reclaims rather than refuse a charge: file cache
+#: (v1 and v2), and reclaimable slab (v2 only: dentries and inodes of the zygote's world).
+_RECLAIMABLE = ("active_file", "inactive_file", "slab_reclaimable")
+
+
 @functools.cache
 def _own_prefix() -> str:
     """The name prefix of the cgroups of zygotes whose PIDs this process can see.
@@ -98,17 +103,7 @@ def zygote_paths(pid: int) -> list[str]:
 
 def remove(path: str, wait: float = 0.0) -> None:
     """Remove a cgroup, retrying for up to ``wait`` seconds while its processes exit."""
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            os.rmdir(path)
-            return
-        except FileNotFoundError:
-            return
-        except OSError:
-            if time.monotonic() >= deadline:
-                return
-            time.sleep(0.01)
+    _remove_at(None, path, wait)
 
 
 def reclaim_abandoned(folders: list[int] | None = None, proc: int | None = None) -> None:
@@ -198,6 +193,7 @@ class ZygoteCgroups:
         self._pids_max = self._pids_current = None
         self._memory_limits: list[int] = []  # limit files, in the order they must grow
         self._memory_usage: int | None = None
+        self._memory_stat: int | None = None
         self._memory_set = 0
         self._reachable: list[tuple[int, int]] | None = None
         found = hierarchies()
@@ -264,6 +260,8 @@ class ZygoteCgroups:
                     os.pwrite(swap, b"0", 0)  # v2 caps swap on its own: none at all
                     self._memory_limits.pop()
             self._memory_usage = os.open(os.path.join(path, names[2]), flags)
+            with contextlib.suppress(OSError):  # none: all the usage counts as held
+                self._memory_stat = os.open(os.path.join(path, "memory.stat"), flags)
         if new:
             _write(os.path.join(path, "cgroup.procs"), str(os.getpid()))
 
@@ -277,16 +275,35 @@ class ZygoteCgroups:
         os.pwrite(self._pids_max, str(processes + lingering).encode(), 0)
         if self._memory_usage is not None:
             try:
-                held = int(os.pread(self._memory_usage, 32, 0))
+                held = int(os.pread(self._memory_usage, 32, 0)) - self._reclaimable()
             except (OSError, ValueError):
                 return
-            limit = held + memory_mb * MIB
+            limit = max(held, 0) + memory_mb * MIB
             # v1 wants memory+swap >= memory at all times: raise it first, lower it last.
             order = self._memory_limits if limit < self._memory_set else self._memory_limits[::-1]
             for fd in order:
                 with contextlib.suppress(OSError):
                     os.pwrite(fd, str(limit).encode(), 0)
             self._memory_set = limit
+
+    def _reclaimable(self) -> int:
+        """The file cache and reclaimable kernel memory charged to the zygote's cgroup (the
+        libraries it read, say), which the kernel drops rather than refuse a sandbox memory.
+        Counted as held, it would be that much more room for the sandbox than ``memory_mb``:
+        the tree's cap would not be the one the doctor checks and the documentation
+        promises."""
+        if self._memory_stat is None:
+            return 0
+        try:
+            text = os.pread(self._memory_stat, 1 << 16, 0).decode()
+        except (OSError, UnicodeDecodeError):
+            return 0
+        found = 0
+        for line in text.splitlines():
+            key, _, value = line.partition(" ")
+            if key in _RECLAIMABLE and value.strip().isdigit():
+                found += int(value)
+        return found
 
     def _await_at_most(self, at_most: int, timeout: float = 2.0) -> bool:
         if self._pids_current is None:
@@ -307,11 +324,17 @@ class ZygoteCgroups:
 
         Works after the zygote's ``pivot_root`` too: the directories are reached through
         descriptors opened by :meth:`keep_reachable`, when there are any."""
-        for fd in [self._pids_max, self._pids_current, self._memory_usage, *self._memory_limits]:
+        for fd in [
+            self._pids_max,
+            self._pids_current,
+            self._memory_usage,
+            self._memory_stat,
+            *self._memory_limits,
+        ]:
             if fd is not None:
                 with contextlib.suppress(OSError):
                     os.close(fd)
-        self._pids_max = self._pids_current = self._memory_usage = None
+        self._pids_max = self._pids_current = self._memory_usage = self._memory_stat = None
         self._memory_limits = []
         reachable = self._reachable
         for index, (path, (root, _v2)) in enumerate(zip(self.paths, self._roots, strict=True)):
@@ -346,7 +369,9 @@ class ZygoteCgroups:
         ]
 
 
-def _remove_at(parent: int, name: str, wait: float) -> None:
+def _remove_at(parent: int | None, name: str, wait: float) -> None:
+    """Remove the cgroup ``name`` (beneath the folder descriptor ``parent``, if given),
+    retrying for up to ``wait`` seconds while its processes exit."""
     deadline = time.monotonic() + wait
     while True:
         try:

@@ -33,7 +33,7 @@ import resource
 import signal
 from dataclasses import dataclass
 
-from autograder.sandbox import cgroups, landlock
+from autograder.sandbox import cgroups, landlock, seccomp
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x10000000, 0x20000000, 0x40000000
 CLONE_NEWIPC, CLONE_NEWUTS = 0x08000000, 0x04000000
@@ -80,6 +80,7 @@ class Layers:
     landlock_fs: bool = False
     landlock_tcp: bool = False
     landlock_signal_scope: bool = False
+    seccomp: bool = False
 
     def as_dict(self) -> dict[str, bool]:
         # Not dataclasses.asdict: it deep-copies field by field, Python work that each
@@ -248,6 +249,7 @@ def lock_down(
     mapped: int,
     ruleset: landlock.Ruleset | None,
     processes_outside: int | None,
+    syscall_filter: seccomp.Filter | None = None,
 ) -> None:
     """Called in the sandbox itself, before any student code runs. Irreversible.
 
@@ -269,6 +271,12 @@ def lock_down(
             held = {}
         for name, value in held.items():
             setattr(layers, name, value)
+    if syscall_filter is not None:
+        try:
+            syscall_filter.install()
+            layers.seccomp = True
+        except seccomp.SeccompError:
+            layers.seccomp = False
     if not _environment_settled:
         settle_environment()
     os.environ["HOME"] = os.environ["TMPDIR"] = scratch

@@ -50,7 +50,15 @@ import numpy  # noqa: E402
 import numpy.typing  # noqa: E402, F401
 
 from autograder import wire  # noqa: E402
-from autograder.sandbox import arena, cgroups, isolation, landlock, relay, world  # noqa: E402
+from autograder.sandbox import (  # noqa: E402
+    arena,
+    cgroups,
+    isolation,
+    landlock,
+    relay,
+    seccomp,
+    world,
+)
 
 
 class _Zygote:
@@ -67,6 +75,8 @@ class _Zygote:
         self.world = False
         self.fallback: world.FallbackScratch | None = None
         self.ruleset: landlock.Ruleset | None = None
+        #: The system calls no sandbox needs (keyrings, new namespaces, tracing, ...).
+        self.seccomp: seccomp.Filter | None = None
         self.files: isolation.ZygoteFiles | None = None
         #: RLIMIT_NPROC's count of processes that are not the sandbox's (ordinary users in a
         #: user namespace of the zygote: the zygote and the monitor; ``None``: count them).
@@ -143,7 +153,13 @@ def _become_sandbox(request: dict, channel: socket.socket, layers: isolation.Lay
         ruleset = zygote.ruleset
         _keep_only(channel.fileno(), ruleset.fd if ruleset is not None else -1)
         isolation.lock_down(
-            zygote.scratch, limits, layers, mapped, ruleset, zygote.processes_outside
+            zygote.scratch,
+            limits,
+            layers,
+            mapped,
+            ruleset,
+            zygote.processes_outside,
+            zygote.seccomp,
         )
         if ruleset is not None:
             ruleset.close()
@@ -257,6 +273,8 @@ def _prepare(zygote: _Zygote) -> None:
     if root or zygote.user_namespace:
         isolation.drop_bounding_set()  # for every sandbox at once (the zygote never execs)
     isolation.no_new_privileges()
+    with contextlib.suppress(seccomp.SeccompError):
+        zygote.seccomp = seccomp.Filter()
     if view is not None:
         with contextlib.suppress(landlock.LandlockError, OSError):
             zygote.ruleset = landlock.Ruleset(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from quizzes.mathtext import to_lms_html, to_tex_delimited
 from quizzes.model import Quiz, Variant
-from quizzes.render.lms import by_topic, choice_weights
+from quizzes.render.lms import by_topic, choice_weights, feedback
 from quizzes.render.output import write_text
 
 _SPECIAL = "~=#{}:"
@@ -21,8 +21,9 @@ def escape(text: str) -> str:
     return " ".join(text.split())
 
 
-def _feedback(tag: str | None) -> str:
-    return f"#{escape('misconception: ' + tag)}" if tag else ""
+def _feedback(tag: str | None, lang: str) -> str:
+    why = feedback(tag, lang)
+    return f"#{escape(why)}" if why else ""
 
 
 def _html(text: str) -> str:
@@ -36,14 +37,16 @@ def answers(variant: Variant, lang: str) -> list[str]:
             mark = "=" if weight == "100" and variant.type == "single" else f"~%{weight}%"
             if variant.type == "single" and weight != "100":
                 mark = "~"
-            lines.append(f"{mark}{_html(choice.text[lang])}{_feedback(choice.misconception)}")
+            lines.append(f"{mark}{_html(choice.text[lang])}{_feedback(choice.misconception, lang)}")
         return lines
     if variant.type == "truefalse":
         wrong = variant.distractors[0].misconception if variant.distractors else None
-        return [f"{'TRUE' if variant.truth else 'FALSE'}{_feedback(wrong)}"]
+        return [f"{'TRUE' if variant.truth else 'FALSE'}{_feedback(wrong, lang)}"]
     if variant.numeric is not None:
         lines = ["#", f"={variant.numeric.exact}:{variant.numeric.margin!r}"]
-        lines += [f"=%0%{c.value!r}:0{_feedback(c.misconception)}" for c in variant.distractors]
+        lines += [
+            f"=%0%{c.value!r}:0{_feedback(c.misconception, lang)}" for c in variant.distractors
+        ]
         return lines
     if variant.type == "short":
         return [f"={escape(a)}" for a in variant.accepted]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from quizzes.mathtext import to_lms_html
+from quizzes.misconceptions import explain
 from quizzes.model import Quiz, Variant
 from quizzes.topics import TOPICS
 
@@ -54,6 +56,12 @@ def choice_weights(variant: Variant) -> list[str]:
         moodle_fraction(100 / n_right) if c.correct else moodle_fraction(-100 / n_wrong)
         for c in variant.choices
     ]
+
+
+def feedback(tag: str | None, lang: str) -> str:
+    """An answer's LMS feedback: the misconception's sentence as LMS HTML; empty for no tag."""
+    why = explain(tag, lang)
+    return to_lms_html(why) if why else ""
 
 
 def by_topic(quiz: Quiz) -> Iterator[tuple[str, str, list[tuple[str, Variant]]]]:

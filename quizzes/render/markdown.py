@@ -19,7 +19,7 @@ def _question(q: QuestionView, lang: str) -> str:
         lines += ["", f"**{ANSWER.render(lang)}:** {q.answer}"]
         if q.misconceptions:
             lines += ["", f"*{MISCONCEPTIONS.render(lang)}:*", ""]
-            lines += [f"- {text} — `{tag}`" for text, tag in q.misconceptions]
+            lines += [f"- {text} — {why}" for text, why in q.misconceptions]
     elif not q.options:
         lines += ["", ANSWER_BLANK.render(lang)]
     return "\n".join(lines).rstrip() + "\n"

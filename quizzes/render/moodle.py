@@ -10,7 +10,7 @@ from lxml import etree
 
 from quizzes.mathtext import to_lms_html, to_tex_delimited
 from quizzes.model import Quiz, Variant
-from quizzes.render.lms import by_topic, choice_weights
+from quizzes.render.lms import by_topic, choice_weights, feedback
 from quizzes.render.output import write_bytes
 
 QTYPE = {
@@ -42,10 +42,6 @@ def _answer(
     return answer
 
 
-def _feedback(tag: str | None) -> str:
-    return f"misconception: {tag}" if tag else ""
-
-
 def question(parent: etree._Element, name: str, variant: Variant, lang: str) -> etree._Element:
     q = etree.SubElement(parent, "question", type=QTYPE[variant.type])
     _text(q, "name", name)
@@ -64,20 +60,20 @@ def question(parent: etree._Element, name: str, variant: Variant, lang: str) -> 
                 q,
                 weight,
                 to_lms_html(choice.text[lang]),
-                _feedback(choice.misconception),
+                feedback(choice.misconception, lang),
                 html=True,
             )
     elif variant.type == "truefalse":
         wrong = variant.distractors[0].misconception if variant.distractors else None
         for value in (True, False):
             fraction = "100" if value == variant.truth else "0"
-            feedback = _feedback(wrong) if value != variant.truth else ""
-            _answer(q, fraction, "true" if value else "false", feedback)
+            why = feedback(wrong, lang) if value != variant.truth else ""
+            _answer(q, fraction, "true" if value else "false", why)
     elif variant.numeric is not None:
         answer = _answer(q, "100", variant.numeric.exact)
         etree.SubElement(answer, "tolerance").text = repr(variant.numeric.margin)
         for choice in variant.distractors:
-            wrong = _answer(q, "0", repr(choice.value), _feedback(choice.misconception))
+            wrong = _answer(q, "0", repr(choice.value), feedback(choice.misconception, lang))
             etree.SubElement(wrong, "tolerance").text = "0"
     elif variant.type == "short":
         etree.SubElement(q, "usecase").text = "0"

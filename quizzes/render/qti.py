@@ -12,8 +12,8 @@ from pathlib import Path
 from lxml import etree
 
 from quizzes.mathtext import to_lms_html
-from quizzes.model import Quiz, Variant
-from quizzes.render.lms import by_topic
+from quizzes.model import TRUTH, Quiz, Variant
+from quizzes.render.lms import by_topic, feedback
 from quizzes.render.output import write_bytes
 
 DTD_PATH = Path(__file__).resolve().parents[1] / "qti" / "ims_qtiasiv1p2.dtd"
@@ -67,6 +67,24 @@ def _choice_labels(parent: etree._Element, labels: list[tuple[str, str]]) -> Non
         _material(_sub(render, "response_label", ident=ident), html_text)
 
 
+def _misconception_feedback(
+    node: etree._Element,
+    processing: etree._Element,
+    wrong: list[tuple[str, str | None]],
+    lang: str,
+) -> None:
+    """Canvas's per-answer feedback: for each (response value, misconception) a condition that,
+    after the scoring condition (which stops processing on a right answer), shows the sentence."""
+    for n, (value, tag) in enumerate(wrong):
+        why = feedback(tag, lang)
+        if not why:
+            continue
+        condition = _sub(processing, "respcondition", **{"continue": "Yes"})
+        _sub(_sub(condition, "conditionvar"), "varequal", value, respident="response1")
+        _sub(condition, "displayfeedback", feedbacktype="Response", linkrefid=f"fb{n}")
+        _material(_sub(_sub(node, "itemfeedback", ident=f"fb{n}"), "flow_mat"), why)
+
+
 def item(section: etree._Element, name: str, ident: str, variant: Variant, lang: str) -> None:
     node = _sub(section, "item", ident=ident, title=name)
     _meta(node, variant)
@@ -88,10 +106,14 @@ def item(section: etree._Element, name: str, ident: str, variant: Variant, lang:
                 _sub(target, "varequal", f"c{i}", respident="response1")
             elif variant.type == "multiple":
                 _sub(_sub(target, "not"), "varequal", f"c{i}", respident="response1")
+        wrong = [(f"c{i}", c.misconception) for i, c in enumerate(variant.choices) if not c.correct]
+        _misconception_feedback(node, processing, wrong, lang)
     elif variant.type == "truefalse":
         lid = _sub(presentation, "response_lid", ident="response1", rcardinality="Single")
-        _choice_labels(lid, [("true", "True"), ("false", "False")])
+        _choice_labels(lid, [(TRUTH_IDS[b], TRUTH[b].render(lang)) for b in (True, False)])
         _sub(_score(processing), "varequal", TRUTH_IDS[bool(variant.truth)], respident="response1")
+        tag = variant.distractors[0].misconception if variant.distractors else None
+        _misconception_feedback(node, processing, [(TRUTH_IDS[not variant.truth], tag)], lang)
     elif variant.type in ("numeric", "short"):
         response = _sub(presentation, "response_str", ident="response1", rcardinality="Single")
         fib = "Decimal" if variant.numeric is not None else "String"
@@ -104,6 +126,8 @@ def item(section: etree._Element, name: str, ident: str, variant: Variant, lang:
             both = _sub(either, "and")
             _sub(both, "vargte", repr(round(value - margin, 12)), respident="response1")
             _sub(both, "varlte", repr(round(value + margin, 12)), respident="response1")
+            wrong = [(repr(c.value), c.misconception) for c in variant.distractors]
+            _misconception_feedback(node, processing, wrong, lang)
         else:
             for accepted in variant.accepted:
                 _sub(conditionvar, "varequal", accepted, respident="response1")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from quizzes.formula import fmt
+from quizzes.misconceptions import explain
 from quizzes.model import LETTERS, Quiz, Sheet, Variant
 from quizzes.texts import (
     INSTRUCTION,
@@ -29,7 +30,7 @@ class QuestionView:
     options: tuple[tuple[str, str], ...]  # (label, text)
     right: tuple[tuple[str, str], ...]  # matching: the right-hand column (letter, text)
     answer: str | None
-    misconceptions: tuple[tuple[str, str], ...]  # (distractor text, tag)
+    misconceptions: tuple[tuple[str, str], ...]  # (distractor text, what the mistake is)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def question(variant: Variant, lang: str, heading: str, with_answer: bool) -> Qu
         options=options,
         right=right,
         answer=variant.answer_text(lang) if with_answer else None,
-        misconceptions=tuple((c.text[lang], c.misconception or "") for c in tagged)
+        misconceptions=tuple((c.text[lang], explain(c.misconception, lang)) for c in tagged)
         if with_answer
         else (),
     )

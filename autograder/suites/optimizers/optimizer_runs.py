@@ -64,7 +64,7 @@ class Run:
             ko=f"{call}: {self.label[0]}, update {self.steps}번",
             en=f"{call}: {self.label[1]}, {self.steps} update calls",
             inputs={
-                "keys and shapes": {k: list(s) for k, s in self.keys.items()},
+                "keys and shapes": dict(self.keys),
                 "gradient scale": self.grad_scale,
             },
         )
@@ -177,5 +177,5 @@ class InPlace:
             "None을 돌려줘야 함 (params[k] -= ... 또는 params[k] = params[k] - ... 모두 됨)",
             en=f"{self.optimizer}().update(params, grads) must change the caller's params and "
             "return None (params[k] -= ... and params[k] = params[k] - ... both work)",
-            inputs={"keys and shapes": {k: list(s) for k, s in KEYS.items()}},
+            inputs={"keys and shapes": dict(KEYS)},
         )
