@@ -28,6 +28,7 @@ demo: $(STAMP)
 	@echo; echo "--- out/demo/grades.csv ---"; cat out/demo/grades.csv
 	@echo; echo "--- out/demo/feedback/yoon_jisu.md (Korean feedback for a known mistake) ---"
 	@cat out/demo/feedback/yoon_jisu.md
+	@echo; echo "--- the class report: open out/demo/class_report.html in a browser ---"
 
 # Chromium prints the quiz PDFs (and screenshots the HTML in tests); Nanum fonts draw Korean,
 # DejaVu Math TeX Gyre (an OpenType MATH font) places the MathML sub- and superscripts.

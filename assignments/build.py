@@ -23,7 +23,7 @@ from assignments import checks_runtime
 from assignments.cases import public_cases
 from assignments.cells import check_cell, setup_cell
 from assignments.content import experiments, prose
-from assignments.messages import render_messages
+from assignments.messages import mistake_labels, render_messages
 from assignments.reference import Reference, assignments
 from assignments.stubs import solution_source, stub_source
 from optigrade.i18n import check_lang
@@ -99,6 +99,7 @@ def checks_source(reference: Reference, lang: str) -> str:
         "lang": lang,
         "messages": render_messages(lang),
         "cases": public_cases(reference),
+        "mistakes": mistake_labels(reference, lang),
     }
     header = (
         f"# Public checks for the `{reference.assignment}` notebook ({lang}).\n"

@@ -9,10 +9,16 @@ A case is plain data (JSON-like, see ``encode``) that ``checks_runtime`` decodes
   ``params``; ``expected[i]`` holds the parameters after call ``i + 1``;
 * ``call``: ``expected`` is the value of ``item(*args, **kwargs)``;
 * ``raises``: the call must raise the built-in exception named ``error``.
+
+``optimizer`` and ``call`` cases also carry ``mistakes``: for each known mistake of the item
+(``solutions.variants.MISTAKES``), what it gives on the case's inputs, computed here so that the
+checks can name a mistake while staying numpy-only. See :func:`mistake_outcome`.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,7 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from assignments.checks_runtime import matches
 from assignments.reference import Reference
+from solutions.variants import MISTAKES
 
 PUBLIC_SEEDS = range(1000, 2000)
 
@@ -41,7 +49,12 @@ def public_seed(*key: object) -> int:
 def encode(value: Any) -> Any:
     """Plain data (numbers, strings, lists, dicts) that ``checks_runtime._decode`` reverses."""
     if isinstance(value, np.ndarray):
-        return {"ndarray": value.tolist(), "shape": list(value.shape), "dtype": str(value.dtype)}
+        data = value.tolist()
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
+            # NaN and infinities are not Python literals: written as text, which numpy reads
+            # back as floats (a known mistake may give NaN, and is recognised by it).
+            data = _floats_or_text(data)
+        return {"ndarray": data, "shape": list(value.shape), "dtype": str(value.dtype)}
     if isinstance(value, Rng):
         return {"rng": value.seed}
     if isinstance(value, list | tuple):
@@ -49,8 +62,16 @@ def encode(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: encode(v) for key, v in value.items()}
     if isinstance(value, np.generic):
-        return value.item()
+        return encode(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"float": repr(value)}
     return value
+
+
+def _floats_or_text(data: Any) -> Any:
+    if isinstance(data, list):
+        return [_floats_or_text(v) for v in data]
+    return data if math.isfinite(data) else repr(data)
 
 
 def _materialise(value: Any) -> Any:
@@ -90,19 +111,77 @@ def _optimizer_cases(reference: Reference, item: str) -> Iterator[dict[str, Any]
         shapes = _SHAPES[index % len(_SHAPES)]
         params = {key: rng.normal(size=shape) for key, shape in shapes.items()}
         grads = [{key: _gradient(rng, shape) for key, shape in shapes.items()} for _ in range(3)]
-        optimizer = reference.obj(item)(**kwargs)
-        current = {key: value.copy() for key, value in params.items()}
-        expected = []
-        for step in grads:
-            optimizer.update(current, {key: value.copy() for key, value in step.items()})
-            expected.append({key: value.copy() for key, value in current.items()})
+        run = functools.partial(_optimize, kwargs=kwargs, params=params, grads=grads)
+        expected = run(reference.obj(item))
+        unchanged = [{key: value.copy() for key, value in params.items()} for _ in grads]
         yield {
             "kind": "optimizer",
             "kwargs": encode(kwargs),
             "params": encode(params),
             "grads": [encode(step) for step in grads],
             "expected": [encode(step) for step in expected],
+            "mistakes": _mistakes(item, run, expected, unchanged),
         }
+
+
+def _optimize(
+    implementation: Any,
+    *,
+    kwargs: dict[str, float],
+    params: dict[str, np.ndarray],
+    grads: list[dict[str, np.ndarray]],
+) -> list[dict[str, np.ndarray]]:
+    """The parameters after each ``update`` of ``implementation(**kwargs)`` (on copies)."""
+    optimizer = implementation(**kwargs)
+    current = {key: value.copy() for key, value in params.items()}
+    after = []
+    for step in grads:
+        optimizer.update(current, {key: value.copy() for key, value in step.items()})
+        after.append({key: value.copy() for key, value in current.items()})
+    return after
+
+
+# --- known mistakes -----------------------------------------------------------------------------
+
+
+def mistake_outcome(
+    output: Any, expected: Any, unchanged: list[dict[str, np.ndarray]] | None
+) -> dict[str, Any]:
+    """What one known mistake's ``output`` on a case tells the public checks.
+
+    ``{"same": True}``: it gives the reference's answer here, so a student who passes the
+    case may still have made it. ``{"output": ...}``: its answer, stored because it is
+    *decisive*: it differs beyond the checks' tolerance from the reference, from no update at
+    all (``unchanged``, for optimizers) and from parameters frozen after the first update;
+    a student whose answer is this one made that mistake, and no other usual error gives it.
+    ``{"undecided": True}``: it differs from the reference but one of those other explanations
+    gives the same answer (or it could not run): such a case never names it.
+    """
+    if matches(expected, output):
+        return {"same": True}
+    if unchanged is not None:
+        frozen = [output[0]] * len(output)
+        if matches(unchanged, output) or matches(frozen, output):
+            return {"undecided": True}
+    return {"output": encode(output)}
+
+
+def _mistakes(
+    item: str,
+    run: Callable[[Any], Any],
+    expected: Any,
+    unchanged: list[dict[str, np.ndarray]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    outcomes = {}
+    for variant in MISTAKES.get(item, []):
+        try:
+            with np.errstate(all="ignore"):  # some mistakes divide by zero: that is the point
+                output = run(variant.impl)
+        except Exception:  # a mistake that cannot run this case cannot explain it
+            outcomes[variant.id] = {"undecided": True}
+            continue
+        outcomes[variant.id] = mistake_outcome(output, expected, unchanged)
+    return outcomes
 
 
 # --- functions ----------------------------------------------------------------------------------
@@ -169,10 +248,20 @@ def _call_cases(reference: Reference, item: str) -> Iterator[dict[str, Any]]:
     make = _schedule_calls if reference.assignment == "schedules" else _init_calls
     function = reference.obj(item)
     for args, kwargs in make(item, rng):
-        value = function(*map(_materialise, args), **kwargs)
-        yield {"kind": "call", **_arguments(args, kwargs), "expected": encode(value)}
+        run = functools.partial(_call, args=args, kwargs=kwargs)
+        value = run(function)
+        yield {
+            "kind": "call",
+            **_arguments(args, kwargs),
+            "expected": encode(value),
+            "mistakes": _mistakes(item, run, value),
+        }
     for (args, kwargs), error in _RAISES.get(item, []):
         yield {"kind": "raises", **_arguments(args, kwargs), "error": error}
+
+
+def _call(implementation: Any, *, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    return implementation(*map(_materialise, args), **kwargs)
 
 
 def _arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:

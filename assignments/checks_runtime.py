@@ -13,6 +13,8 @@ the course's reference when this file was built, and are stored as plain data at
 from __future__ import annotations
 
 import builtins
+import contextlib
+import io
 import numbers
 import os
 import sys
@@ -43,11 +45,33 @@ class Result:
     text: str
 
 
+#: ``check(ALL)`` runs the checks of every item of the notebook.
+ALL = "all"
+#: The order in which ``check("all")`` counts the outcomes in its summary line.
+STATUSES = ("passed", "failed", "not_implemented", "missing")
+
+
 def check(name: str, namespace: dict[str, Any] | None = None) -> None:
-    """Run the public checks of ``name`` (as defined in the caller's namespace) and print why."""
+    """Run the public checks of ``name`` (as defined in the caller's namespace) and print why.
+
+    ``check("all")`` runs those of every item, then prints a one-line summary.
+    """
     if namespace is None:
         namespace = sys._getframe(1).f_globals
-    print(result(name, namespace).text)
+    if name != ALL or name in _DATA["cases"]:
+        print(result(name, namespace).text)
+        return
+    found = [result(item, namespace) for item in _DATA["cases"]]
+    for found_one in found:
+        print(found_one.text)
+    print(summary(found))
+
+
+def summary(found: list[Result]) -> str:
+    """One line counting the items by outcome, e.g. "5 items: 3 passed, 2 failed"."""
+    counts = {status: sum(r.status == status for r in found) for status in STATUSES}
+    parts = [_message(f"count_{status}", n=n) for status, n in counts.items() if n]
+    return _message("summary", total=len(found), parts=", ".join(parts))
 
 
 def ready(*names: str, namespace: dict[str, Any] | None = None) -> bool:
@@ -81,7 +105,8 @@ def result(name: str, namespace: dict[str, Any]) -> Result:
     subject = namespace[name]
     total = len(cases)
     for index, case in enumerate(cases, start=1):
-        head = {"name": name, "index": index, "total": total, "passed": index - 1}
+        earlier = _message("earlier_passed", passed=index - 1) if index > 1 else ""
+        head = {"name": name, "index": index, "total": total, "earlier": earlier}
         brief = _message("input", brief=_brief_case(name, case))
         try:
             problem = _run_case(subject, case)
@@ -96,9 +121,90 @@ def result(name: str, namespace: dict[str, Any]) -> Result:
             ]
             return Result(name, "failed", "\n".join(lines))
         if problem:
-            text = "\n".join([_message("failed", **head), brief, *problem])
+            label = diagnosis(name, subject, cases)
+            named = [_message("mistake", label=label)] if label else []
+            text = "\n".join([_message("failed", **head), *named, brief, *problem])
             return Result(name, "failed", text)
     return Result(name, "passed", _message("passed", name=name, total=total))
+
+
+def diagnosis(name: str, subject: Any, cases: list[dict[str, Any]]) -> str | None:
+    """The known mistake that the student's answers on the public cases show, or None.
+
+    A mistake is named only when it explains everything seen: on each case the student
+    passes, it gives the reference's answer too; on each case the student fails, the
+    student's answer is its answer, and that answer is decisive (the build checked that no
+    update at all, or an update that works only once, does not give it). If two mistakes
+    fit, neither is named: a wrong name is worse than none.
+    """
+    mistakes = _DATA.get("mistakes", {}).get(name, {})
+    if not mistakes:
+        return None
+    answers = []  # (case, the student's answer, whether it is the expected one)
+    # The student's code runs once more per case, silently: what it prints was seen already.
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        for case in cases:
+            if not case.get("mistakes"):
+                continue  # a case that says nothing of mistakes (an expected exception)
+            try:
+                answer = _outputs(subject, case)
+            except Exception:
+                return None  # the code raised: no mistake of the catalogue does that
+            answers.append((case, answer, matches(_decode_all(case["expected"]), answer)))
+    fitting = [label for mistake, label in mistakes.items() if _explains(mistake, answers)]
+    return fitting[0] if len(fitting) == 1 else None
+
+
+def _explains(mistake: str, answers: list[tuple[dict[str, Any], Any, bool]]) -> bool:
+    failed = False
+    for case, answer, right in answers:
+        outcome = case["mistakes"].get(mistake, {})
+        if right:
+            if "same" not in outcome:
+                return False
+            continue
+        failed = True
+        if "output" not in outcome or not matches(
+            _decode_all(outcome["output"]), answer, equal_nan=True
+        ):
+            return False
+    return failed
+
+
+def _outputs(subject: Any, case: dict[str, Any]) -> Any:
+    """The student's answer to a case, in the shape of its ``expected``."""
+    if case["kind"] == "optimizer":
+        optimizer = subject(**{k: _decode(v) for k, v in case["kwargs"].items()})
+        params = {key: _decode(value) for key, value in case["params"].items()}
+        after = []
+        for grads in case["grads"]:
+            optimizer.update(params, {key: _decode(value) for key, value in grads.items()})
+            after.append({key: np.array(value, dtype=float) for key, value in params.items()})
+        return after
+    args = [_decode(a) for a in case["args"]]
+    return subject(*args, **{k: _decode(v) for k, v in case["kwargs"].items()})
+
+
+def matches(expected: Any, received: Any, *, equal_nan: bool = False) -> bool:
+    """Whether ``received`` is ``expected`` within the checks' tolerance, at every key and
+    position (``equal_nan``: a NaN matches a NaN, for recognising a mistake by its NaNs)."""
+    if isinstance(expected, dict):
+        return isinstance(received, dict) and all(
+            key in received and matches(value, received[key], equal_nan=equal_nan)
+            for key, value in expected.items()
+        )
+    if isinstance(expected, list | tuple) and any(isinstance(v, dict) for v in expected):
+        return (
+            isinstance(received, list | tuple)
+            and len(received) == len(expected)
+            and all(
+                matches(e, r, equal_nan=equal_nan) for e, r in zip(expected, received, strict=True)
+            )
+        )
+    try:
+        return _compare(expected, received, "", equal_nan=equal_nan) is None
+    except Exception:  # an answer numpy cannot even compare is not a match
+        return False
 
 
 def _run_case(subject: Any, case: dict[str, Any]) -> list[str] | None:
@@ -141,15 +247,17 @@ def _run_optimizer(subject: Any, case: dict[str, Any]) -> list[str] | None:
     return None
 
 
-def _compare(expected: Any, received: Any, path: str) -> tuple[str, list[str]] | None:
+def _compare(
+    expected: Any, received: Any, path: str, *, equal_nan: bool = False
+) -> tuple[str, list[str]] | None:
     """None when ``received`` matches; else where (an index path) and what differs."""
-    if isinstance(expected, list):
+    if isinstance(expected, list | tuple):
         if not isinstance(received, list | tuple):
             return path, [_message("not_sequence", kind=_kind(received))]
         if len(received) != len(expected):
             return path, [_message("length", expected=len(expected), received=len(received))]
         for index, (want, got) in enumerate(zip(expected, received, strict=True)):
-            mismatch = _compare(want, got, f"{path}[{index}]")
+            mismatch = _compare(want, got, f"{path}[{index}]", equal_nan=equal_nan)
             if mismatch is not None:
                 return mismatch
         return None
@@ -163,7 +271,7 @@ def _compare(expected: Any, received: Any, path: str) -> tuple[str, list[str]] |
     if got.shape != want.shape:
         return path, [_message("shape", expected=want.shape, received=got.shape)]
     atol = ATOL_SCALE * max(1.0, float(np.max(np.abs(want), initial=0.0)))
-    close = np.isclose(got, want, rtol=RTOL, atol=atol)
+    close = np.isclose(got, want, rtol=RTOL, atol=atol, equal_nan=equal_nan)
     if close.all():
         return None
     first = tuple(int(i) for i in np.argwhere(~close)[0])
@@ -199,6 +307,22 @@ def _decode(value: Any) -> Any:
             return [_decode(v) for v in value["seq"]]
         if "rng" in value:
             return np.random.default_rng(value["rng"])
+        if "float" in value:
+            return float(value["float"])
+    return value
+
+
+def _decode_all(value: Any) -> Any:
+    """:func:`_decode` of a value and of everything in it (lists, dicts of parameters)."""
+    if isinstance(value, dict) and "seq" in value:
+        return [_decode_all(v) for v in value["seq"]]
+    decoded = _decode(value)
+    if decoded is not value:
+        return decoded
+    if isinstance(value, dict):
+        return {key: _decode_all(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_decode_all(v) for v in value]
     return value
 
 

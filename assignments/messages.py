@@ -6,7 +6,9 @@ and embeds the strings as data; the placeholders are filled in by the checks at 
 
 from __future__ import annotations
 
+from assignments.reference import Reference
 from optigrade.i18n import Text, check_lang
+from solutions.variants import MISTAKES
 
 MESSAGES: dict[str, Text] = {
     "passed": Text(
@@ -40,13 +42,35 @@ MESSAGES: dict[str, Text] = {
         en="❓ There is no public check named `{name}`. Names you can check: {choices}",
     ),
     "failed": Text(
-        ko="❌ {name}: 공개 검사 {index}/{total} 실패 ({passed}개 통과)",
-        en="❌ {name}: public check {index}/{total} failed ({passed} passed)",
+        ko="❌ {name}: 공개 검사 {total}개 중 {index}번째에서 실패했어요{earlier}.",
+        en="❌ {name}: public check {index} of {total} failed{earlier}.",
+    ),
+    "earlier_passed": Text(
+        ko=" (앞의 {passed}개는 통과)",
+        en=" (the {passed} before it passed)",
     ),
     "raised": Text(
-        ko="💥 {name}: 공개 검사 {index}/{total}에서 예외가 발생했어요: {error}",
-        en="💥 {name}: public check {index}/{total} raised an exception: {error}",
+        ko="💥 {name}: 공개 검사 {total}개 중 {index}번째에서 예외가 발생했어요{earlier}: {error}",
+        en="💥 {name}: public check {index} of {total} raised an exception{earlier}: {error}",
     ),
+    "mistake": Text(
+        ko=(
+            "🔎 알려진 실수와 일치해요: {label} "
+            "(공개 검사에서 여러분의 출력이 이 실수의 출력과 같아요)"
+        ),
+        en=(
+            "🔎 This matches a known mistake: {label} (on the public checks your outputs are "
+            "exactly this mistake's)"
+        ),
+    ),
+    "summary": Text(
+        ko="📋 공개 검사 요약 (항목 {total}개): {parts}",
+        en="📋 Public checks, {total} items: {parts}",
+    ),
+    "count_passed": Text(ko="{n}개 통과", en="{n} passed"),
+    "count_failed": Text(ko="{n}개 실패", en="{n} failed"),
+    "count_not_implemented": Text(ko="{n}개 아직 구현 안 됨", en="{n} not implemented yet"),
+    "count_missing": Text(ko="{n}개 정의되지 않음", en="{n} not defined"),
     "your_code": Text(
         ko="   여러분의 코드에서 예외가 난 위치:",
         en="   Where it happened in your code:",
@@ -133,3 +157,12 @@ def render_messages(lang: str) -> dict[str, str]:
     """Every message in ``lang``, placeholders left for the checks to fill in."""
     lang = check_lang(lang)
     return {key: getattr(text, lang) for key, text in MESSAGES.items()}
+
+
+def mistake_labels(reference: Reference, lang: str) -> dict[str, dict[str, str]]:
+    """The name of every known mistake of the assignment's items, by item and id, in ``lang``."""
+    lang = check_lang(lang)
+    return {
+        item: {variant.id: getattr(variant.label, lang) for variant in MISTAKES.get(item, [])}
+        for item in reference.items
+    }

@@ -6,6 +6,7 @@ import os
 import sqlite3
 import sys
 import threading
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from rich.text import Text
 import solutions
 from autograder import batch, reports
 from autograder import messages as m
+from autograder.classreport import HTML_NAME as CLASS_HTML
+from autograder.classreport import ClassReport
 from autograder.escaping import json_text, visible
 from autograder.gradebook import Gradebook
 from autograder.ingest import IngestError
@@ -300,10 +303,10 @@ def grade(
                 graded = batch.run(settings, plan, book, jobs, on_result=exported)
             # Streamed from the gradebook, never held as a whole: memory does not grow with
             # the class.
-            tally = Tally()
-            reports.write_all(
-                tally.counted(book.results(assignment)), assignment, out, lang, set(graded)
-            )
+            tally, classes = Tally(), ClassReport(assignment)
+            results = classes.counted(tally.counted(book.results(assignment)))
+            reports.write_all(results, assignment, out, lang, set(graded))
+            classes.write(out, lang)
     finally:
         book.close()
         gate.abandon()
@@ -325,6 +328,7 @@ def grade(
         "csv": str(out / "grades.csv"),
         "results": str(out / "results"),
         "feedback": str(out / "feedback"),
+        "class_report": str(out / CLASS_HTML),
         "gradebook": str(book.path),
     }
     if as_json:
@@ -333,8 +337,8 @@ def grade(
         print_summary(summary, Console())
         click.echo(
             visible(
-                f"Wrote {out / 'grades.csv'}, {out / 'results'}/, {out / 'feedback'}/ "
-                f"(gradebook {book.path})"
+                f"Wrote {out / 'grades.csv'}, {out / 'results'}/, {out / 'feedback'}/, "
+                f"{out / CLASS_HTML} (gradebook {book.path})"
             )
         )
 
@@ -435,14 +439,26 @@ def _open_gradebook(path: Path) -> Gradebook:
     help="SQLite gradebook [default: OUT/gradebook.sqlite].",
 )
 @LANG
+@click.option(
+    "--class",
+    "class_only",
+    is_flag=True,
+    help="Write only the class report (OUT/class_report.html and OUT/class_report.csv).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def report(
-    assignment: str, out: Path, gradebook: Path | None, lang: str | None, as_json: bool
+    assignment: str,
+    out: Path,
+    gradebook: Path | None,
+    lang: str | None,
+    class_only: bool,
+    as_json: bool,
 ) -> None:
-    """Regenerate grades.csv, results/ and feedback/ from the gradebook.
+    """Regenerate grades.csv, results/, feedback/ and the class report from the gradebook.
 
     Use it to write the feedback in the other language, or after a change to the exports. The
     language given with --lang is remembered in the gradebook: the next `grade` keeps it.
+    With --class, only the class report is written: one page and one CSV for the whole batch.
     """
     path = gradebook or out / "gradebook.sqlite"
     if not path.exists():
@@ -455,9 +471,14 @@ def report(
             raise click.ClickException(
                 visible(f"the gradebook {path} has no results for {assignment!r}")
             )
-        tally = Tally()
         lang = book.language(assignment, lang)
-        reports.write_all(tally.counted(book.results(assignment)), assignment, out, lang)
+        tally, classes = Tally(), ClassReport(assignment)
+        results = classes.counted(tally.counted(book.results(assignment)))
+        if class_only:
+            deque(results, maxlen=0)  # counted on the way: nothing else to write
+        else:
+            reports.write_all(results, assignment, out, lang)
+        classes.write(out, lang)
     except sqlite3.DatabaseError as exc:
         raise click.ClickException(
             m.both(m.GRADEBOOK_UNREADABLE, path=visible(path), error=visible(exc))

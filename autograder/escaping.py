@@ -9,6 +9,7 @@ batch as results arrive: each is a translate table or one regular expression, bu
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
@@ -154,3 +155,11 @@ class VisibleWriter:
 
     def __getattr__(self, name: str) -> Any:  # flush, fileno, encoding, isatty, ...
         return getattr(self._stream, name)
+
+
+def html_text(text: object) -> str:
+    """Text inside an HTML element or a quoted attribute: shown as is, never markup.
+
+    Controls are shown as escapes first (one line), then ``& < > " '`` become entities.
+    """
+    return html.escape(visible(text), quote=True)

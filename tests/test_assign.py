@@ -23,6 +23,7 @@ from assignments.messages import MESSAGES
 from assignments.reference import Reference
 from assignments.stubs import STUB_BODY, setup_source, stub_source
 from optigrade.i18n import LANGS
+from solutions.variants import MISTAKES as VARIANT_MISTAKES
 from tests.test_cli import optigrade
 
 ASSIGNMENTS = tuple(solutions.ASSIGNMENTS)
@@ -386,12 +387,17 @@ def test_a_failure_says_which_case_what_input_what_was_expected_and_received(bui
     checks = _checks_for(built, "Adam", lang)
     result = checks.result("Adam", {"Adam": adam(folded=False, bias_correction=False)})
     lines = result.text.splitlines()
-    # The first case (default hyper-parameters) already shows the missing bias correction.
-    assert message("failed", lang, name="Adam", index=1, passed=0).fullmatch(lines[0])
-    assert message("input", lang).fullmatch(lines[1]) and "Adam()" in lines[1]
-    assert lines[2] == MESSAGES["where_step"].render(lang, step=1, key="W1")
-    assert message("first_difference", lang, index=[0, 0]).fullmatch(lines[3])
-    expected = result.text.split("\n", 4)[4]
+    # The first case (default hyper-parameters) already shows the missing bias correction,
+    # and the student's code, written independently of the catalogue, is recognised as it.
+    assert message("failed", lang, name="Adam", index=1, earlier="").fullmatch(lines[0])
+    label = getattr(
+        next(v for v in VARIANT_MISTAKES["Adam"] if v.id == "adam_no_bias_correction").label, lang
+    )
+    assert lines[1] == MESSAGES["mistake"].render(lang, label=label)
+    assert message("input", lang).fullmatch(lines[2]) and "Adam()" in lines[2]
+    assert lines[3] == MESSAGES["where_step"].render(lang, step=1, key="W1")
+    assert message("first_difference", lang, index=[0, 0]).fullmatch(lines[4])
+    expected = result.text.split("\n", 5)[5]
     assert message("expected", lang).match(expected) and message("received", lang).search(expected)
 
 
