@@ -32,7 +32,7 @@ from typing import Any
 
 from autograder.escaping import VisibleWriter
 from autograder.gradebook import Gradebook
-from autograder.ingest import Ingested, content_hash, discover
+from autograder.intake import Ingested, content_hash, discover
 from autograder.placement import CoreBoard, Placement, available_cores
 from autograder.record import RecordError, checked_for
 from autograder.sandbox import isolation
@@ -63,7 +63,7 @@ def plan(
     """Which students of ``paths`` to grade: one task per student id (intake makes ids unique
     in the batch), without those whose files and suite are unchanged since they were graded.
 
-    Raises :class:`~autograder.ingest.IngestError` only for the TA's own unusable input.
+    Raises :class:`~autograder.intake.IngestError` only for the TA's own unusable input.
     """
     found = discover(paths, scratch)
     result = BatchPlan([], refused=[("", warning) for warning in found.warnings])

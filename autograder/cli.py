@@ -31,7 +31,7 @@ from autograder.classreport import HTML_NAME as CLASS_HTML
 from autograder.classreport import ClassReport
 from autograder.escaping import json_text, visible
 from autograder.gradebook import Gradebook
-from autograder.ingest import IngestError
+from autograder.intake import IngestError
 from autograder.sandbox.client import Timeouts
 from autograder.sandbox.isolation import Limits
 from autograder.scoring import SuiteError, load_points, shown, suite_version

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from autograder import testing
-from autograder.ingest import CellOrigin, CourseCells, Ingested, ingest
+from autograder.intake import CellOrigin, CourseCells, Ingested, ingest
 from autograder.memo import MemoLink
 from autograder.nearmiss import near_name
 from autograder.placement import Placement

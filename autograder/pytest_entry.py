@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.ingest import ingest, student_id_from_name
+from autograder.intake import ingest, student_id_from_name
 from autograder.plugin import GradingPlugin
 from autograder.proxy import StudentProxy
 from autograder.sandbox.client import Sandbox, Zygote

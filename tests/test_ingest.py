@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.ingest import MAX_FILE_BYTES, content_hash, ingest
-from autograder.intake import IngestError, discover
+from autograder.intake import MAX_FILE_BYTES, IngestError, content_hash, discover, ingest
 from examples.synthetic_class import notebook
 from tests.test_grade_cli import class_cells
 from tests.test_intake_attacks import CORRECT, Member, make_zip

@@ -100,16 +100,26 @@ def nest() -> None:
         size = ctypes.sizeof(attr)
     else:
         attr, size = _RulesetAttr(handled_access_fs=FS_MAKE_BLOCK), 8
+    fd = _create_ruleset(attr, size)
+    try:
+        _restrict_self(fd)
+    finally:
+        os.close(fd)
+
+
+def _create_ruleset(attr: _RulesetAttr, size: int) -> int:
     fd = _libc.syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0)
     if fd < 0:
         raise LandlockError(ctypes.get_errno(), "landlock_create_ruleset failed")
-    try:
-        if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-            raise LandlockError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS) failed")
-        if _libc.syscall(_SYS_RESTRICT_SELF, int(fd), 0) != 0:
-            raise LandlockError(ctypes.get_errno(), "landlock_restrict_self failed")
-    finally:
-        os.close(int(fd))
+    return int(fd)
+
+
+def _restrict_self(ruleset: int) -> None:
+    """Confine this process (irreversibly) by the ruleset ``ruleset``."""
+    if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise LandlockError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS) failed")
+    if _libc.syscall(_SYS_RESTRICT_SELF, ruleset, 0) != 0:
+        raise LandlockError(ctypes.get_errno(), "landlock_restrict_self failed")
 
 
 class Ruleset:
@@ -137,10 +147,7 @@ class Ruleset:
         )
         # Older ABIs reject fields they do not know, so pass the struct's prefix they understand.
         size = ctypes.sizeof(attr) if abi >= 6 else (16 if abi >= 4 else 8)
-        fd = _libc.syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0)
-        if fd < 0:
-            raise LandlockError(ctypes.get_errno(), "landlock_create_ruleset failed")
-        self.fd = int(fd)
+        self.fd = _create_ruleset(attr, size)
         os.set_inheritable(self.fd, False)
         file_rights = READ | FS_WRITE_FILE | FS_TRUNCATE | FS_IOCTL_DEV
         try:
@@ -157,10 +164,7 @@ class Ruleset:
 
     def apply(self) -> dict[str, bool]:
         """Confine this process (irreversibly) and say which layers hold."""
-        if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-            raise LandlockError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS) failed")
-        if _libc.syscall(_SYS_RESTRICT_SELF, self.fd, 0) != 0:
-            raise LandlockError(ctypes.get_errno(), "landlock_restrict_self failed")
+        _restrict_self(self.fd)
         abi = self.abi
         return {"landlock_fs": True, "landlock_tcp": abi >= 4, "landlock_signal_scope": abi >= 6}
 
