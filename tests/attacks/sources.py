@@ -12,27 +12,10 @@ import json
 import textwrap
 
 from examples.synthetic_class import item_sources, notebook, preamble
+from tests.test_grade_security import BASE
 
 # Correct SGD, everything else wrong (Momentum's first run is one SGD step, so it earns a
-# little): the same ceiling as tests/test_grade_security.py.
-BASE = """
-import numpy as np
-class SGD:
-    def __init__(self, lr=0.01):
-        self.lr = lr
-    def update(self, params, grads):
-        for k in params:
-            params[k] -= self.lr * grads[k]
-class Momentum(SGD): pass
-class AdaGrad(SGD): pass
-class RMSProp(SGD): pass
-class Adam:
-    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
-        pass
-    def update(self, params, grads):
-        for k in params:
-            params[k] *= 0
-"""
+# little): the ceiling of tests/test_grade_security.py, whose submission it is.
 
 
 def hostile(*cells: str) -> str:
