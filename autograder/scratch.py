@@ -172,7 +172,7 @@ def _remove_adopted(run_folder: str, owner: int | None) -> None:
             continue
         try:
             info = os.lstat(folder)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL in the name
             continue
         if stat.S_ISDIR(info.st_mode) and (owner is None or info.st_uid == owner):
             shutil.rmtree(folder, ignore_errors=True)

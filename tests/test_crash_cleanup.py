@@ -204,3 +204,45 @@ def test_a_live_batchs_scratch_is_left_alone_and_a_dead_ones_reclaimed(tmp_path)
         assert sorted(work.iterdir()) == [live], "the batch did not remove its own scratch"
     finally:
         os.close(lock)
+
+
+def test_a_dead_runs_adopted_folders_are_removed_and_nothing_else(tmp_path):
+    """A dead run's folder names the multiprocessing folder it adopted; its list is read back
+    as untrusted: only a real folder beside it, named as multiprocessing names its own, goes.
+    Paths elsewhere, links, other names and undecodable bytes are left alone."""
+    from autograder import scratch
+
+    base = tmp_path / "tmp"
+    base.mkdir()
+    dead = base / "optigrade-run-dead"
+    dead.mkdir()
+    adopted = base / "pymp-adopted"
+    adopted.mkdir()
+    (adopted / "listener-x").write_text("")
+    elsewhere = tmp_path / "pymp-elsewhere"  # not beside the run folder
+    elsewhere.mkdir()
+    other = base / "keep-me"  # beside it, but not multiprocessing's name
+    other.mkdir()
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "file").write_text("the TA's")
+    (base / "pymp-link").symlink_to(target)
+    listing = [
+        adopted,
+        elsewhere,
+        other,
+        base / "pymp-link",
+        base / "pymp-missing",
+        f"{base}/pymp-nul\x00",
+        "relative",
+    ]
+    (dead / "adopted").write_text("\n".join(map(str, listing)) + "\n")
+    removed = scratch.reclaim_stale(base, scratch.RUN_PREFIX, owner=os.geteuid())
+    assert removed == [dead] and not dead.exists() and not adopted.exists()
+    assert elsewhere.is_dir() and other.is_dir() and (base / "pymp-link").is_symlink()
+    assert (target / "file").read_text() == "the TA's"
+    garbage = base / "optigrade-run-garbage"
+    garbage.mkdir()
+    (garbage / "adopted").write_bytes(b"\xff\xfe\x00" + str(other).encode())
+    assert scratch.reclaim_stale(base, scratch.RUN_PREFIX) == [garbage]
+    assert other.is_dir()
