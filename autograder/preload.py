@@ -10,11 +10,11 @@ suite imported with its plan and the reference's results (``engine.prepare_suite
 import os
 
 from assignments import cells
-from autograder import engine, ingest, server
+from autograder import engine, intake, server
 
 __all__ = ["cells", "engine"]
 
-ingest.warm_up()
+intake.warm_up()
 _assignment = os.environ.pop(server.WARM_ENV, None)
 if _assignment:
     engine.prepare_suite(_assignment)

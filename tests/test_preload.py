@@ -23,10 +23,10 @@ def test_the_preload_leaves_the_notebook_reader_ready_for_older_notebooks(tmp_pa
     probe = f"""
 import sys
 import autograder.preload
-from autograder import ingest
-ingest.warm_up()
+from autograder import intake
+intake.warm_up()
 before = set(sys.modules)
-result = ingest.ingest("s", [__import__("pathlib").Path({str(path)!r})])
+result = intake.ingest("s", [__import__("pathlib").Path({str(path)!r})])
 assert result.status == "ok" and result.cells == ["x = 1\\n"], result
 print(sorted(set(sys.modules) - before), "nbformat" in sys.modules)
 """
