@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint bench bench-grade bench-quiz bench-peers system-deps clean
+.PHONY: demo test lint bench bench-grade bench-quiz bench-peers bench-cluster system-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ bench: bench-grade bench-quiz
 
 bench-grade: $(STAMP)
 	$(BIN)/python benchmarks/grade_batch.py --repeat 3
+
+# The local pool against a two-worker Dask cluster on this machine, alternating; ~5 min.
+bench-cluster: $(STAMP)
+	$(BIN)/python benchmarks/cluster.py --count 300 --repeat 2
 
 bench-quiz: $(STAMP)
 	$(BIN)/python benchmarks/quiz_build.py

@@ -30,6 +30,7 @@ from autograder import messages as m
 from autograder.classreport import HTML_NAME as CLASS_HTML
 from autograder.classreport import ClassReport
 from autograder.escaping import json_text, visible
+from autograder.executors import Executor, make_executor
 from autograder.gradebook import Gradebook
 from autograder.intake import IngestError
 from autograder.sandbox.client import Timeouts
@@ -195,12 +196,25 @@ LANG = click.option(
     "exactly the same answers (by default that test's outcome is reused: same grade, faster).",
 )
 @click.option(
+    "--no-speedups",
+    is_flag=True,
+    help="Switch off every speed-up (plan replay, reused outcomes, core placement): the same "
+    "grades, slower. For checking that a grade does not depend on them.",
+)
+@click.option(
     "--accept-missing-layer",
     "accepted",
     multiple=True,
     metavar="LAYER",
     help="Grade even though this sandbox isolation layer does not hold here (repeat for each "
     "layer `optigrade doctor` reports missing). Without it, a missing layer stops grading.",
+)
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Grade on a Dask cluster: a scheduler's address (tcp://HOST:8786), or local:N for N "
+    "worker processes on this machine. Submissions travel as bytes; results are recorded here "
+    "as they arrive. See docs/CLUSTER.md.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def grade(
@@ -216,7 +230,9 @@ def grade(
     timeout_submission: float,
     memory_mb: int,
     no_reuse: bool,
+    no_speedups: bool,
     accepted: tuple[str, ...],
+    cluster: str | None,
     as_json: bool,
 ) -> None:
     """Grade SUBMISSIONS (.ipynb, .py, folders of them, or LMS download zips).
@@ -251,15 +267,19 @@ def grade(
                 load=max(timeout_cell * 3, 10.0),
                 submission=timeout_submission,
             ),
-            reuse_outcomes=not no_reuse,
+            plan=not no_speedups,
+            reuse_outcomes=not (no_reuse or no_speedups),
         )
     except SuiteError as exc:
         raise click.ClickException(str(exc)) from exc
     reports.make_folders(out)
-    start_worker_server(assignment)  # already running if `optigrade` started it (prestart)
-    # One sandbox probed while the worker server prepares the suite and the submissions are
-    # found: the three are independent, and the probe mostly waits for its sandbox.
-    gate = _Gate()
+    executor = _executor(cluster, jobs, placement=not no_speedups)
+    if cluster is None:
+        start_worker_server(assignment)  # already running if `optigrade` started it (prestart)
+    # One sandbox probed (on every worker of a cluster) while the worker server prepares the
+    # suite and the submissions are found: the three are independent, and the probe mostly
+    # waits for its sandbox.
+    gate = _Gate(executor)
     book = _open_gradebook(gradebook or out / "gradebook.sqlite")
     lang = book.language(assignment, lang)
     failed_exports: list[tuple[str, OSError]] = []
@@ -300,7 +320,7 @@ def grade(
 
             with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
                 bar = progress.add_task("grading", total=len(plan.tasks))
-                graded = batch.run(settings, plan, book, jobs, on_result=exported)
+                graded = batch.run(settings, plan, book, on_result=exported, executor=executor)
             # Streamed from the gradebook, never held as a whole: memory does not grow with
             # the class.
             tally, classes = Tally(), ClassReport(assignment)
@@ -310,6 +330,7 @@ def grade(
     finally:
         book.close()
         gate.abandon()
+        executor.close()
     if failed_exports:
         student, error = failed_exports[0]
         console.print(
@@ -368,17 +389,16 @@ class _Gate:
     the suite.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
         self.missing: list[Any] = []
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="optigrade-gate", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        from autograder.doctor import gate
-
         try:
-            self.missing = gate()
+            self.missing = self.executor.missing_layers()
         except Exception as exc:  # any failure to check is a refusal that says why
             self.error = exc
 
@@ -409,6 +429,15 @@ def _about(text: Any, layer: Any) -> str:
         text.render(lang, layer=visible(layer.layer), allows=visible(layer.allows.render(lang)))
         for lang in ("ko", "en")
     )
+
+
+def _executor(cluster: str | None, jobs: int | None, placement: bool = True) -> Executor:
+    try:
+        return make_executor(cluster, jobs, placement)
+    except (OSError, ValueError) as exc:  # no scheduler there, or a malformed address
+        raise click.ClickException(
+            m.both(m.CLUSTER_UNREACHABLE, address=visible(cluster), error=visible(exc))
+        ) from exc
 
 
 class _Refused(click.ClickException):
@@ -493,23 +522,49 @@ def report(
 
 
 @click.command()
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Check every worker of this Dask cluster instead of this machine (see grade --cluster).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-def doctor(as_json: bool) -> None:
-    """Say which sandbox isolation layers are active on this machine, proven by hostile probes."""
+def doctor(cluster: str | None, as_json: bool) -> None:
+    """Say which sandbox isolation layers are active on this machine (or on every worker of a
+    cluster), proven by hostile probes. Exits 1 if a layer is missing anywhere."""
     from autograder.doctor import diagnose
 
-    findings = diagnose()
+    if cluster is None:
+        by_machine = {"": diagnose()}  # this machine, without a pool to start
+    else:
+        executor = _executor(cluster, None)
+        try:
+            by_machine = executor.run_everywhere(diagnose)
+        finally:
+            executor.close()
     # A layer the threat model relies on is missing, or a probe got through: grade would
     # refuse, and scripts that check the machine learn it from the exit code, in both modes.
-    failed = bool(findings["missing"]) or any(
-        not outcome.startswith("blocked") for outcome in findings["probes"].values()
-    )
+    failed = any(_doctor_failed(findings) for findings in by_machine.values())
     if as_json:
-        click.echo(json_text(findings, indent=2))
+        shown_findings = by_machine[""] if cluster is None else by_machine
+        click.echo(json_text(shown_findings, indent=2))
         sys.exit(1 if failed else 0)
     console = Console()
+    for machine, findings in by_machine.items():
+        _print_findings(findings, machine, console)
+    if failed:
+        sys.exit(1)
+
+
+def _doctor_failed(findings: dict[str, Any]) -> bool:
+    return bool(findings["missing"]) or any(
+        not outcome.startswith("blocked") for outcome in findings["probes"].values()
+    )
+
+
+def _print_findings(findings: dict[str, Any], machine: str, console: Console) -> None:
+    where = f"{visible(machine)}: " if machine else ""
     table = Table(
-        title=f"Sandbox isolation (Landlock ABI {findings['landlock_abi']}, "
+        title=f"{where}Sandbox isolation (Landlock ABI {findings['landlock_abi']}, "
         f"{'root' if findings['running_as_root'] else 'unprivileged user'})"
     )
     table.add_column("layer")
@@ -523,7 +578,7 @@ def doctor(as_json: bool) -> None:
         else:
             table.add_row(layer.replace("_", " "), "[green]yes[/]" if active else "[red]NO[/]")
     console.print(table)
-    probes = Table(title="Probes run as student code")
+    probes = Table(title=f"{where}Probes run as student code")
     probes.add_column("attempt")
     probes.add_column("result")
     for name, outcome in findings["probes"].items():
@@ -537,5 +592,3 @@ def doctor(as_json: bool) -> None:
                 lang, layer=visible(missing["layer"]), allows=visible(missing["allows"][lang])
             )
             console.print(Text(text, style="red"))
-    if failed:
-        sys.exit(1)

@@ -224,6 +224,10 @@ GATE_ACCEPTED = Text(
     ko="경고: 격리 계층 '{layer}' 없이 채점합니다 (--accept-missing-layer): {allows}",
     en="warning: grading without the isolation layer '{layer}' (--accept-missing-layer): {allows}",
 )
+CLUSTER_UNREACHABLE = Text(
+    ko="Dask 클러스터 {address}에 연결하지 못해 채점하지 않습니다: {error}",
+    en="not grading: could not connect to the Dask cluster {address}: {error}",
+)
 GATE_FAILED = Text(
     ko="샌드박스를 점검하지 못해 채점하지 않습니다: {error}",
     en="not grading: the sandbox could not be checked: {error}",

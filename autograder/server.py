@@ -55,8 +55,8 @@ def prestart_grade(args: Sequence[str]) -> None:
     The assignment is read from the arguments as a hint only (click parses them properly
     later): a wrong or missing hint leaves the workers to prepare the suite themselves.
     """
-    if "--help" in args or "-h" in args:
-        return
+    if "--help" in args or "-h" in args or any(a.startswith("--cluster") for a in args):
+        return  # help needs no server; a cluster's workers prepare the suite themselves
     start_worker_server(assignment_hint(args))
 
 

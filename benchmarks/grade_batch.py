@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.batch import default_jobs  # noqa: E402
+from autograder.executors.local import default_jobs  # noqa: E402
 from examples.synthetic_class import make_class  # noqa: E402
 
 PAGE = os.sysconf("SC_PAGE_SIZE")

@@ -21,6 +21,14 @@ def optigrade_exe() -> str:
     return exe
 
 
+def grade_command(
+    submissions: Path, out: Path, *options: str, assignment: str = "optimizers"
+) -> list[str]:
+    """``optigrade grade`` of ``submissions`` into ``out`` with ``--json`` and ``options``."""
+    command = [optigrade_exe(), "grade", "-a", assignment, "--out", str(out), "--json"]
+    return [*command, *options, "--", str(submissions)]
+
+
 def read_grades(out: Path) -> dict[str, dict[str, str]]:
     """grades.csv of a graded run, by student."""
     with open(out / "grades.csv", encoding="utf-8", newline="") as handle:
