@@ -25,7 +25,7 @@ import tempfile
 import threading
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -42,13 +42,14 @@ class ServiceDied(RuntimeError):
 
 @dataclass(frozen=True)
 class Parcel:
-    """A submission as bytes: what travels to a machine that shares no disk with the batch."""
+    """A submission as bytes: what travels to a machine that shares no disk with the batch.
 
-    student: str
-    content_hash: str
-    names: list[str]
-    contents: list[bytes]
-    refused: list[str] = field(default_factory=list)
+    It carries the task itself (every field but the paths, which mean nothing there) and each
+    file's bytes, in the order of ``task.names``.
+    """
+
+    task: Task
+    contents: list[bytes] = field(default_factory=list)
 
     @classmethod
     def of(cls, task: Task) -> Parcel:
@@ -67,7 +68,7 @@ class Parcel:
                 continue
             kept.append(name)
             contents.append(raw)
-        return cls(task.student, task.content_hash, kept, contents, refused)
+        return cls(replace(task, files=[], names=kept, refused=refused), contents)
 
     def unpack(self, folder: Path) -> Task:
         """The task for this parcel, its files written under generated names in ``folder``
@@ -77,7 +78,7 @@ class Parcel:
             path = folder / f"{number:04d}"
             path.write_bytes(raw)
             paths.append(str(path))
-        return Task(self.student, paths, self.content_hash, list(self.names), list(self.refused))
+        return replace(self.task, files=paths)
 
 
 def _send(stream: IO[bytes], message: Any) -> None:
