@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from autograder.sandbox import landlock
-from autograder.sandbox.client import Sandbox, SandboxFailure, StudentError, Timeouts, Zygote
+from autograder.sandbox.backend import open_backend
+from autograder.sandbox.client import Sandbox, SandboxFailure, StudentError, Timeouts
 from autograder.sandbox.isolation import Limits
 from optigrade.i18n import Text
 
@@ -346,17 +347,17 @@ def _run_probes() -> tuple[dict[str, bool], dict[str, str]]:
     results: dict[str, str] = {}
     layers: dict[str, bool] = {}
     timeouts = Timeouts(call=8, load=8, submission=60)
-    zygote = Zygote()
+    sandboxes = open_backend()
     try:
-        with Sandbox(zygote, [_PROBES], limits=PROBE_LIMITS, timeouts=timeouts) as sandbox:
+        with sandboxes.sandbox([_PROBES], PROBE_LIMITS, timeouts) as sandbox:
             layers = {k: bool(v) for k, v in sandbox.layers.items()}
             for name, function, arguments in calls:
                 results[name] = _outcome(sandbox, function, arguments)
             left = _outcome(sandbox, "shm_leave", [key])
-        with Sandbox(zygote, [_PROBES], limits=PROBE_LIMITS, timeouts=timeouts) as sandbox:
+        with sandboxes.sandbox([_PROBES], PROBE_LIMITS, timeouts) as sandbox:
             found = _outcome(sandbox, "shm_find", [key])
     finally:
-        zygote.close()
+        sandboxes.close()
     name = "leave System V shared memory for the next sandbox"
     survivor = _grader_segment(key)
     if not left.startswith("left"):

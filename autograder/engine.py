@@ -28,12 +28,12 @@ from autograder.nearmiss import near_name
 from autograder.placement import Placement
 from autograder.plugin import GradingPlugin, TestOutcome, run_submissions
 from autograder.proxy import StudentProxy
+from autograder.sandbox.backend import LocalZygote, open_backend
 from autograder.sandbox.client import (
     CellReport,
     Sandbox,
     SandboxCrashed,
     SandboxFailure,
-    Zygote,
 )
 from autograder.scoring import Points, SuiteError, suite_dir, suite_version
 from autograder.settings import Settings, Task
@@ -56,7 +56,7 @@ class _Loop:
         self.memo_link = memo_link if grading.memo is not None else None
         if self.memo_link is not None:
             grading.memo.collect_new = True
-        self.zygote: Zygote | None = None
+        self.sandboxes: LocalZygote | None = None
         self._course: CourseCells | None = None
 
     def course_cells(self) -> CourseCells:
@@ -67,13 +67,13 @@ class _Loop:
 
     def pytest_sessionstart(self) -> None:
         # Before the suite is collected: the zygote's interpreter starts up meanwhile.
-        self.zygote = Zygote()
+        self.sandboxes = open_backend()
 
     def pytest_sessionfinish(self) -> None:
         # However the session ends (graded, collection failed, interrupted).
-        if self.zygote is not None:
-            self.zygote.close()
-            self.zygote = None
+        if self.sandboxes is not None:
+            self.sandboxes.close()
+            self.sandboxes = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
@@ -84,7 +84,7 @@ class _Loop:
         def open_proxy(task: Task) -> StudentProxy | None:
             started = time.monotonic()
             if self.placement is not None:
-                self.placement.enter(os.getpid(), self.zygote.process.pid)
+                self.placement.enter(os.getpid(), self.sandboxes.pid)
             if self.memo_link is not None:
                 for entry in self.memo_link.receive():
                     self.grading.memo.store(*entry, learnt=True)
@@ -133,8 +133,7 @@ class _Loop:
     def _start(self, submission: Ingested) -> Sandbox | None:
         budget_end = None
         for attempt in range(2):
-            sandbox = Sandbox(
-                self.zygote,
+            sandbox = self.sandboxes.sandbox(
                 submission.runnable(),
                 self.settings.limits,
                 self.settings.timeouts,
@@ -146,20 +145,17 @@ class _Loop:
             budget_end = sandbox.budget_end
             try:
                 if self.settings.plan:
-                    # Traces recorded since the last sandbox join the zygote's plan.
-                    known = len(self.zygote.plan_calls)
-                    self.zygote.extend_plan(
-                        [(t.encoded, t.arities()) for t in testing.PLAN.traces[known:]]
+                    # Traces recorded since the last sandbox join the sandboxes' plan.
+                    self.sandboxes.share_plan(
+                        [(t.encoded, t.arities()) for t in testing.PLAN.traces]
                     )
                 sandbox.start()
                 sandbox.prefetch_plan()
                 return sandbox
             except (SandboxFailure, OSError) as exc:
                 sandbox.kill()
-                if attempt == 0 and self.zygote.process.poll() is not None:
-                    self.zygote.close()  # the zygote itself died: replace it and try again
-                    self.zygote = Zygote()
-                    continue
+                if attempt == 0 and self.sandboxes.recover():
+                    continue  # the machinery itself died and was replaced: try again
                 failure = exc if isinstance(exc, SandboxFailure) else SandboxCrashed(str(exc))
                 submission.status, submission.reason = (
                     _SUBMISSION_STATUS.get(failure.reason, failure.reason),

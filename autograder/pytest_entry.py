@@ -15,7 +15,7 @@ import pytest
 from autograder.intake import ingest, student_id_from_name
 from autograder.plugin import GradingPlugin
 from autograder.proxy import StudentProxy
-from autograder.sandbox.client import Sandbox, Zygote
+from autograder.sandbox.backend import open_backend
 from autograder.scoring import shown
 
 _KEY = "optigrade_grading"
@@ -38,12 +38,12 @@ def pytest_configure(config: pytest.Config) -> None:
     if submission.status != "ok":
         raise pytest.UsageError(f"{path}: {submission.status}: {submission.reason}")
     plugin = GradingPlugin()
-    zygote = Zygote()
-    sandbox = Sandbox(zygote, submission.runnable())
+    sandboxes = open_backend()
+    sandbox = sandboxes.sandbox(submission.runnable())
     sandbox.start()
     plugin.state.proxy = StudentProxy(sandbox)
     config.pluginmanager.register(plugin, _KEY)
-    config.stash[_STASH] = (plugin, zygote, sandbox)
+    config.stash[_STASH] = (plugin, sandboxes, sandbox)
 
 
 _STASH = pytest.StashKey[tuple]()
@@ -54,7 +54,7 @@ def pytest_terminal_summary(
 ) -> None:
     if _STASH not in config.stash:
         return
-    plugin, _zygote, sandbox = config.stash[_STASH]
+    plugin, _sandboxes, sandbox = config.stash[_STASH]
     points = plugin.state.points
     if points is None:
         return
@@ -76,6 +76,6 @@ def pytest_terminal_summary(
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _STASH in config.stash:
-        _plugin, zygote, sandbox = config.stash[_STASH]
+        _plugin, sandboxes, sandbox = config.stash[_STASH]
         sandbox.kill()
-        zygote.close()
+        sandboxes.close()
