@@ -32,7 +32,7 @@ from typing import Any
 
 from autograder.escaping import VisibleWriter
 from autograder.gradebook import Gradebook
-from autograder.intake import Ingested, content_hash, discover
+from autograder.intake import Ingested, Intake, Submission, content_hash, discover
 from autograder.placement import CoreBoard, Placement, available_cores
 from autograder.record import RecordError, checked_for
 from autograder.sandbox import isolation
@@ -51,6 +51,8 @@ class BatchPlan:
     #: for the TA's summary. Each student's are also in their gradebook row (status
     #: ``refused`` when nothing else was left to grade, else notes).
     refused: list[tuple[str, str]] = field(default_factory=list)
+    #: Every submission intake found (graded now or skipped), with its provenance.
+    submissions: list[Submission] = field(default_factory=list)
 
 
 def plan(
@@ -59,20 +61,27 @@ def plan(
     gradebook: Gradebook,
     scratch: Path,
     regrade: bool = False,
+    intake: Intake | None = None,
 ) -> BatchPlan:
     """Which students of ``paths`` to grade: one task per student id (intake makes ids unique
     in the batch), without those whose files and suite are unchanged since they were graded.
 
     Raises :class:`~autograder.intake.IngestError` only for the TA's own unusable input.
     """
-    found = discover(paths, scratch)
+    found = discover(paths, scratch, intake)
     result = BatchPlan([], refused=[("", warning) for warning in found.warnings])
     for submission in found.submissions:
         result.refused.extend((submission.student, line) for line in submission.refused)
-        digest = content_hash(submission.files, submission.names, submission.refused)
+        result.submissions.append(submission)
+        digest = content_hash(
+            submission.files, submission.names, submission.refused, submission.notes
+        )
+        provenance = submission.provenance.as_json()
         if not regrade and gradebook.is_current(
             settings.assignment, submission.student, digest, settings.suite_version
         ):
+            # The same file, but perhaps a time learnt since (a worksheet passed this time).
+            gradebook.set_provenance(settings.assignment, submission.student, provenance)
             result.skipped.append(submission.student)
         else:
             result.tasks.append(
@@ -82,6 +91,8 @@ def plan(
                     digest,
                     submission.names,
                     submission.refused,
+                    submission.notes,
+                    provenance,
                 )
             )
     return result
@@ -249,6 +260,9 @@ def run(
         in_flight[index] = None
         if task is None:  # a result no worker said it started: nothing to record it for
             return
+        if isinstance(payload, dict):
+            # Intake's word, from this process: never what a worker says about it.
+            payload["provenance"] = task.provenance
         try:
             result = checked_for(
                 payload,
@@ -352,4 +366,7 @@ def _internal_error(settings: Settings, points: Points, task: Task, reason: str)
     submission = Ingested(
         task.student, files, task.content_hash, status="internal_error", reason=reason
     )
-    return build_result(settings, points, submission, None, [], 0.0)
+    return {
+        **build_result(settings, points, submission, None, [], 0.0),
+        "provenance": task.provenance,
+    }
