@@ -259,6 +259,7 @@ def grade(
     Examples:
       optigrade grade -a optimizers --out graded/ -- canvas_download.zip
       optigrade grade -a optimizers --out graded/ -- submissions/*
+      optigrade grade -a optimizers -o graded/ --worksheet ws.csv --timezone Asia/Seoul -- m.zip
     """
     console = Console(stderr=True)
     try:
