@@ -67,6 +67,13 @@ def test_a_run_with_refused_files_grades_everyone_else_and_exits_4(graded):
     assert summary["exit_code"] == 4
     refused = {entry["student"] for entry in summary["refused"]}
     assert refused == {"31008", "31010", "5003"}
+    # The choices are printed before grading and listed in --json with each provenance.
+    console = " ".join(result.stderr.split())  # the console wraps long lines
+    assert "3 students had several files; one was chosen by the rule:" in console
+    assert "graded choi_31009_71012_final.ipynb of 2 files (rule: the newest)" in console
+    intake = {entry["student"]: entry for entry in summary["intake"]}
+    assert intake["31007"]["provenance"]["rule"] == "latest-resubmission"
+    assert intake["5006"]["provenance"]["time_source"] == "moodle-worksheet"
     assert set(rows) == {
         *("31005", "31007", "31008", "31009", "31010", "31011", "31020"),
         *("5002", "5003", "5004", "5005", "5006"),
