@@ -251,7 +251,7 @@ def grade(
     layer does not hold, grading stops unless --accept-missing-layer names that layer.
 
     A student with several files has exactly one graded, by the rule in docs/TA_GUIDE.md
-    (named like the assignment, else the newest, else the latest resubmission, else none).
+    (named like the assignment, else the latest resubmission, else the newest, else none).
     Exit codes: 1 the input is unusable, 2 usage (-a matches none of the notebooks),
     3 an isolation layer is missing, 4 graded, but some student's files were refused.
 

@@ -24,10 +24,12 @@ The rule for a student with several files (:func:`choose`), in order:
 3. one candidate: it (``only-file``);
 4. several: those named like the assignment (``optimizers.ipynb``, ``optimizers-2.ipynb``, an
    LMS prefix and a resubmission suffix aside), if exactly one (``named-like-assignment``);
-5. else, among those (or all candidates when none is so named), the newest by the times the
-   download carries, if every one has a time and one is strictly newest (``newest``);
-6. else the highest resubmission number of one file name (``optimizers-2`` over
-   ``optimizers-1`` over ``optimizers``: ``latest-resubmission``);
+5. else, among those (or all candidates when none is so named), the highest resubmission
+   number of one file name (``optimizers-2`` over ``optimizers-1`` over ``optimizers``:
+   ``latest-resubmission``), the LMS's own word on their order;
+6. else the newest by the times the download carries, if every one has a time and one is
+   strictly newest (``newest``). Never for Canvas files: Canvas's download holds the files of
+   one attempt, in entries dated when the download was made, so nothing orders them;
 7. else none: every candidate is refused with a reason naming the files (``ambiguous``).
 
 Nothing is ever concatenated: exactly one file is graded, or none.
@@ -120,6 +122,11 @@ class Candidate:
         parsed = parse_lms_name(base)
         return parsed.file if parsed and parsed.file else base
 
+    @property
+    def from_canvas(self) -> bool:
+        parsed = parse_lms_name(PurePosixPath(self.name).name)
+        return parsed is not None and parsed.lms == "canvas"
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -162,14 +169,14 @@ def choose(files: list[Candidate], assignment: str | None, zone: tzinfo) -> Choi
         if named:
             passed += [(f, "not-named-like-assignment") for f in candidates if f not in named]
             pool = named
-    newest = _newest(pool, zone)
-    if newest is not None:
-        passed += [(f, "older") for f in pool if f is not newest]
-        return Choice(newest, tuple(passed), "newest")
     latest = _latest_resubmission(pool)
     if latest is not None:
         passed += [(f, "earlier-resubmission") for f in pool if f is not latest]
         return Choice(latest, tuple(passed), "latest-resubmission")
+    newest = _newest(pool, zone)
+    if newest is not None:
+        passed += [(f, "older") for f in pool if f is not newest]
+        return Choice(newest, tuple(passed), "newest")
     passed += [(f, "ambiguous") for f in pool]
     return Choice(None, tuple(passed), "ambiguous")
 
@@ -181,6 +188,8 @@ def _base(file: Candidate) -> str:
 
 
 def _newest(pool: list[Candidate], zone: tzinfo) -> Candidate | None:
+    if any(f.from_canvas for f in pool):
+        return None
     times = [aware(f.when, zone) for f in pool]
     if any(t is None for t in times):
         return None

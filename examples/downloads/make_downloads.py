@@ -1,15 +1,17 @@
-"""Write small, realistic LMS downloads of the ``optimizers`` assignment (a class of eleven).
+"""Write small, realistic LMS downloads of the ``optimizers`` assignment (a class of twelve).
 
 ``python -m examples.downloads.make_downloads [FOLDER]`` (default: this folder) writes:
 
 * ``canvas/submissions.zip``: Canvas's "Download Submissions" (``<name>_<userid>_<subid>_<file>``,
   ``_LATE``, a resubmission ``-1``, a Hangul name), with the cases intake must decide: two
-  notebooks told apart by name suffix, two by time, two that nothing tells apart, a notebook
-  of another assignment, a ``.ipynb`` that is not JSON;
+  notebooks told apart by a resubmission suffix, two that nothing tells apart (a draft and a
+  final: Canvas dates every entry when the download is made), a notebook of another
+  assignment, a ``.ipynb`` that is not JSON;
 * ``canvas/submissions_cp949.zip``: one student's file re-zipped on Korean Windows (names in
   cp949, no UTF-8 flag);
 * ``moodle/submissions.zip``: Moodle's download in folders, with an online text beside a
-  notebook, an online text alone, a stale second notebook, a Hangul name;
+  notebook, an online text alone, a stale second notebook, a draft and a final notebook told
+  apart by their times, a Hangul name;
 * ``moodle/submissions_flat.zip``: Moodle's download without folders;
 * ``moodle/grading_worksheet.csv``: the grading worksheet, dates as Moodle's English
   ``userdate`` writes them (Asia/Seoul).
@@ -113,6 +115,7 @@ MOODLE_PEOPLE = [
     ("5004", "Park Jisoo", "Wednesday, 2 December 2026, 12:30 AM"),
     ("5005", "박서연", "Tuesday, 1 December 2026, 10:00 PM"),
     ("5006", "Jung Hoon", "Tuesday, 1 December 2026, 11:59 PM"),
+    ("5007", "Choi Yuna", "Tuesday, 1 December 2026, 8:00 PM"),
 ]
 
 
@@ -131,8 +134,6 @@ def build(folder: Path = HERE) -> dict[str, Path]:
             )),
             ("choi_31009_71011_draft.ipynb", NOV_30, bad),
             ("choi_31009_71012_final.ipynb", DEC_1, good),
-            ("han_31010_71013_a.ipynb", DEC_1, good),
-            ("han_31010_71014_b.ipynb", DEC_1, bad),
             ("yoon_31011_71015_optimizers.ipynb", DEC_1, b"this is not JSON {"),
         ],
     )  # fmt: skip
@@ -147,6 +148,8 @@ def build(folder: Path = HERE) -> dict[str, Path]:
             ("Lee Jiwoo_5002_assignsubmission_onlinetext_/onlinetext.html", DEC_1, ONLINE_TEXT),
             ("Kim Minji_5003_assignsubmission_onlinetext_/onlinetext.html", DEC_1, ONLINE_TEXT),
             ("박서연_5005_assignsubmission_file_/optimizers.ipynb", DEC_1, good),
+            ("Choi Yuna_5007_assignsubmission_file_/draft.ipynb", NOV_30, bad),
+            ("Choi Yuna_5007_assignsubmission_file_/final.ipynb", DEC_1, good),
         ],
     )
     flat = folder / "moodle" / "submissions_flat.zip"
