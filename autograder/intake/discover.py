@@ -11,6 +11,10 @@ What a path is comes from what the TA passed, never from guessing at its content
 * any other file is a submission file of the student its name says (a ``.ipynb`` that is really
   a zip is an unreadable notebook, nothing more).
 
+Of each student's files exactly one is graded (:mod:`autograder.intake.provenance` says which
+and records why); an LMS online text is never graded, and a notebook whose metadata names
+another assignment than :attr:`Intake.assignment` is refused.
+
 Links, devices, FIFOs and sockets are refused wherever they are found (the TA's own arguments
 included), archive entries are extracted under generated names (a name of any length or
 encoding costs nothing), and every id comes from exactly one place in the batch: an id that two
