@@ -89,16 +89,16 @@ class Roster:
 
         ``key`` is the id the gradebook keeps for the submission; ``provenance`` is what intake
         recorded about it (may be absent, as in gradebooks written before intake recorded it).
-        The LMS's own user id wins when intake says which LMS the file came from; else the key
-        is tried as a student id, a SIS login id, a Canvas user id, then a Moodle participant id.
+        The LMS's own user id wins when intake says which LMS the file came from; else (or if
+        that id is not on the roster) the key is tried as a student id, a SIS login id, a Canvas
+        user id, then a Moodle participant id.
         """
         lms = provenance.get("lms") if isinstance(provenance, Mapping) else None
         user = provenance.get("lms_user") if isinstance(provenance, Mapping) else None
         user = user if isinstance(user, str) and user else key
-        if lms == "canvas":
-            return self._by["canvas_user_id"].get(user)
-        if lms == "moodle":
-            return self._by["moodle_participant_id"].get(user)
+        column = {"canvas": "canvas_user_id", "moodle": "moodle_participant_id"}.get(str(lms))
+        if column is not None and user in self._by[column]:
+            return self._by[column][user]
         for column in ("student_id", "sis_login_id", "canvas_user_id", "moodle_participant_id"):
             found = self._by[column].get(key)
             if found is not None:
