@@ -380,7 +380,8 @@ def grade(
     else:
         print_summary(summary, Console())
         published.print(console)
-        _print_changes(changed, changes_file, console)
+        if before:  # a first run changes nobody's grade: nothing to compare with
+            _print_changes(changed, changes_file, console)
         click.echo(
             visible(
                 f"Wrote {out / 'grades.csv'}, {out / 'results'}/, {out / 'feedback'}/, "
