@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import sqlite3
 import sys
@@ -36,7 +35,7 @@ from autograder.intake import IngestError
 from autograder.lms import changes
 from autograder.lms import texts as lt
 from autograder.lms.course import Course, CourseError, load_course
-from autograder.lms.overrides import OverrideError, apply_overrides, checked_override
+from autograder.lms.overrides import OverrideError, apply_overrides, checked_override, os_user
 from autograder.lms.publish import publish
 from autograder.sandbox.client import Timeouts
 from autograder.sandbox.isolation import Limits
@@ -295,7 +294,7 @@ def grade(
     failed_exports: list[tuple[str, OSError]] = []
     try:
         before = changes.snapshot(book, assignment)
-        _drop_or_keep_overrides(book, assignment, drop_overrides, console)
+        changes.settle_overrides(book, assignment, drop_overrides, console)
         in_force = book.overrides(assignment)
         with Scratch(out) as scratch:
             try:
@@ -381,7 +380,7 @@ def grade(
         print_summary(summary, Console())
         published.print(console)
         if before:  # a first run changes nobody's grade: nothing to compare with
-            _print_changes(changed, changes_file, console)
+            changes.print_changes(changed, changes_file, console)
         click.echo(
             visible(
                 f"Wrote {out / 'grades.csv'}, {out / 'results'}/, {out / 'feedback'}/, "
@@ -400,35 +399,6 @@ def _load_course(path: Path | None, assignment: str) -> Course | None:
     except CourseError as exc:
         raise click.ClickException(str(exc)) from exc
     return course
-
-
-def _drop_or_keep_overrides(book: Gradebook, assignment: str, drop: bool, console: Console) -> None:
-    if drop:
-        count = book.drop_overrides(assignment, "grade --drop-overrides", _os_user())
-        console.print(Text(lt.both(lt.OVERRIDES_DROPPED, count=count)))
-        return
-    count = sum(len(items) for items in book.overrides(assignment).values())
-    if count:
-        console.print(Text(lt.both(lt.OVERRIDES_KEPT, count=count)))
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry (a container's anonymous uid)
-        return f"uid {os.getuid()}"
-
-
-def _print_changes(changed: list[dict[str, Any]], path: Path, console: Console) -> None:
-    """Whose grade this run changed (a regrade after a suite fix): before → after."""
-    if not changed:
-        console.print(Text(lt.both(lt.GRADES_UNCHANGED)))
-        return
-    console.print(Text(lt.both(lt.GRADES_CHANGED, count=len(changed), path=visible(path))))
-    for row in changed:
-        before = f"{row['status_before']} {shown(row['score_before'])}"
-        after = f"{row['status_after']} {shown(row['score_after'])}"
-        console.print(Text(f"  {visible(row['student'])}: {before} → {after}"))
 
 
 #: How many of intake's refusals the console lists (all are in ``--json`` and the feedback).
@@ -632,7 +602,7 @@ def override(
     try:
         key, old = checked_override(book, assignment, student, item, points, reason, plan_of_course)
         made = book.add_override(
-            assignment, key, item, points, old, reason.strip()[:2000], by or _os_user()
+            assignment, key, item, points, old, reason.strip()[:2000], by or os_user()
         )
     except OverrideError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -7,9 +7,13 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from autograder.escaping import csv_cell
+from rich.console import Console
+from rich.text import Text
+
+from autograder.escaping import csv_cell, visible
 from autograder.gradebook import Gradebook
-from autograder.lms.overrides import with_overrides
+from autograder.lms import texts as t
+from autograder.lms.overrides import os_user, with_overrides
 from autograder.scoring import shown
 
 NAME = "grade_changes.csv"
@@ -65,3 +69,27 @@ def write_changes(out: Path, changed: list[dict[str, Any]]) -> Path:
             )
     temporary.replace(path)
     return path
+
+
+def settle_overrides(book: Gradebook, assignment: str, drop: bool, console: Console) -> None:
+    """Before a run: drop every override in force (``--drop-overrides``), or say how many
+    the run keeps."""
+    if drop:
+        count = book.drop_overrides(assignment, "grade --drop-overrides", os_user())
+        console.print(Text(t.both(t.OVERRIDES_DROPPED, count=count)))
+        return
+    count = sum(len(items) for items in book.overrides(assignment).values())
+    if count:
+        console.print(Text(t.both(t.OVERRIDES_KEPT, count=count)))
+
+
+def print_changes(changed: list[dict[str, Any]], path: Path, console: Console) -> None:
+    """Whose grade this run changed (a regrade after a suite fix): before → after."""
+    if not changed:
+        console.print(Text(t.both(t.GRADES_UNCHANGED)))
+        return
+    console.print(Text(t.both(t.GRADES_CHANGED, count=len(changed), path=visible(path))))
+    for row in changed:
+        before = f"{row['status_before']} {shown(row['score_before'])}"
+        after = f"{row['status_after']} {shown(row['score_after'])}"
+        console.print(Text(f"  {visible(row['student'])}: {before} → {after}"))

@@ -7,7 +7,9 @@ which items were overridden, from what and why, so that the feedback can tell th
 
 from __future__ import annotations
 
+import getpass
 import math
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -116,3 +118,11 @@ def _gradebook_key(
         if found is not None and found.student_id == student:
             return result["student"]
     return None
+
+
+def os_user() -> str:
+    """Who runs the command, for ``--by``'s default."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (a container's anonymous uid)
+        return f"uid {os.getuid()}"
