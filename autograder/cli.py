@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 import sys
@@ -609,7 +610,8 @@ def override(
     finally:
         book.close()
     if as_json:
-        click.echo(json_text(made, indent=2))
+        at = dt.datetime.fromtimestamp(made["at"], dt.UTC).isoformat(timespec="seconds")
+        click.echo(json_text({**made, "at": at}, indent=2))
     else:
         shown_by = visible(made["by"])
         text = lt.both(

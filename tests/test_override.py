@@ -68,6 +68,7 @@ def test_an_override_is_shown_everywhere_and_the_history_is_append_only(graded: 
     assert done.returncode == 0, done.stderr
     made = json.loads(done.stdout)
     assert (made["points"], made["old_points"], made["by"]) == (7.5, 0.0, "ta-kim")
+    assert made["at"].endswith("+00:00") and made["reason"].startswith("bias correction")
     assert optigrade("report", "-a", "optimizers", "--out", str(graded / "out")).returncode == 0
     grades = read_grades(graded / "out")
     assert grades["yoon_jisu"]["Adam"] == "7.5" and grades["yoon_jisu"]["score"] == "47.5"
