@@ -135,7 +135,7 @@ def analyse(key: AnswerKey, responses: Responses) -> Results:
         result = score(question, row.response)
         if result.problem:
             results.problems.append(
-                f"{row.student}, {question.name}: {result.problem} ({row.response[:40]!r})"
+                f"{row.student}, {question.name}: {result.problem} (“{row.response[:40]}”)"
             )
         cell = (row.student, question.item)
         if cell in results.scored and results.scored[cell].answered and not result.answered:

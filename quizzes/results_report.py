@@ -10,6 +10,7 @@ from pathlib import Path
 
 from autograder.escaping import html_text
 from quizzes.analysis import Results
+from quizzes.mathtext import to_html
 from quizzes.misconceptions import load_catalogue
 from quizzes.results_tables import item_figures
 from quizzes.texts import (
@@ -76,7 +77,13 @@ def _scatter(results: Results, lang: str) -> str:
         'stroke="#bbb" stroke-dasharray="4"/>',
         f'<text x="{pad + size / 2}" y="{size + 40}" text-anchor="middle">'
         f"{html_text(REPORT_FACILITY.render(lang))} (0–1)</text>",
-        f'<text x="2" y="{10 + size / 2}">{html_text(REPORT_DISCRIMINATION.render(lang))}</text>',
+        f'<text x="{pad}" y="{size + 24}">0</text>',
+        f'<text x="{pad + size}" y="{size + 24}" text-anchor="end">1</text>',
+        f'<text x="{pad - 4}" y="18" text-anchor="end">1</text>',
+        f'<text x="{pad - 4}" y="{14 + size / 2}" text-anchor="end">0</text>',
+        f'<text x="{pad - 4}" y="{10 + size}" text-anchor="end">−1</text>',
+        f'<text x="{pad + size + 8}" y="{14 + size / 2}">'
+        f"{html_text(REPORT_DISCRIMINATION.render(lang))}</text>",
     ]
     for s in results.items:
         if s.point_biserial is None:
@@ -90,7 +97,7 @@ def _scatter(results: Results, lang: str) -> str:
             f'<text x="{x + 6:.1f}" y="{y + 4:.1f}">{html_text(s.item)}</text>'
         )
     return (
-        f'<svg id="scatter" role="img" width="{size + pad + 120}" height="{size + 50}" '
+        f'<svg id="scatter" role="img" width="{size + pad + 160}" height="{size + 50}" '
         f'aria-label="{html_text(REPORT_SCATTER.render(lang))}">{"".join(parts)}</svg>'
     )
 
@@ -112,7 +119,7 @@ def _misconceptions(results: Results, lang: str) -> str:
         )
         rows.append(
             f'<li class="misconception" data-tag="{html_text(tag)}" data-count="{count}">'
-            f"{html_text(sentence)} <small>— {html_text(where)}</small></li>"
+            f"{to_html(sentence)} <small>— {html_text(where)}</small></li>"
         )
     return f'<ol id="misconceptions">{"".join(rows)}</ol>'
 

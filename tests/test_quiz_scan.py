@@ -223,3 +223,29 @@ def test_grade_of_the_scan_matches_the_keys(scanned, build, tmp_path):
             expected += points
         assert float(scores[student]["total"]) == pytest.approx(expected, abs=1e-3)
     assert json.loads(result.stdout)["pending"] > 0
+
+
+def test_a_page_of_answered_true_false_items_is_read(tmp_path):
+    """Half of this page's bubbles are filled: the empty level must not come from them."""
+    out = tmp_path / "build"
+    result = optigrade(
+        "quiz", "build", "--seed", "3", "--variants", "2", "--format", "md", "--answer-sheets",
+        "--item-ids", "ada-facts,adam-tf,batchnorm-test-time,bc-late,ewma-facts,gd-facts,"
+        "init-facts,mom-facts,notation-read,rms-noisy", "--out", str(out),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    layout = read_layout((out / "answer_sheets" / "layout.json").read_text("utf-8"))
+    scans, truth = make_scans(
+        out / "answer_sheets" / "answer_sheets.pdf", layout, 4, 200, Pen(0, 0, 0, 2)
+    )
+    for k, img in enumerate(scans):
+        cv2.imwrite(str(tmp_path / f"{k}.png"), img)
+    result = optigrade("quiz", "scan", "--build", str(out), "--out", str(tmp_path / "scan"),
+                       *(str(tmp_path / f"{k}.png") for k in range(len(scans))))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    with (tmp_path / "scan" / "responses.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == len(truth.responses) == 20
+    for row in rows:
+        assert row["review"] == "", row
+        assert row["response"] == truth.responses[(row["student_id"], int(row["question"]))]

@@ -34,7 +34,7 @@ def read(header: list[str], rows: list[list[str]], key: AnswerKey) -> Responses:
         question = finder.find(match.group(2))
         if question is None:
             result.problems.append(
-                f"column {k + 1}: question {match.group(2)[:60]!r} is not in this build's export"
+                f"column {k + 1}: question “{match.group(2)[:60]}” is not in this build's export"
             )
             continue
         columns.append((k, question))
@@ -57,7 +57,7 @@ def read(header: list[str], rows: list[list[str]], key: AnswerKey) -> Responses:
             response = choose(question, answer)
             if response is None:
                 result.problems.append(
-                    f"line {line}: answer {answer[:60]!r} is none of {question.name}'s choices"
+                    f"line {line}: answer “{answer[:60]}” is none of {question.name}'s choices"
                 )
                 continue
             result.rows.append(Response(student, name, question.name, response))

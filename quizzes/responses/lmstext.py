@@ -31,6 +31,22 @@ def ours(text: str) -> str:
     return plain(to_lms_html(text))
 
 
+def meaning(q: KeyQuestion) -> tuple[object, ...]:
+    """What scores a response to ``q`` by its text: two variants that differ only in the
+    order of their choices score every answer text alike."""
+    pairs = frozenset(
+        (ours(left), ours(q.rights[ord(letter) - ord("A")]))
+        for left, letter in zip(q.lefts, q.matching, strict=False)
+    )
+    choices = frozenset((ours(c.text), c.correct, c.misconception) for c in q.choices)
+    return (q.item, q.type, ours(q.prompt), choices, q.truth, q.value, q.margin, q.accepted, pairs)
+
+
+def summary(q: KeyQuestion) -> str:
+    """Moodle's question summary of a choice question in plain form: text, then the choices."""
+    return ours(q.prompt) + (":" + ";".join(ours(c.text) for c in q.choices) if q.choices else "")
+
+
 class QuestionFinder:
     """The key's variant a question text belongs to (an LMS may cut or extend the text)."""
 
@@ -41,14 +57,20 @@ class QuestionFinder:
         target = plain(text)
         if not target:
             return None
-        exact = [q for t, q in self.by_text if t == target]
-        if len(exact) == 1:
-            return exact[0]
-        # Moodle's summary appends ": choice; choice"; Canvas may cut long texts.
-        near = [q for t, q in self.by_text if target.startswith(t) or t.startswith(target)]
-        longest = max((len(ours(q.prompt)) for q in near), default=0)
-        near = [q for q in near if len(ours(q.prompt)) == longest]
-        return near[0] if len(near) == 1 else None
+        found = [q for t, q in self.by_text if t == target]
+        if not found:
+            # Moodle's summary appends ": choice; choice"; Canvas may cut long texts.
+            near = [q for t, q in self.by_text if target.startswith(t) or t.startswith(target)]
+            longest = max((len(ours(q.prompt)) for q in near), default=0)
+            found = [q for q in near if len(ours(q.prompt)) == longest]
+        if len(found) > 1:
+            # Variants that share a text but order their choices differently: Moodle's
+            # summary lists the choices in order; if nothing tells them apart, they score alike.
+            ordered = [q for q in found if summary(q) == target]
+            found = ordered or found
+            if len({meaning(q) for q in found}) == 1:
+                found = found[:1]
+        return found[0] if len(found) == 1 else None
 
 
 def choose(question: KeyQuestion, answer: str) -> str | None:

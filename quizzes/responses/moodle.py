@@ -42,7 +42,7 @@ def read(header: list[str], rows: list[list[str]], key: AnswerKey) -> Responses:
         if not email and not cell("ID number"):
             continue  # the "Overall average" line and blank lines
         if state and state.lower() not in ("finished", "종료됨", "완료"):
-            result.problems.append(f"line {line}: attempt state {state!r}, not finished: skipped")
+            result.problems.append(f"line {line}: attempt state “{state}”, not finished: skipped")
             continue
         student = cell("ID number") or email
         name = f"{cell('First name')} {cell('Surname')}".strip()
@@ -67,7 +67,7 @@ def read(header: list[str], rows: list[list[str]], key: AnswerKey) -> Responses:
             response = choose(question, answer)
             if response is None:
                 result.problems.append(
-                    f"line {line}, slot {slot}: response {answer[:60]!r} is none of "
+                    f"line {line}, slot {slot}: response “{answer[:60]}” is none of "
                     f"{question.name}'s choices"
                 )
                 continue

@@ -28,7 +28,7 @@ def read(header: list[str], rows: list[list[str]], key: AnswerKey) -> Responses:
         student = cells["student_id"]
         names = key.sheets.get(student)
         if names is None:
-            result.problems.append(f"line {line}: student {student!r} has no sheet in this build")
+            result.problems.append(f"line {line}: student “{student}” has no sheet in this build")
             continue
         try:
             n = int(cells["question"])
@@ -37,7 +37,7 @@ def read(header: list[str], rows: list[list[str]], key: AnswerKey) -> Responses:
                 raise IndexError
         except (ValueError, IndexError):
             result.problems.append(
-                f"line {line}: question {cells['question']!r} is not on {student}'s sheet"
+                f"line {line}: question “{cells['question']}” is not on {student}'s sheet"
             )
             continue
         result.students.setdefault(student, "")

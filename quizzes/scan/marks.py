@@ -3,8 +3,8 @@
 A bubble is measured twice: the mean darkness of its inside (a disc inside the printed
 outline) and of a ring around it (outside the outline). A filled bubble is dark inside and
 clean around; an answer crossed out (an X larger than the bubble, as the sheet asks) also
-darkens the ring. Both are measured above the page's own level, the median of all bubbles on
-the page, which are mostly empty: the printed letter, paper tone and scanner noise cancel out.
+darkens the ring. Both are measured above the page's own level of an empty bubble (see
+``quizzes.scan.page``): the printed letter, paper tone and scanner noise cancel out.
 
 Between "clearly empty" and "clearly filled" nothing is guessed: the mark is doubtful and goes
 to the review list (R/exams' nops_scan and auto-multiple-choice use the same two-threshold idea;

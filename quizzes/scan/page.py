@@ -15,6 +15,7 @@ from quizzes.sheets.layout import Bubble, Layout, PageLayout, QuestionLayout, Sh
 
 #: A code column is read when one digit is this dark and every other one at most half of it.
 CODE_FILLED = 0.5
+MAX_EMPTY_LEVEL = 0.08
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,18 @@ def _response(q: QuestionLayout, marks: list[tuple[str, Mark]]) -> tuple[str, li
     return ";".join(chosen), review
 
 
+def _empty_level(values: list[float]) -> float:
+    """The darkness of an empty bubble on this page (printed letter, paper tone, noise).
+
+    Most bubbles of a page are empty (a true/false pair has one of two, a 4-choice item three
+    of four), so a low percentile is an empty one even on a page of true/false items that all
+    were answered; it is capped because paper is never darker than this, so a page covered in
+    ink cannot make filled bubbles count as empty."""
+    if not values:
+        return 0.0
+    return float(np.clip(np.percentile(values, 25), 0.0, MAX_EMPTY_LEVEL))
+
+
 def read_questions(aligned: Aligned, page: PageLayout) -> tuple[QuestionRead, ...]:
     measured = {
         (q.n, b.choice): measure(aligned.darkness, *_bubble_px(aligned, b))
@@ -90,8 +103,8 @@ def read_questions(aligned: Aligned, page: PageLayout) -> tuple[QuestionRead, ..
         for b in q.bubbles
     }
     values = [m for m in measured.values() if not np.isnan(m.inside)]
-    inside_level = float(np.median([m.inside for m in values])) if values else 0.0
-    ring_level = float(np.median([m.ring for m in values])) if values else 0.0
+    inside_level = _empty_level([m.inside for m in values])
+    ring_level = _empty_level([m.ring for m in values])
     result = []
     for q in page.questions:
         if q.box is not None:

@@ -30,6 +30,8 @@ class Truth:
     unclear: set[tuple[str, int]] = field(default_factory=set)  # must go to review
     crossed: set[tuple[str, int]] = field(default_factory=set)
     filled: set[tuple[str, int, str]] = field(default_factory=set)  # every clear fill
+    marks: dict[tuple[str, int, str], str] = field(default_factory=dict)  # bubble -> what is
+    # on it: "filled", "crossed" or "unclear"; a bubble not listed is empty
     pages: int = 0
 
 
@@ -167,14 +169,18 @@ def make_scans(
                     if b.choice in chosen:
                         _fill(img, b, s, rng)
                         truth.filled.add((*key, b.choice))
+                        truth.marks[(*key, b.choice)] = "filled"
                 free = [b for b in q.bubbles if b.choice not in chosen]
                 if free and rng.random() < pen.crossed:
                     crossed = rng.choice(free)
                     _cross(img, crossed, s, rng)
+                    truth.marks[(*key, crossed.choice)] = "crossed"
                     truth.crossed.add(key)
                     free.remove(crossed)
                 if free and rng.random() < pen.unclear:
-                    _unclear(img, rng.choice(free), s, rng)
+                    faint = rng.choice(free)
+                    _unclear(img, faint, s, rng)
+                    truth.marks[(*key, faint.choice)] = "unclear"
                     truth.unclear.add(key)
                 if q.type == "matching":
                     by_row = {c.split(":")[0]: c.split(":")[1] for c in chosen}
