@@ -284,7 +284,12 @@ def test_a_file_of_no_known_format_is_a_clear_bilingual_error(build, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_report_in_chromium_names_the_class_misconception(moodle_class, build, chromium, tmp_path):
+def test_report_in_chromium_names_the_class_misconception(
+    moodle_class,
+    build,
+    chromium,  # noqa: F811  (the fixture imported above)
+    tmp_path,
+):
     path, _expected, planted, items, sentence = moodle_class
     # One more student whose answers are hostile text: listed as unusable, never run.
     table = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
