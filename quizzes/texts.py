@@ -77,6 +77,10 @@ REVIEW_REASON = {
         ko="답안지 코드를 읽을 수 없음: 누구의 답안지인지 확인하십시오",
         en="the sheet code cannot be read: find out whose sheet this is",
     ),
+    "other-build": Text(
+        ko="다른 퀴즈(다른 시드, 이름 또는 명단)의 답안지: 맞는 --build 로 스캔하십시오",
+        en="a sheet of another quiz build (seed, name or roster): scan it with its own --build",
+    ),
     "duplicate": Text(
         ko="같은 답안지 페이지를 두 번 스캔함 (먼저 읽은 것을 유지)",
         en="the same sheet page was scanned twice (the first one is kept)",

@@ -225,7 +225,7 @@ def test_grade_of_the_scan_matches_the_keys(scanned, build, tmp_path):
     assert json.loads(result.stdout)["pending"] > 0
 
 
-def test_a_page_of_answered_true_false_items_is_read(tmp_path):
+def test_a_page_of_answered_true_false_items_is_read(tmp_path, build):
     """Half of this page's bubbles are filled: the empty level must not come from them."""
     out = tmp_path / "build"
     result = optigrade(
@@ -249,3 +249,11 @@ def test_a_page_of_answered_true_false_items_is_read(tmp_path):
     for row in rows:
         assert row["review"] == "", row
         assert row["response"] == truth.responses[(row["student_id"], int(row["question"]))]
+    # The same page scanned against another quiz's build is refused, not graded.
+    result = optigrade("quiz", "scan", "--build", str(build), "--out", str(tmp_path / "other"),
+                       str(tmp_path / "0.png"))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    with (tmp_path / "other" / "review.csv").open(encoding="utf-8", newline="") as handle:
+        (refused,) = list(csv.DictReader(handle))
+    assert "다른 퀴즈" in refused["reason"] and refused["student_id"] == ""
+    assert (tmp_path / "other" / "responses.csv").read_text("utf-8").count("\n") == 1

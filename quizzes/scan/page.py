@@ -137,8 +137,10 @@ def read_page(
         return PageRead(source, index, problem="page", detail=aligned), None
     code = read_code(aligned, layout)
     found = pages.get(code or "")
-    if code is None or decode(code) is None or found is None:
+    if code is None or decode(code) is None:
         return PageRead(source, index, problem="code", detail=code or ""), aligned
+    if found is None:
+        return PageRead(source, index, problem="other-build", detail=code), aligned
     sheet, page = found
     questions = read_questions(aligned, page)
     return PageRead(

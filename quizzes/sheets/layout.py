@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 
 from quizzes.model import LETTERS, Quiz, Variant
-from quizzes.sheets.code import CODE_DIGITS, encode
+from quizzes.sheets.code import CODE_DIGITS, build_digits, encode
 
 SHEETS_DIR = "answer_sheets"
 LAYOUT_FILE = "layout.json"
@@ -152,12 +152,14 @@ def _pages(variants: tuple[Variant, ...]) -> list[list[tuple[int, Variant, float
 def layout_of(quiz: Quiz) -> Layout:
     sheets = []
     pdf_page = 0
+    students = [sheet.student_id for sheet in quiz.sheets]
+    build = build_digits(quiz.name, quiz.seed, quiz.lang, *quiz.item_ids, *students)
     for number, sheet in enumerate(quiz.sheets, start=1):
         pages = []
         for page_no, placed in enumerate(_pages(sheet.variants), start=1):
             pdf_page += 1
             questions = tuple(_question(v, n, x, y) for n, v, x, y in placed)
-            pages.append(PageLayout(page_no, pdf_page, encode(number, page_no), questions))
+            pages.append(PageLayout(page_no, pdf_page, encode(build, number, page_no), questions))
         sheets.append(SheetLayout(sheet.student_id, number, tuple(pages)))
     return Layout(PAGE, markers(), code_bubbles(), tuple(sheets))
 
@@ -173,7 +175,10 @@ def layout_json(layout: Layout) -> str:
         "markers": [{"corner": c, "x": x, "y": y, "size": s} for c, x, y, s in layout.markers],
         "code": {
             "digits": CODE_DIGITS,
-            "meaning": "sheet number (4 digits), page number (1 digit), check digit",
+            "meaning": (
+                "build (2 digits), sheet number (4 digits), page number (1 digit), check digit "
+                "(weights 3, 1, 3, …; the sum is a multiple of 10)"
+            ),
             "bubbles": [
                 {"column": c, "digit": d, "x": x, "y": y, "r": r}
                 for c, d, x, y, r in layout.code_bubbles
