@@ -325,3 +325,47 @@ def test_report_in_chromium_names_the_class_misconception(
             assert page.locator("img").count() == 0 and not dialogs
         finally:
             page.close()
+
+
+def test_typed_in_answers_of_a_reviewed_scan_are_scored(build, tmp_path):
+    """After review the instructor types the written answers into responses.csv: a decimal
+    comma, a value a spreadsheet would take for a formula (kept as text with a leading ')."""
+    key = json.loads((build / "key.json").read_text("utf-8"))
+    rows = [["student_id", "question", "item", "response", "review"]]
+    expected = {}
+    for student, names in key["sheets"].items():
+        n, name = next(
+            (n, name)
+            for n, name in enumerate(names, 1)
+            if key["questions"][name]["type"] == "numeric"
+        )
+        q = key["questions"][name]
+        wrong, tag = q["distractors"][0]
+        typed = {
+            "V01": (str(q["value"] + q["margin"] / 2).replace(".", ","), 1.0, None),
+            "V02": (f"{wrong:g}", 0.0, tag),
+            "V03": ("'-0.5", 0.0, None),
+            "V04": ("about ten", 0.0, None),
+        }[student]
+        rows.append([student, str(n), q["item"], typed[0], "done"])
+        expected[student] = typed
+    rows.append([*rows[1][:3], "0", "done"])  # the same question again: the first row counts
+    path = tmp_path / "responses.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    result = optigrade(
+        "quiz", "grade", "--build", str(build), "--responses", str(path), "--out",
+        str(tmp_path / "out"), "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["source"] == "scan" and summary["pending"] == 0
+    # Only the words and the repeated row are unusable; "-0.5" is a number (a wrong one).
+    problems = summary["problem_list"]
+    assert len(problems) == 2 and "appears again" in problems[0] and "about ten" in problems[1]
+    scores = {row["student_id"]: row for row in read_csv(tmp_path / "out" / "scores.csv")}
+    for student, (_typed, points, _tag) in expected.items():
+        assert float(scores[student]["gd-num-batches"]) == points
+    counts = read_csv(tmp_path / "out" / "item_analysis.csv")
+    row = next(r for r in counts if r["item"] == "gd-num-batches")
+    assert f"{expected['V02'][2]}=1" in row["misconceptions"]

@@ -257,3 +257,14 @@ def test_a_page_of_answered_true_false_items_is_read(tmp_path, build):
         (refused,) = list(csv.DictReader(handle))
     assert "다른 퀴즈" in refused["reason"] and refused["student_id"] == ""
     assert (tmp_path / "other" / "responses.csv").read_text("utf-8").count("\n") == 1
+
+
+def test_the_same_build_gives_the_same_answer_sheets(build, tmp_path):
+    roster = build.parent / "roster.csv"
+    result = optigrade(
+        "quiz", "build", "--seed", "21", "--roster", str(roster), "--item-ids", ITEMS,
+        "--format", "md", "--answer-sheets", "--out", str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for name in ("answer_sheets/answer_sheets.pdf", "answer_sheets/layout.json", "key.json"):
+        assert (tmp_path / name).read_bytes() == (build / name).read_bytes(), name

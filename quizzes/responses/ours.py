@@ -21,6 +21,7 @@ def _cell(text: str) -> str:
 def read(header: list[str], rows: list[list[str]], key: AnswerKey) -> Responses:
     at = {name: header.index(name) for name in header}
     result = Responses("scan")
+    seen: set[tuple[str, int]] = set()
     for line, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -32,14 +33,27 @@ def read(header: list[str], rows: list[list[str]], key: AnswerKey) -> Responses:
             continue
         try:
             n = int(cells["question"])
-            question = names[n - 1]
             if n < 1:
                 raise IndexError
+            question = names[n - 1]
         except (ValueError, IndexError):
             result.problems.append(
                 f"line {line}: question “{cells['question']}” is not on {student}'s sheet"
             )
             continue
+        item = cells.get("item", "")
+        if item and item != key.questions[question].item:
+            result.problems.append(
+                f"line {line}: question {n} of {student}'s sheet is {key.questions[question].item}"
+                f", not “{item}”: is this the scan of another build?"
+            )
+            continue
+        if (student, n) in seen:
+            result.problems.append(
+                f"line {line}: question {n} of {student} appears again; the first row is kept"
+            )
+            continue
+        seen.add((student, n))
         result.students.setdefault(student, "")
         pending = cells.get("review", "").lower() == "yes"
         result.rows.append(Response(student, "", question, cells["response"], pending))
