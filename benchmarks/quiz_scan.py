@@ -8,6 +8,12 @@ writes the pages as JPEG files, runs `optigrade quiz scan` and compares bubble b
 - sent to review: a bubble reported doubtful (and so its question is on the review list);
 - read wrong: a bubble reported filled, empty or crossed out that is something else (target 0).
 
+For comparison, the same aligned bubbles are also decided by a single-threshold rule like
+auto-multiple-choice's on separate answer sheets (as its manual describes it, not its code):
+a bubble is ticked when more than half of its central 80 % is black after a 0.6 black/white
+threshold. It has no doubtful band, so every unclear mark is decided without review, and it
+knows no crossing out (AMC's users erase), so a crossed-out fill reads as ticked.
+
 Run: `.venv/bin/python benchmarks/quiz_scan.py` (about a minute). `--pen stress` marks many
 more answers crossed out or unclear than a class does.
 """
@@ -24,9 +30,11 @@ import time
 from pathlib import Path
 
 import cv2
+import numpy as np
 
-from quizzes.scan.simulate import Pen, make_scans
-from quizzes.sheets.layout import read_layout
+from quizzes.scan.align import align
+from quizzes.scan.simulate import Pen, Truth, make_scans
+from quizzes.sheets.layout import Layout, read_layout
 
 PENS = {"class": Pen(), "stress": Pen(crossed=0.15, unclear=0.15, strays=6)}
 
@@ -37,6 +45,38 @@ def optigrade(*args: str) -> str:
     if result.returncode:
         sys.exit(result.stderr)
     return result.stdout
+
+
+AMC_BLACK = 0.6  # --bw-threshold: grey below 60 % of white is black
+AMC_PROP = 0.8  # --prop: the measured share of the box
+AMC_TICKED = 0.5  # --seuil on separate answer sheets (boxes filled, letters inside)
+
+
+def single_threshold(scans: list[np.ndarray], layout: Layout, truth: Truth) -> dict[str, int]:
+    """The single-threshold rule on the same scans, aligned by our markers."""
+    counts = {"right": 0, "wrong": 0, "crossed_as_ticked": 0, "unclear_decided": 0}
+    pages = [(sheet, page) for sheet in layout.sheets for page in sheet.pages]
+    for img, (sheet, page) in zip(scans, pages, strict=True):
+        aligned = align(img, layout)
+        if isinstance(aligned, str):
+            continue
+        black = aligned.darkness > 1 - AMC_BLACK
+        for q in page.questions:
+            for b in q.bubbles:
+                x, y = aligned.to_pixels(b.x, b.y)
+                r = b.r * aligned.scale * AMC_PROP**0.5
+                y0, y1, x0, x1 = int(y - r), int(y + r) + 1, int(x - r), int(x + r) + 1
+                ys, xs = np.mgrid[y0:y1, x0:x1]
+                disc = np.hypot(xs - x, ys - y) <= r
+                ticked = black[y0:y1, x0:x1][disc].mean() > AMC_TICKED
+                actual = truth.marks.get((sheet.student_id, q.n, b.choice), "empty")
+                if actual == "unclear":
+                    counts["unclear_decided"] += 1
+                elif actual == "crossed":
+                    counts["crossed_as_ticked" if ticked else "right"] += 1
+                else:
+                    counts["right" if ticked == (actual == "filled") else "wrong"] += 1
+    return counts
 
 
 def bench(build: Path, folder: Path, dpi: int, pen: Pen, seed: int) -> dict[str, float]:
@@ -68,7 +108,9 @@ def bench(build: Path, folder: Path, dpi: int, pen: Pen, seed: int) -> dict[str,
                 print(f"  read wrong: {row['student_id']} q{row['question']} {choice}: "
                       f"{state}, is {actual}")  # fmt: skip
     questions = [r for r in rows if r["marks"]]
+    amc = single_threshold(scans, layout, truth)
     return {
+        "amc": amc,
         "dpi": dpi,
         "pages": summary["pages"],
         "marks": right + review + wrong,
@@ -102,6 +144,7 @@ def main() -> None:
         print(f"{args.students} students, 24 items, pen: {args.pen}")
         print("dpi  pages  marks  right  review  wrong  (made: crossed unclear)  "
               "questions to review  s/page (scan)  s/page (wall)")  # fmt: skip
+        rules = []
         for k, dpi in enumerate(int(d) for d in args.dpi.split(",")):
             r = bench(build, folder, dpi, PENS[args.pen], seed=100 + k)
             print(f"{r['dpi']:>3}  {r['pages']:>5}  {r['marks']:>5}  {r['right']:>5}  "
@@ -110,6 +153,12 @@ def main() -> None:
                   f"{r['questions']:<5}  "
                   f"{r['seconds_per_page']:>13.3f}  "
                   f"{r['wall_seconds_per_page']:>13.3f}")  # fmt: skip
+            rules.append((dpi, r["amc"]))
+        print("\nsingle-threshold rule (AMC-like) on the same aligned scans:")
+        print("dpi  right  wrong  crossed read as ticked  unclear decided without review")
+        for dpi, a in rules:
+            print(f"{dpi:>3}  {a['right']:>5}  {a['wrong']:>5}  {a['crossed_as_ticked']:>22}  "
+                  f"{a['unclear_decided']:>30}")  # fmt: skip
 
 
 if __name__ == "__main__":

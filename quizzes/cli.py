@@ -225,7 +225,10 @@ def scan_command(build: Path, out: Path | None, as_json: bool, scans: tuple[Path
     Writes responses.csv (one row per student and question: the marked answer, the confidence
     of its marks, whether it needs review), review.csv and review.html (doubtful marks,
     unreadable pages, and the written numeric/short answers, which are typed in by hand).
-    A folder among SCANS gives all its files."""
+    A folder among SCANS gives all its files.
+
+    After the review, correct the response column of responses.csv, set its review column to
+    done, and run `optigrade quiz grade --build BUILD --responses responses.csv`."""
     from quizzes.scan.run import scan
     from quizzes.texts import SCANNED
 

@@ -92,8 +92,8 @@ def test_layout_coordinates_are_where_poppler_draws_the_bubbles(build, tmp_path)
 
 
 def _made_scans(build: Path, folder: Path) -> tuple[list[Path], Truth]:
-    """Three students' pages in a multi-page PDF at 200 dpi, three as PNG at 150 dpi, the
-    rest as JPEG at 300 dpi; each batch with its own pen and scanner draws."""
+    """Three students' pages in a multi-page PDF at 200 dpi, three as PNG at 150 dpi (one
+    upside down), the rest as JPEG at 300 dpi; each batch with its own pen and scanner draws."""
     layout = read_layout((build / "answer_sheets" / "layout.json").read_text("utf-8"))
     pdf = build / "answer_sheets" / "answer_sheets.pdf"
     truth = Truth()
@@ -115,6 +115,8 @@ def _made_scans(build: Path, folder: Path) -> tuple[list[Path], Truth]:
         else:
             for k, img in zip(pages, chosen, strict=True):
                 path = folder / f"scan-{k:02d}.{kind}"
+                if k == 4:  # fed upside down
+                    img = cv2.rotate(img, cv2.ROTATE_180)
                 cv2.imwrite(str(path), img, [cv2.IMWRITE_JPEG_QUALITY, 85])
                 files.append(path)
     return files, truth

@@ -81,7 +81,9 @@ def add_page(
 ) -> None:
     """Record one page: its rows, and its review entries with their pictures."""
     result.pages += 1
-    stem = f"{Path(read.source).stem[:40]}-p{read.index}"
+    # The running page number keeps pictures of two files with the same name apart.
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in Path(read.source).stem)
+    stem = f"{result.pages:04d}-{safe[:40]}-p{read.index}"
     if read.problem:
         result.failed += 1
         picture = ""

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from quizzes.scan.align import Aligned, align
-from quizzes.scan.marks import CROSSED, DOUBTFUL, EMPTY, FILLED, Mark, measure, verdict
+from quizzes.scan.marks import DOUBTFUL, FILLED, Mark, measure, verdict
 from quizzes.sheets.code import decode
 from quizzes.sheets.layout import Bubble, Layout, PageLayout, QuestionLayout, SheetLayout
 
@@ -125,7 +126,7 @@ def read_questions(aligned: Aligned, page: PageLayout) -> tuple[QuestionRead, ..
     return tuple(result)
 
 
-def read_page(
+def _read_upright(
     image: np.ndarray,
     source: str,
     index: int,
@@ -148,4 +149,19 @@ def read_page(
     ), aligned
 
 
-__all__ = ["CROSSED", "EMPTY", "FILLED", "PageRead", "QuestionRead", "read_page"]
+def read_page(
+    image: np.ndarray,
+    source: str,
+    index: int,
+    layout: Layout,
+    pages: Mapping[str, tuple[SheetLayout, PageLayout]],
+) -> tuple[PageRead, Aligned | None, np.ndarray]:
+    """The page read, its alignment, and the image as read (turned when fed upside down: the
+    corner markers look the same either way, so the page code decides)."""
+    read, aligned = _read_upright(image, source, index, layout, pages)
+    if read.problem == "code":
+        turned = cv2.rotate(image, cv2.ROTATE_180)
+        again, aligned_again = _read_upright(turned, source, index, layout, pages)
+        if not again.problem:
+            return again, aligned_again, turned
+    return read, aligned, image

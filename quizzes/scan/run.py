@@ -50,8 +50,10 @@ def scan(build: Path, scans: list[Path], out: Path) -> ScanSummary:
             read = PageRead(scanned.source, scanned.index, problem="page", detail=scanned.problem)
             add_page(result, out, read, None, None, layout)
             continue
-        read, aligned = read_page(scanned.image, scanned.source, scanned.index, layout, pages)
-        add_page(result, out, read, scanned.image, aligned, layout)
+        read, aligned, image = read_page(
+            scanned.image, scanned.source, scanned.index, layout, pages
+        )
+        add_page(result, out, read, image, aligned, layout)
     elapsed = time.perf_counter() - started
     files = write(result, out)
     scanned_sheets = {sheet for sheet, _page in result.seen_codes}
