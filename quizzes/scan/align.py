@@ -31,10 +31,12 @@ class Aligned:
 
 def darkness(image: np.ndarray) -> np.ndarray:
     """0 for the paper, 1 for the darkest ink, robust to a grey or uneven scanner background:
-    the paper level comes from a wide blur's bright side, the ink level from a dark percentile."""
+    the paper level is a bright percentile of the page, the ink level a dark one."""
     grey = image.astype(np.float32)
-    paper = np.percentile(grey, 90)
-    ink = min(np.percentile(grey, 0.5), paper - 60)
+    # Levels from every 4th pixel both ways: the same percentiles, a sixteenth of the sorting.
+    sample = image[::4, ::4]
+    paper = float(np.percentile(sample, 90))
+    ink = min(float(np.percentile(sample, 0.5)), paper - 60)
     return np.clip((paper - grey) / max(paper - ink, 1.0), 0.0, 1.0)
 
 
