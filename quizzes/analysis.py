@@ -129,6 +129,11 @@ def analyse(key: AnswerKey, responses: Responses) -> Results:
     if responses.source == "scan":
         # A paper sheet shows every question of the student's sheet, answered or not.
         seen = {name for s in results.students for name in key.sheets.get(s, ())}
+        results.problems += [
+            f"{student}: no scanned answers (sheet not scanned, or its pages unreadable)"
+            for student in key.sheets
+            if student not in responses.students
+        ]
     for row in responses.rows:
         question = key.questions[row.question]
         seen.add(row.question)

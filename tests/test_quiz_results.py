@@ -360,7 +360,8 @@ def test_typed_in_answers_of_a_reviewed_scan_are_scored(build, tmp_path):
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["source"] == "scan" and summary["pending"] == 0
-    # Only the words and the repeated row are unusable; "-0.5" is a number (a wrong one).
+    # The words and the repeated row are unusable ("-0.5" is a number, a wrong one); a student
+    # of the build without a row is named.
     problems = summary["problem_list"]
     assert len(problems) == 2 and "appears again" in problems[0] and "about ten" in problems[1]
     scores = {row["student_id"]: row for row in read_csv(tmp_path / "out" / "scores.csv")}
@@ -369,3 +370,12 @@ def test_typed_in_answers_of_a_reviewed_scan_are_scored(build, tmp_path):
     counts = read_csv(tmp_path / "out" / "item_analysis.csv")
     row = next(r for r in counts if r["item"] == "gd-num-batches")
     assert f"{expected['V02'][2]}=1" in row["misconceptions"]
+    rows = [row for row in rows if row[0] != "V04"]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    result = optigrade(
+        "quiz", "grade", "--build", str(build), "--responses", str(path), "--out",
+        str(tmp_path / "out2"), "--json",
+    )  # fmt: skip
+    problems = json.loads(result.stdout)["problem_list"]
+    assert any(p.startswith("V04: no scanned answers") for p in problems), problems
