@@ -327,6 +327,20 @@ def test_report_in_chromium_names_the_class_misconception(
             page.close()
 
 
+def grade_rows(build: Path, rows: list[list[str]], out: Path) -> dict:
+    """`quiz grade --json` of a responses.csv holding ``rows``."""
+    out.mkdir()
+    path = out / "responses.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    result = optigrade(
+        "quiz", "grade", "--build", str(build), "--responses", str(path), "--out", str(out),
+        "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
 def test_typed_in_answers_of_a_reviewed_scan_are_scored(build, tmp_path):
     """After review the instructor types the written answers into responses.csv: a decimal
     comma, a value a spreadsheet would take for a formula (kept as text with a leading ')."""
@@ -350,15 +364,7 @@ def test_typed_in_answers_of_a_reviewed_scan_are_scored(build, tmp_path):
         rows.append([student, str(n), q["item"], typed[0], "done"])
         expected[student] = typed
     rows.append([*rows[1][:3], "0", "done"])  # the same question again: the first row counts
-    path = tmp_path / "responses.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    result = optigrade(
-        "quiz", "grade", "--build", str(build), "--responses", str(path), "--out",
-        str(tmp_path / "out"), "--json",
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    summary = json.loads(result.stdout)
+    summary = grade_rows(build, rows, tmp_path / "out")
     assert summary["source"] == "scan" and summary["pending"] == 0
     # The words and the repeated row are unusable ("-0.5" is a number, a wrong one); a student
     # of the build without a row is named.
@@ -370,12 +376,6 @@ def test_typed_in_answers_of_a_reviewed_scan_are_scored(build, tmp_path):
     counts = read_csv(tmp_path / "out" / "item_analysis.csv")
     row = next(r for r in counts if r["item"] == "gd-num-batches")
     assert f"{expected['V02'][2]}=1" in row["misconceptions"]
-    rows = [row for row in rows if row[0] != "V04"]
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    result = optigrade(
-        "quiz", "grade", "--build", str(build), "--responses", str(path), "--out",
-        str(tmp_path / "out2"), "--json",
-    )  # fmt: skip
-    problems = json.loads(result.stdout)["problem_list"]
+    without_v04 = [line for line in rows if line[0] != "V04"]
+    problems = grade_rows(build, without_v04, tmp_path / "out2")["problem_list"]
     assert any(p.startswith("V04: no scanned answers") for p in problems), problems
