@@ -14,6 +14,8 @@ import numpy as np
 PDF_DPI = 200
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 MAX_PIXELS = 60_000_000  # an A4 page at 600 dpi is 35 Mpx; more is not a scan
+#: A scanned image file is a few MB; a larger one is refused before any decoder sees it.
+MAX_IMAGE_BYTES = 80_000_000
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ def _pdf_pages(path: Path) -> Iterator[ScanPage]:
 
 def _image(path: Path) -> ScanPage:
     try:
+        if path.stat().st_size > MAX_IMAGE_BYTES:
+            return ScanPage(str(path), 1, None, "file too large for a scanned page")
         data = np.frombuffer(path.read_bytes(), dtype=np.uint8)
     except OSError as error:
         return ScanPage(str(path), 1, None, f"cannot read the file ({error.strerror})")
