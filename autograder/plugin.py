@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 import solutions
+from autograder.diagnosis import diagnose
 from autograder.memo import OutcomeMemo
 from autograder.proxy import StudentProxy
 from autograder.sandbox.client import Sandbox
@@ -153,6 +154,12 @@ class GradingPlugin:
         share = points.by_item.get(item, {}).get(name, Fraction(0)) / self.state.cases.get(name, 1)
         return TestOutcome(case_name, item, share, passed, failure, error)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self) -> None:
+        # A TA's single run (``--submission``) has no run loop of ours: the items' mistakes are
+        # named once every test has run, before anything reads the outcomes.
+        self.state.outcomes = diagnose(self.state.outcomes)
+
     # -- fixtures -----------------------------------------------------------------------------
     @pytest.fixture
     def student(self) -> StudentProxy:
@@ -173,7 +180,7 @@ class GradingPlugin:
             # One hang per item is enough evidence: calling the same code again would only hang
             # again and spend the time budget that the submission's other items need.
             raise Failure("skipped_after_timeout", SKIPPED_CASE, item=item)
-        return Checker(student, item)
+        return Checker(student, item, request.node.name)
 
 
 def _assignment_of(item: pytest.Item) -> str:
@@ -214,7 +221,7 @@ def run_submissions(
                 del reused[index]
         state.reused = len(reused)
         outcomes = {**reused, **ran}
-        state.outcomes = [o for index in sorted(outcomes) for o in outcomes[index]]
+        state.outcomes = diagnose([o for index in sorted(outcomes) for o in outcomes[index]])
         on_done(submission, state.outcomes)
 
 

@@ -263,6 +263,20 @@ class RMSPropNoSqrt(_NoSqrt, _RMSProp):
     pass
 
 
+@register(
+    MISTAKES,
+    "RMSProp",
+    "rmsprop_book_signature",
+    "교재의 형태 RMSprop(lr=0.01, decay_rate=0.99)를 씀: beta와 eps 인자가 없고 "
+    "β의 기본값이 0.99임 (과제는 RMSProp(lr=0.01, beta=0.9, eps=1e-7))",
+    "the textbook's RMSprop(lr=0.01, decay_rate=0.99): no beta or eps argument, and β defaults "
+    "to 0.99 (the assignment asks for RMSProp(lr=0.01, beta=0.9, eps=1e-7))",
+)
+class RMSPropBookSignature(_RMSProp):
+    def __init__(self, lr: float = 0.01, decay_rate: float = 0.99) -> None:
+        super().__init__(lr, decay_rate, 1e-7)
+
+
 @register(MISTAKES, "RMSProp", "rmsprop_state_reset", *_RESET)
 class RMSPropStateReset(_StateReset, _RMSProp):
     pass
@@ -432,6 +446,110 @@ class AdamStateReset(_Adam):
     def update(self, params: Arrays, grads: Arrays) -> None:
         self.m = self.v = None
         super().update(params, grads)
+
+
+# -- every optimizer: mistakes of the update's shape, not of its formula -------------------------
+# Several of these are what a run with tiny gradients cannot tell from each other (nor from
+# the reference): the diagnosis names one only where the failing runs separate them.
+
+
+def _leave_unchanged(self: Any, params: Arrays, grads: Arrays) -> None:
+    del self, params, grads
+
+
+class _FirstCallOnly:
+    """The update loop indented inside ``if self.v is None:``: only the first call moves."""
+
+    def update(self, params: Arrays, grads: Arrays) -> None:
+        if getattr(self, "_moved", False):
+            return
+        self._moved = True
+        super().update(params, grads)  # type: ignore[misc]
+
+
+class _NegatedStep:
+    """``w += step`` where the reference has ``w -= step``."""
+
+    def step(self, *args: Any) -> Any:
+        return -super().step(*args)  # type: ignore[misc]
+
+
+def _without_eps(base: type, *names: str) -> type:
+    """``base`` whose constructor takes only ``names`` (no ``eps``): ε fixed at the book's 1e-7."""
+
+    def __init__(self: Any, *args: float, **kwargs: float) -> None:
+        bound = dict(zip(names, args, strict=False)) | kwargs
+        unknown = set(bound) - set(names)
+        if unknown or len(args) > len(names):
+            # What Python itself says when a keyword has no parameter to go to.
+            raise TypeError(f"__init__() got an unexpected keyword argument {sorted(unknown)}")
+        base.__init__(self, **bound, eps=1e-7)
+
+    return type(f"{base.__name__}WithoutEps", (base,), {"__init__": __init__})
+
+
+_STATE_OF = {"Momentum": "v", "AdaGrad": "h", "RMSProp": "h", "Adam": "m"}
+_SIGNATURE_OF = {
+    "AdaGrad": "AdaGrad(lr=0.01, eps=1e-7)",
+    "RMSProp": "RMSProp(lr=0.01, beta=0.9, eps=1e-7)",
+    "Adam": "Adam(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8)",
+}
+
+
+def _register_shape_mistakes() -> None:
+    for name in ("SGD", "Momentum", "AdaGrad", "RMSProp", "Adam"):
+        register(
+            MISTAKES,
+            name,
+            f"{name.lower()}_no_update",
+            "update가 호출한 쪽의 params를 바꾸지 않음 "
+            "(params[key]를 고치지 않고 지역 이름에 새 값을 대입했을 수 있음)",
+            "update leaves the caller's params unchanged "
+            "(perhaps a new value went to a local name instead of params[key])",
+        )(type(f"{name}NoUpdate", (getattr(_opt, name),), {"update": _leave_unchanged}))
+
+    for name, state in _STATE_OF.items():
+        register(
+            MISTAKES,
+            name,
+            f"{name.lower()}_first_call_only",
+            f"첫 update 호출에서만 매개변수가 바뀜: 갱신 반복문이 `if self.{state} is None:` "
+            "안으로 들여쓰기됨",
+            f"only the first update call changes the parameters: the update loop is indented "
+            f"inside `if self.{state} is None:`",
+        )(type(f"{name}FirstCallOnly", (_FirstCallOnly, getattr(_opt, name)), {}))
+
+    for name, base in (("AdaGrad", _AdaGrad), ("RMSProp", _RMSProp), ("Adam", _Adam)):
+        register(
+            MISTAKES,
+            name,
+            f"{name.lower()}_plus_sign",
+            "단계를 빼지 않고 더함 (w -= step 이어야 할 곳에서 w += step)",
+            "adds the step instead of subtracting it (w += step where w -= step is meant)",
+        )(type(f"{name}PlusSign", (_NegatedStep, base), {}))
+
+    no_eps = (
+        "생성자에 eps 인자가 없음 (ε를 코드에 고정함): 과제의 형태는 {signature}",
+        "the constructor takes no eps argument (ε is fixed in the code); the assignment asks for "
+        "{signature}",
+    )
+    for name, base, names in (
+        ("AdaGrad", _AdaGrad, ("lr",)),
+        ("RMSProp", _RMSProp, ("lr", "beta")),
+        ("Adam", _Adam, ("lr", "beta1", "beta2")),
+        # The book's Adam: bias correction folded into the step size, ε = 1e-7 in the code.
+        ("Adam", AdamFoldedBiasCorrection, ("lr", "beta1", "beta2")),
+    ):
+        folded = "_folded" if base is AdamFoldedBiasCorrection else ""
+        register(
+            MISTAKES,
+            name,
+            f"{name.lower()}_no_eps_argument{folded}",
+            *(text.format(signature=_SIGNATURE_OF[name]) for text in no_eps),
+        )(_without_eps(base, *names))
+
+
+_register_shape_mistakes()
 
 
 # -- ewma --------------------------------------------------------------------------------------

@@ -22,13 +22,21 @@ OTHER_KEYS = {"conv.weight": (2, 2, 3), "bias": (5,)}
 
 
 def _arrays(rng: np.random.Generator, keys: dict, scale: float = 1.0, positive: bool = False):
-    draw = {k: rng.normal(size=shape) for k, shape in keys.items()}
-    # asarray: arithmetic on a 0-d array gives a numpy scalar, and "gamma" must stay an array.
-    return {k: np.asarray(scale * (np.abs(v) + 0.1 if positive else v)) for k, v in draw.items()}
+    """Arrays of magnitude ``scale`` times 0.5 to 2, never near zero: a near-zero element would
+    give the tolerance (relative) or ε (next to a tiny g) a say in the verdict, which would then
+    depend on the draw rather than on the student's code."""
+    arrays = {}
+    for key, shape in keys.items():
+        magnitude = rng.uniform(0.5, 2.0, size=shape)
+        sign = 1.0 if positive else rng.choice([-1.0, 1.0], size=shape)
+        # asarray: arithmetic on a 0-d array gives a numpy scalar, and "gamma" must stay an array.
+        arrays[key] = np.asarray(scale * sign * magnitude)
+    return arrays
 
 
-def _signature(name: str, kwargs: dict) -> str:
-    return f"{name}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
+def _signature(name: str, kwargs: dict, positional: bool = False) -> str:
+    shown = (repr(v) if positional else f"{k}={v!r}" for k, v in kwargs.items())
+    return f"{name}({', '.join(shown)})"
 
 
 @dataclass(frozen=True)
@@ -43,11 +51,16 @@ class Run:
     grad_scale: float = 1.0
     positive: bool = False  # every gradient > 0: a steady slope (g and g*g differ in sign)
     seed: int = 7000
+    positional: bool = False  # the arguments passed in the signature's order, without names
+    # Parameters this many times the gradients' size. 10 where the defaults run on gradients of
+    # about 1: the step is then far above the tolerance, and another ε far below it.
+    param_scale: float = 1.0
 
     def __call__(self, impl: Any) -> list[dict[str, np.ndarray]]:
         rng = np.random.default_rng(self.seed)
-        opt = getattr(impl, self.optimizer)(**self.kwargs)
-        params = _arrays(rng, self.keys)
+        cls = getattr(impl, self.optimizer)
+        opt = cls(*self.kwargs.values()) if self.positional else cls(**self.kwargs)
+        params = _arrays(rng, self.keys, self.param_scale * self.grad_scale)
         after_each_step = []
         for _ in range(self.steps):
             opt.update(params, _arrays(rng, self.keys, self.grad_scale, self.positive))
@@ -59,7 +72,7 @@ class Run:
 
     @property
     def case(self) -> Case:
-        call = _signature(self.optimizer, self.kwargs)
+        call = _signature(self.optimizer, self.kwargs, self.positional)
         return Case(
             ko=f"{call}: {self.label[0]}, update {self.steps}번",
             en=f"{call}: {self.label[1]}, {self.steps} update calls",
@@ -107,7 +120,14 @@ class TwoInstances:
 
 
 def standard_runs(optimizer: str, **kwargs: Any) -> list[Any]:
-    """The runs every optimizer is graded on; ``kwargs`` are its non-default arguments."""
+    """The runs every optimizer is graded on; ``kwargs`` are its non-default arguments, in the
+    signature's order (one run passes them positionally).
+
+    Two runs with default arguments decide every default the course pins: with gradients of
+    about 1, ε is negligible (it changes no verdict), and with tiny gradients (about 1e-6, next
+    to the default ε of 1e-7 or 1e-8) another ε changes the result by orders of magnitude more
+    than the tolerance.
+    """
     return [
         Run(
             optimizer,
@@ -115,8 +135,16 @@ def standard_runs(optimizer: str, **kwargs: Any) -> list[Any]:
             ("첫 update 한 번, 기본 인자", "first update alone: default arguments"),
             steps=1,
             seed=7001,
+            param_scale=10.0,
         ),
-        Run(optimizer, {}, ("기본 인자", "default arguments"), steps=3, seed=7002),
+        Run(
+            optimizer,
+            {},
+            ("기본 인자", "default arguments"),
+            steps=3,
+            seed=7002,
+            param_scale=10.0,
+        ),
         Run(
             optimizer,
             kwargs,
@@ -133,6 +161,24 @@ def standard_runs(optimizer: str, **kwargs: Any) -> list[Any]:
         ),
         Run(
             optimizer,
+            {},
+            (
+                "기본 인자로 아주 작은 gradient (~1e-6)",
+                "tiny gradients with default arguments: about 1e-6",
+            ),
+            grad_scale=1e-6,
+            seed=7008,
+        ),
+        Run(
+            optimizer,
+            kwargs,
+            ("인자를 이름 없이 순서대로 넘김", "arguments passed by position"),
+            steps=3,
+            seed=7009,
+            positional=True,
+        ),
+        Run(
+            optimizer,
             kwargs,
             ("아주 큰 gradient (~1e3)", "large gradients: about 1e3"),
             grad_scale=1e3,
@@ -140,18 +186,25 @@ def standard_runs(optimizer: str, **kwargs: Any) -> list[Any]:
         ),
         Run(
             optimizer,
-            kwargs,
+            # ε left at its default: a constructor without an eps argument answers this run,
+            # so that its other arguments are still checked (and the diagnosis sees them).
+            {k: v for k, v in kwargs.items() if k != "eps"},
             ("모든 gradient가 양수 (일정한 경사)", "steady slope: every gradient positive"),
             positive=True,
             seed=7006,
+            param_scale=10.0,
         ),
         Run(
             optimizer,
             {},
             ("긴 학습, 키 하나", "long run: one key"),
-            steps=40,
+            # Adam's default β₂ = 0.999 matters decisively only over a long run (another β₂
+            # weighs 300 squared gradients differently); 40 steps do for the others, and cost
+            # every student's sandbox less.
+            steps=300 if optimizer == "Adam" else 40,
             keys={"w": (6,)},
             seed=7007,
+            param_scale=1.0 if optimizer == "Adam" else 10.0,
         ),
         TwoInstances(optimizer, kwargs),
     ]
@@ -166,7 +219,7 @@ class InPlace:
 
     def __call__(self, impl: Any) -> dict[str, Any]:
         rng = np.random.default_rng(self.seed)
-        params = _arrays(rng, KEYS)
+        params = _arrays(rng, KEYS, 10.0)  # as the runs with default arguments
         returned = getattr(impl, self.optimizer)().update(params, _arrays(rng, KEYS))
         return {"update returned": returned, "caller's params after update": params}
 
