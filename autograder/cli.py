@@ -25,7 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 import solutions
-from autograder import batch, reports
+from autograder import batch, reasons, reports
 from autograder import messages as m
 from autograder.classreport import HTML_NAME as CLASS_HTML
 from autograder.classreport import ClassReport
@@ -268,7 +268,7 @@ def grade(
             try:
                 plan = batch.plan(settings, list(submissions), book, scratch, regrade)
             except IngestError as exc:
-                raise click.ClickException(visible(exc, lines=True)) from exc
+                raise click.ClickException(visible(reasons.both(str(exc)), lines=True)) from exc
             _print_refused(plan.refused, console)
             if not plan.tasks and not plan.skipped:
                 raise click.ClickException(m.both(m.NOTHING_FOUND))
@@ -323,7 +323,8 @@ def grade(
             )
         )
     summary = tally.summary(len(graded), len(plan.skipped))
-    summary["refused"] = [{"student": who, "reason": why} for who, why in plan.refused]
+    refused = plan.refused
+    summary["refused"] = [{"student": who, "reason": reasons.both(why)} for who, why in refused]
     summary["outputs"] = {
         "csv": str(out / "grades.csv"),
         "results": str(out / "results"),
@@ -355,7 +356,7 @@ def _print_refused(refused: list[tuple[str, str]], console: Console) -> None:
     console.print(Text(m.both(m.REFUSED_AT_INTAKE, count=len(refused)), style="yellow"))
     for student, reason in refused[:_REFUSALS_SHOWN]:
         who = visible(student) or " / ".join(m.BATCH_WARNING.render(lang) for lang in ("ko", "en"))
-        console.print(Text(f"  {who}: {visible(reason)}"))
+        console.print(Text(f"  {who}: {visible(reasons.both(reason))}"))
     if len(refused) > _REFUSALS_SHOWN:
         console.print(Text(m.both(m.REFUSED_MORE, count=len(refused) - _REFUSALS_SHOWN)))
 

@@ -22,7 +22,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from autograder import messages as m
-from autograder import nearmiss, pictures, svgplot
+from autograder import nearmiss, pictures, reasons, svgplot
 from autograder import picture_messages as pm
 from autograder.escaping import md_block, md_code, md_text, visible
 from autograder.record import TESTED
@@ -68,7 +68,8 @@ def _page(result: dict[str, Any], lang: str) -> list[str | _Figure]:
         m.STATUS_LINE.render(lang, status=_status_text(result["status"], lang)),
     ]
     if result.get("reason"):
-        lines += ["", m.REASON.render(lang, reason=md_text(result["reason"]))]
+        reason = reasons.render(result["reason"], lang)
+        lines += ["", m.REASON.render(lang, reason=md_text(reason))]
     cells = result.get("cells") or []
     syntax = [cell for cell in cells if cell["status"] == "syntax_error"]
     if syntax:
@@ -103,7 +104,7 @@ def _page(result: dict[str, Any], lang: str) -> list[str | _Figure]:
         lines += ["", m.CELL_RULE.render(lang)]
     if result.get("notes"):
         lines += ["", f"## {m.OUTPUT_NOTE.render(lang)}", ""]
-        lines += [f"- {md_text(note)}" for note in result["notes"]]
+        lines += [f"- {md_text(reasons.render(note, lang))}" for note in result["notes"]]
     if result.get("omitted"):
         lines += ["", m.OMITTED.render(lang, count=result["omitted"])]
     return [*parts, "\n".join(lines)]
