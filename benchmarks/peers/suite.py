@@ -45,11 +45,15 @@ def _scenario(cls, spec):
     rng = np.random.default_rng(spec["seed"])
 
     def draw(keys, scale=1.0, positive=False):
-        arrays = {}
-        for k, s in keys.items():
-            magnitude = rng.uniform(0.5, 2.0, size=tuple(s))
-            sign = 1.0 if positive else rng.choice([-1.0, 1.0], size=tuple(s))
-            arrays[k] = np.asarray(scale * sign * magnitude)
+        # As optimizer_runs._arrays: one draw for all keys, then cut.
+        sizes = [int(np.prod(s)) for s in keys.values()]
+        values = scale * rng.uniform(0.5, 2.0, size=sum(sizes))
+        if not positive:
+            values *= np.where(rng.random(size=values.size) < 0.5, -1.0, 1.0)
+        arrays, start = {}, 0
+        for (k, s), size in zip(keys.items(), sizes):
+            arrays[k] = values[start : start + size].reshape(tuple(s)).copy()
+            start += size
         return arrays
 
     def flat(arrays, keys):
