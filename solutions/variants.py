@@ -528,15 +528,15 @@ def _register_shape_mistakes() -> None:
             MISTAKES,
             name,
             f"{name.lower()}_first_call_only",
-            f"첫 update 호출에서만 매개변수가 바뀜: 갱신 반복문이 `if self.{state} is None:` "
+            f"첫 update 호출에서만 매개변수가 바뀜: 갱신 반복문이 `if self.{state} is None` 블록 "
             "안으로 들여쓰기됨",
             f"only the first update call changes the parameters: the update loop is indented "
-            f"inside `if self.{state} is None:`",
+            f"inside the `if self.{state} is None` block",
             Text(
-                ko=f"`if self.{state} is None:` 안에서는 상태만 만들고, 갱신 반복문은 그 "
+                ko=f"`if self.{state} is None` 블록 안에서는 상태만 만들고, 갱신 반복문은 그 "
                 "밖으로 내어 쓰세요",
-                en=f"only create the state inside `if self.{state} is None:`; dedent the update "
-                "loop out of it",
+                en=f"only create the state inside the `if self.{state} is None` block; dedent the "
+                "update loop out of it",
             ),
         )(type(f"{name}FirstCallOnly", (_FirstCallOnly, getattr(_opt, name)), {}))
 
