@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint bench bench-grade bench-quiz bench-peers bench-cluster system-deps clean
+.PHONY: demo test lint bench bench-grade bench-quiz bench-peers bench-cluster bench-mutation system-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ bench-quiz: $(STAMP)
 # optigrade vs otter-grader vs nbgrader on one batch (own venvs under benchmarks/peers/); ~20 min.
 bench-peers: $(STAMP)
 	$(BIN)/python -m benchmarks.peers
+
+# Single-point mutants of the reference graded through `optigrade grade`: killed/survived/equivalent.
+bench-mutation: $(STAMP)
+	$(BIN)/python benchmarks/mutation.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

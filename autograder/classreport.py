@@ -24,6 +24,7 @@ from typing import Any
 
 from autograder import classreport_messages as t
 from autograder import messages as m
+from autograder import reasons
 from autograder.escaping import csv_cell, html_text, visible
 from autograder.record import TESTED
 
@@ -254,7 +255,8 @@ def csv_rows(report: ClassReport, lang: str) -> Iterator[list[str]]:
         yield _row("cell_problem", "", text, status, len(students), students=students)
     for student, status, reason in report.not_graded:
         text = m.STATUS[status].render(lang)
-        yield _row("not_graded", "", student, status, 1, detail=f"{text}: {reason}")
+        detail = f"{text}: {reasons.render(reason, lang)}"
+        yield _row("not_graded", "", student, status, 1, detail=detail)
 
 
 def _row(
@@ -511,7 +513,7 @@ def _not_graded(report: ClassReport, lang: str) -> list[str]:
         [
             f"<code>{html_text(student)}</code>",
             html_text(m.STATUS[status].render(lang)),
-            f"<code>{html_text(reason)}</code>" if reason else "",
+            f"<code>{html_text(reasons.render(reason, lang))}</code>" if reason else "",
         ]
         for student, status, reason in report.not_graded
     ]

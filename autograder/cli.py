@@ -26,7 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 import solutions
-from autograder import batch, reports
+from autograder import batch, reasons, reports
 from autograder import messages as m
 from autograder.classreport import HTML_NAME as CLASS_HTML
 from autograder.classreport import ClassReport
@@ -348,7 +348,7 @@ def grade(
             try:
                 plan = batch.plan(settings, list(submissions), book, scratch, regrade, told)
             except IngestError as exc:
-                raise click.ClickException(visible(exc, lines=True)) from exc
+                raise click.ClickException(visible(reasons.both(str(exc)), lines=True)) from exc
             wrong = intake_options.wrong_assignment(plan.submissions, assignment)
             if wrong is not None:
                 raise click.UsageError(visible(wrong))
@@ -418,9 +418,14 @@ def grade(
             )
         )
     summary = tally.summary(len(graded), len(plan.skipped))
-    summary["refused"] = [{"student": who, "reason": why} for who, why in plan.refused]
+    refused = plan.refused
+    summary["refused"] = [{"student": who, "reason": reasons.both(why)} for who, why in refused]
     summary["intake"] = [
-        {"student": s.student, "notes": s.notes, "provenance": s.provenance.as_json()}
+        {
+            "student": s.student,
+            "notes": [reasons.both(note) for note in s.notes],
+            "provenance": s.provenance.as_json(),
+        }
         for s in plan.submissions
     ]
     summary["exit_code"] = problems.exit_code
@@ -475,7 +480,7 @@ def _print_refused(refused: list[tuple[str, str]], console: Console) -> None:
     console.print(Text(m.both(m.REFUSED_AT_INTAKE, count=len(refused)), style="yellow"))
     for student, reason in refused[:_REFUSALS_SHOWN]:
         who = visible(student) or " / ".join(m.BATCH_WARNING.render(lang) for lang in ("ko", "en"))
-        console.print(Text(f"  {who}: {visible(reason)}"))
+        console.print(Text(f"  {who}: {visible(reasons.both(reason))}"))
     if len(refused) > _REFUSALS_SHOWN:
         console.print(Text(m.both(m.REFUSED_MORE, count=len(refused) - _REFUSALS_SHOWN)))
 
@@ -488,7 +493,7 @@ def _print_choices(plan: batch.BatchPlan, console: Console) -> None:
     console.print(Text(m.both(intake_texts.CHOICES, count=len(chosen)), style="yellow"))
     for submission in chosen[:_REFUSALS_SHOWN]:
         for note in submission.notes:
-            console.print(Text(f"  {visible(submission.student)}: {visible(note)}"))
+            console.print(Text(f"  {visible(submission.student)}: {visible(reasons.both(note))}"))
     if len(chosen) > _REFUSALS_SHOWN:
         console.print(Text(m.both(m.REFUSED_MORE, count=len(chosen) - _REFUSALS_SHOWN)))
 

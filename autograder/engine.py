@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from autograder import testing
+from autograder import messages as m
+from autograder import reasons, testing
 from autograder.intake import CellOrigin, CourseCells, Ingested, ingest
 from autograder.memo import MemoLink
 from autograder.nearmiss import near_name
@@ -277,7 +278,7 @@ def build_result(
     if graded:
         status = "graded"
         if sandbox.failures and "time_budget" in sandbox.failures:
-            status, reason = "timeout", "the submission used up its total time budget"
+            status, reason = "timeout", reasons.encode(m.STATUS["timeout"])
     cells = (
         [cell_names.report(c) for c in sandbox.cell_reports if c.status != "ok"] if sandbox else []
     )

@@ -16,18 +16,21 @@ import functools
 import html
 import re
 import string
+from dataclasses import dataclass
 from typing import Any
 
 from markdown_it import MarkdownIt
 
 from autograder import messages as m
-from autograder import nearmiss
+from autograder import nearmiss, pictures, reasons, svgplot
+from autograder import picture_messages as pm
 from autograder.escaping import md_block, md_code, md_text, visible
 from autograder.lms import texts as lt
 from autograder.lms.late import duration
 from autograder.record import TESTED
 from autograder.scoring import shown
 from optigrade.i18n import Text
+from solutions import surface
 from solutions.variants import MISTAKES
 
 
@@ -38,7 +41,24 @@ def _status_text(status: str, lang: str) -> str:
 
 def render_markdown(result: dict[str, Any], lang: str) -> str:
     """One page per student: the total, then one section per item (its score and one
-    verdict), then the problems of the student's own cells and the notes."""
+    verdict, and a picture's caption where a failing item has one), then the problems of the
+    student's own cells and the notes."""
+    parts = _page(result, lang)
+    return "\n".join(p if isinstance(p, str) else p.markdown for p in parts) + "\n"
+
+
+@dataclass(frozen=True)
+class _Figure:
+    """A picture between two Markdown parts of the page: its caption as Markdown (for the
+    ``.md`` page) and as a figure with inline SVG (for the HTML page)."""
+
+    markdown: str
+    html: str
+
+
+def _page(result: dict[str, Any], lang: str) -> list[str | _Figure]:
+    """The page as Markdown parts, each a whole number of blocks, with the figures between."""
+    parts: list[str | _Figure] = []
     lines = [
         "# "
         + m.TITLE.render(
@@ -51,7 +71,8 @@ def render_markdown(result: dict[str, Any], lang: str) -> str:
     ]
     lines += _late_lines(result, lang)
     if result.get("reason"):
-        lines += ["", m.REASON.render(lang, reason=md_text(result["reason"]))]
+        reason = reasons.render(result["reason"], lang)
+        lines += ["", m.REASON.render(lang, reason=md_text(reason))]
     cells = result.get("cells") or []
     syntax = [cell for cell in cells if cell["status"] == "syntax_error"]
     if syntax:
@@ -66,6 +87,10 @@ def render_markdown(result: dict[str, Any], lang: str) -> str:
         ]
         if item in verdicts:
             lines += ["", verdicts[item]]
+            figure = _item_figure(item, result, lang)
+            if figure is not None:
+                parts += ["\n".join(lines), figure]
+                lines = []
     others = [cell for cell in cells if cell["status"] != "syntax_error"]
     if others:
         lines += ["", f"## {m.CELLS_HEADER.render(lang)}", ""]
@@ -82,11 +107,88 @@ def render_markdown(result: dict[str, Any], lang: str) -> str:
         lines += ["", m.CELL_RULE.render(lang)]
     if result.get("notes"):
         lines += ["", f"## {m.OUTPUT_NOTE.render(lang)}", ""]
-        lines += [f"- {md_text(note)}" for note in result["notes"]]
+        lines += [f"- {md_text(reasons.render(note, lang))}" for note in result["notes"]]
     if result.get("omitted"):
         lines += ["", m.OMITTED.render(lang, count=result["omitted"])]
     lines += _reviewed_lines(result, lang)
-    return "\n".join(lines) + "\n"
+    return [*parts, "\n".join(lines)]
+
+
+def _item_figure(item: str, result: dict[str, Any], lang: str) -> _Figure | None:
+    """The picture stored with the item's first failing test, drawn, or ``None``.
+
+    The stored numbers came from the student's sandbox: they are checked again here (finite,
+    bounded, at most :data:`MAX_PICTURE_POINTS`) before anything is drawn.
+    """
+    facts = next(
+        (
+            (t.get("failure") or {}).get("picture")
+            for t in result["tests"]
+            if t["item"] == item and isinstance((t.get("failure") or {}).get("picture"), dict)
+        ),
+        None,
+    )
+    if facts is None:
+        return None
+    series = {
+        name: pictures.valid_series(facts.get(name) or [])[:MAX_PICTURE_POINTS]
+        for name in ("reference", "student", "data")
+    }
+    if min(len(series["reference"]), len(series["student"])) < pictures.MIN_POINTS:
+        return None
+    drawn = pictures.PICTURES.get(item)
+    if drawn is None or facts.get("kind") != drawn.kind:
+        return None
+    if drawn.kind == "path":
+        legend, caption = _path_texts(item, len(series["reference"]) - 1, lang)
+        svg = svgplot.path_chart(series["reference"], series["student"], legend)
+    else:
+        legend, caption = _curve_texts(item, drawn.call, series, lang)
+        svg = svgplot.curve_chart(series["reference"], series["student"], legend, series["data"])
+    if len(series["student"]) < len(series["reference"]):
+        caption += " " + pm.ENDED.render(lang, count=len(series["student"]))
+    caption_md = md_text(caption)
+    return _Figure(
+        markdown=f"\n{caption_md} {pm.IN_HTML.render(lang)}",  # a paragraph of its own
+        html=f"<figure>{svg}<figcaption>{html.escape(caption)}</figcaption></figure>\n",
+    )
+
+
+#: The most points of a stored series that are drawn (the pictures have 31 to 41).
+MAX_PICTURE_POINTS = 200
+
+
+def _path_texts(item: str, steps: int, lang: str) -> tuple[svgplot.Legend, str]:
+    legend = svgplot.Legend(
+        title=pm.PATH_TITLE.render(lang, item=item),
+        reference=pm.REFERENCE.render(lang),
+        student=pm.STUDENT.render(lang),
+        x_label="x",
+    )
+    lr = surface.LEARNING_RATES.get(item, "?")
+    return legend, pm.PATH_CAPTION.render(lang, item=item, lr=lr, steps=steps)
+
+
+def _curve_texts(
+    item: str, call: str, series: dict[str, list[list[float]]], lang: str
+) -> tuple[svgplot.Legend, str]:
+    common = {"reference": pm.REFERENCE.render(lang), "student": pm.STUDENT.render(lang)}
+    if item == "ewma":
+        legend = svgplot.Legend(
+            title=pm.EWMA_TITLE.render(lang),
+            data=pm.DATA.render(lang),
+            x_label=pm.DAY.render(lang),
+            **common,
+        )
+        return legend, pm.EWMA_CAPTION.render(lang, count=len(series["data"]))
+    legend = svgplot.Legend(
+        title=pm.SCHEDULE_TITLE.render(lang, item=item), x_label=pm.EPOCH.render(lang), **common
+    )
+    epochs = series["reference"]
+    caption = pm.SCHEDULE_CAPTION.render(
+        lang, call=call, first=int(epochs[0][0]), last=int(epochs[-1][0])
+    )
+    return legend, caption
 
 
 def _late_lines(result: dict[str, Any], lang: str) -> list[str]:
@@ -377,8 +479,12 @@ def _html_of(markdown: str) -> str:
 def render_html(result: dict[str, Any], lang: str) -> str:
     # The title is a block of its own (a heading line, then a blank line), so rendering it
     # apart gives the same HTML as rendering the whole page at once.
-    title_line, rest = render_markdown(result, lang).split("\n\n", 1)
-    body = _title_html(title_line, str(result["student"])) + _html_of(rest)
+    parts = _page(result, lang)
+    title_line, rest = parts[0].split("\n\n", 1)  # the page starts with Markdown, never a figure
+    body = _title_html(title_line, str(result["student"])) + _html_of(rest + "\n")
+    body += "".join(
+        part.html if isinstance(part, _Figure) else _html_of(part + "\n") for part in parts[1:]
+    )
     title = html.escape(
         m.TITLE.render(
             lang, assignment=visible(result["assignment"]), student=visible(result["student"])

@@ -20,6 +20,7 @@ Fixtures for hidden tests: ``student`` (the sandboxed submission), ``reference``
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -29,11 +30,13 @@ from typing import Any
 import pytest
 
 import solutions
+from autograder.diagnosis import diagnose
 from autograder.memo import OutcomeMemo
+from autograder.pictures import Painter
 from autograder.proxy import StudentProxy
 from autograder.sandbox.client import Sandbox
 from autograder.scoring import Points, SuiteError, load_points
-from autograder.testing import Case, Checker, Failure
+from autograder.testing import Case, Checker, Failure, reference_namespace
 
 
 @dataclass(frozen=True)
@@ -67,11 +70,15 @@ SKIPPED_CASE = Case(
 
 
 class GradingPlugin:
-    def __init__(self, assignment: str | None = None, reuse_outcomes: bool = True) -> None:
+    def __init__(
+        self, assignment: str | None = None, reuse_outcomes: bool = True, pictures: bool = True
+    ) -> None:
         self.assignment = assignment
         self.state = GradingState()
         self.items: list[pytest.Item] = []
         self.memo = OutcomeMemo() if reuse_outcomes else None
+        # Pictures of failing items cost live calls in the sandbox, for those items only.
+        self.painter = Painter(reference_namespace(), enabled=pictures)
 
     # -- collection ---------------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
@@ -153,6 +160,12 @@ class GradingPlugin:
         share = points.by_item.get(item, {}).get(name, Fraction(0)) / self.state.cases.get(name, 1)
         return TestOutcome(case_name, item, share, passed, failure, error)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self) -> None:
+        # A TA's single run (``--submission``) has no run loop of ours: the items' mistakes are
+        # named once every test has run, before anything reads the outcomes.
+        self.state.outcomes = diagnose(self.state.outcomes)
+
     # -- fixtures -----------------------------------------------------------------------------
     @pytest.fixture
     def student(self) -> StudentProxy:
@@ -173,7 +186,7 @@ class GradingPlugin:
             # One hang per item is enough evidence: calling the same code again would only hang
             # again and spend the time budget that the submission's other items need.
             raise Failure("skipped_after_timeout", SKIPPED_CASE, item=item)
-        return Checker(student, item)
+        return Checker(student, item, request.node.name)
 
 
 def _assignment_of(item: pytest.Item) -> str:
@@ -202,6 +215,9 @@ def run_submissions(
         try:
             reused = _reused_outcomes(plugin, sandbox)
             ran, timed_out_at = _run_items(plugin, sandbox, reused)
+            pictures = plugin.painter.pictures(
+                _drawable_failures({**reused, **ran}, state.timed_out_items), state.proxy
+            )
         finally:
             state.proxy = None
         # The check fixture's rule holds for reused outcomes too: once a test of an item timed
@@ -214,8 +230,40 @@ def run_submissions(
                 del reused[index]
         state.reused = len(reused)
         outcomes = {**reused, **ran}
-        state.outcomes = [o for index in sorted(outcomes) for o in outcomes[index]]
+        diagnosed = diagnose([o for index in sorted(outcomes) for o in outcomes[index]])
+        state.outcomes = _with_pictures(diagnosed, pictures)
         on_done(submission, state.outcomes)
+
+
+#: Failures a picture can help with: the student's code ran and answered wrongly or raised
+#: (not a missing name, a hang, a crash or a spent budget, where drawing would only wait again).
+_DRAWN = frozenset(("mismatch", "exception", "property"))
+
+
+def _drawable_failures(outcomes: dict[int, list[TestOutcome]], timed_out: set[str]) -> list[str]:
+    """The items that failed a test by a wrong answer or an exception (in the suite's order)."""
+    return [
+        outcome.item
+        for index in sorted(outcomes)
+        for outcome in outcomes[index]
+        if not outcome.passed
+        and outcome.item not in timed_out
+        and (outcome.failure or {}).get("kind") in _DRAWN
+    ]
+
+
+def _with_pictures(
+    outcomes: list[TestOutcome], pictures: dict[str, dict[str, Any]]
+) -> list[TestOutcome]:
+    """Each picture on its item's first failing outcome (a copy: the memo shares outcomes)."""
+    placed, result = set(), []
+    for outcome in outcomes:
+        if outcome.item in pictures and outcome.item not in placed and outcome.failure:
+            failure = {**outcome.failure, "picture": pictures[outcome.item]}
+            outcome = dataclasses.replace(outcome, failure=failure)
+            placed.add(outcome.item)
+        result.append(outcome)
+    return result
 
 
 def _reused_outcomes(

@@ -17,6 +17,7 @@ from typing import Any
 
 import solutions
 from autograder import messages as m
+from autograder import reasons
 from autograder.escaping import csv_cell, json_text
 from autograder.feedback import item_verdicts, render_html, render_markdown
 from autograder.scoring import shown
@@ -80,7 +81,7 @@ def gradescope_json(result: dict[str, Any], lang: str) -> dict[str, Any]:
     if result["status"] != "graded":
         status = m.STATUS.get(result["status"])
         shown_status = status.render(lang) if status else result["status"]
-        payload["output"] = f"{shown_status}: {result.get('reason') or ''}"
+        payload["output"] = f"{shown_status}: {reasons.render(result.get('reason') or '', lang)}"
     return payload
 
 

@@ -17,10 +17,13 @@ shape is a *scenario*, a function of an implementation namespace that returns wh
 
 ``check.same`` runs the scenario on the reference and on the student's code and compares
 element-wise. When they differ it tries the accepted equivalents of the item (the student
-passes if one matches) and then the known mistakes (the failure names the one that matches),
-both from ``solutions.variants``. Every failure is a :class:`Failure` carrying structured,
-bilingual facts for the feedback: the case, the inputs in brief, expected, received, the first
-differing element, the diagnosed mistake, the student's traceback.
+passes if one matches) and then the known mistakes, both from ``solutions.variants``: the
+failure records which mistakes the student's result matches on this run and which of them the
+run cannot tell apart (:func:`run_evidence`); :mod:`autograder.diagnosis` names a mistake only
+when the evidence of all the item's failing runs singles it out. Every failure is a
+:class:`Failure` carrying structured, bilingual facts for the feedback: the case, the inputs in
+brief, expected, received, the first differing element, the diagnosed mistake, the student's
+traceback.
 """
 
 from __future__ import annotations
@@ -215,6 +218,14 @@ def forget_plan() -> None:
     _PLANNED_FOR = None
     PLAN.traces.clear()
     _TRUSTED_RESULTS.clear()
+    RULED_OUT_BY_PASSING.clear()
+
+
+#: For each test (by its name in the suite, ``test_x[case]``), the known mistakes that would fail
+#: it: a student who passes it made none of them. It depends on the suite only, so it is filled
+#: once per worker (by the reference's pass, which runs every test) and read by
+#: :mod:`autograder.diagnosis`, also for outcomes the memo answers without running the test.
+RULED_OUT_BY_PASSING: dict[str, set[str]] = {}
 
 
 def trusted_result(scenario: Scenario, key: str, namespace: Any) -> Any:
@@ -287,11 +298,57 @@ def _run_variant(scenario: Scenario, variant: Variant) -> Any:
     return trusted_result(scenario, f"{variant.item}:{variant.id}", variant_namespace(variant))
 
 
+@dataclass(frozen=True)
+class _Raised:
+    """A run that raised instead of returning: it matches only a run raising the same type."""
+
+    exc_type: str
+
+
+def _matches(a: Any, b: Any, rtol: float, atol: float) -> bool:
+    """``a`` and ``b`` agree within tolerance, each relative to the other (an infinite value
+    would otherwise be "close" to anything measured relative to it)."""
+    if isinstance(a, _Raised) or isinstance(b, _Raised):
+        return a == b
+    return all(
+        first_difference(x, y, rtol, atol, equal_nan=True) is None for x, y in ((a, b), (b, a))
+    )
+
+
+def run_evidence(
+    received: Any,
+    expected: Any,
+    outputs: dict[str, Any],
+    rtol: float = RTOL,
+    atol: float = ATOL,
+) -> dict[str, list[str]]:
+    """What one failing run says about the known mistakes of its item.
+
+    ``outputs`` maps each candidate mistake to its result on the run (or :class:`_Raised`).
+    The answer maps every candidate the student's result matches, and the reference's does not,
+    to the other candidates that this run cannot tell apart from it (their outputs agree within
+    tolerance): a run where two candidates agree is no evidence for either against the other.
+    """
+    matching = [
+        key
+        for key, output in outputs.items()
+        if _matches(received, output, rtol, atol) and not _matches(expected, output, rtol, atol)
+    ]
+    return {
+        key: [
+            other
+            for other, output in outputs.items()
+            if other != key and _matches(outputs[key], output, rtol, atol)
+        ]
+        for key in matching
+    }
+
+
 class Checker:
     """The ``check`` fixture: comparisons that fail with a :class:`Failure`."""
 
-    def __init__(self, student: Any, item: str | None) -> None:
-        self.student, self.item = student, item
+    def __init__(self, student: Any, item: str | None, test: str | None = None) -> None:
+        self.student, self.item, self.test = student, item, test
 
     def _run_student(self, scenario: Scenario, case: Case, trace: Trace | None = None) -> Any:
         try:
@@ -325,25 +382,66 @@ class Checker:
         return iter(catalogue.get(self.item or "", []))
 
     def same(self, scenario: Scenario, case: Case, rtol: float = RTOL, atol: float = ATOL) -> None:
-        """The student's scenario result equals the reference's (or an accepted equivalent's)."""
+        """The student's scenario result equals the reference's (or an accepted equivalent's).
+
+        A failure carries the run's *evidence* (see :func:`run_evidence`); which known mistake,
+        if any, is named is decided per item once all its runs are known
+        (:mod:`autograder.diagnosis`).
+        """
         expected, trace = reference_run(scenario)
-        received = self._run_student(scenario, case, trace)
+        self._note_mistakes_failing(scenario, expected, rtol, atol)
+        try:
+            received = self._run_student(scenario, case, trace)
+        except Failure as failure:
+            if failure.kind == "exception":
+                raised = str(failure.facts["error"]).split(":")[0]
+                failure.facts["evidence"] = self._evidence(
+                    scenario, _Raised(raised), expected, rtol, atol
+                )
+            elif failure.kind == "missing":
+                failure.facts["evidence"] = {}
+            raise
         difference = first_difference(received, expected, rtol, atol)
         if difference is None:
             return
         for variant in self._variants(EQUIVALENTS):
             if first_difference(received, _run_variant(scenario, variant), rtol, atol) is None:
                 return
-        mistake = None
+        evidence = self._evidence(scenario, received, expected, rtol, atol)
+        raise Failure("mismatch", case, mistake=None, evidence=evidence, **difference)
+
+    def _note_mistakes_failing(
+        self, scenario: Scenario, expected: Any, rtol: float, atol: float
+    ) -> None:
+        if self.test is None or self.item is None:
+            return
+        key = _cache_key(f"mistakes failing:{self.item}", scenario)
+        if key is not None and key in _TRUSTED_RESULTS:
+            failing = _TRUSTED_RESULTS[key]
+        else:
+            accepted = [expected] + [_run_variant(scenario, v) for v in self._variants(EQUIVALENTS)]
+            failing = set()
+            for variant in self._variants(MISTAKES):
+                try:
+                    output = _run_variant(scenario, variant)
+                except Exception:
+                    output = _Raised("")  # raising fails the test whatever it raises
+                if not any(_matches(output, answer, rtol, atol) for answer in accepted):
+                    failing.add(variant.id)
+            if key is not None and len(_TRUSTED_RESULTS) < _CACHE_LIMIT:
+                _TRUSTED_RESULTS[key] = failing
+        RULED_OUT_BY_PASSING.setdefault(self.test, set()).update(failing)
+
+    def _evidence(
+        self, scenario: Scenario, received: Any, expected: Any, rtol: float, atol: float
+    ) -> dict[str, list[str]]:
+        outputs = {}
         for variant in self._variants(MISTAKES):
             try:
-                mistaken = _run_variant(scenario, variant)
-            except Exception:  # a variant that cannot run this case says nothing
-                continue
-            if first_difference(received, mistaken, rtol, atol, equal_nan=True) is None:
-                mistake = {"id": variant.id, "ko": variant.label.ko, "en": variant.label.en}
-                break
-        raise Failure("mismatch", case, mistake=mistake, **difference)
+                outputs[variant.id] = _run_variant(scenario, variant)
+            except Exception as exc:  # the variant raises here: that too can match a student
+                outputs[variant.id] = _Raised(type(exc).__name__)
+        return run_evidence(received, expected, outputs, rtol, atol)
 
     def raises(self, scenario: Scenario, exc_type: str, case: Case) -> None:
         """The student's scenario raises ``exc_type`` (by name), as the reference does."""

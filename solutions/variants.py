@@ -30,7 +30,8 @@ class Variant:
     item: str
     impl: Any
     label: Text
-    #: One line on how to fix it, for the feedback ("divide m by 1 - beta1**t"); None: none yet.
+    #: One line on how to fix it, for the feedback ("divide m by 1 - beta1**t"). Every mistake
+    #: has one (``tests/test_variants_hints.py``); equivalents need none.
     hint: Text | None = None
 
 
@@ -38,11 +39,19 @@ EQUIVALENTS: dict[str, list[Variant]] = {}
 MISTAKES: dict[str, list[Variant]] = {}
 
 
-def register(kind: dict[str, list[Variant]], item: str, id: str, ko: str, en: str):  # noqa: ANN201
-    """Class/function decorator adding a variant of ``item`` to ``EQUIVALENTS`` or ``MISTAKES``."""
+def register(  # noqa: ANN201
+    kind: dict[str, list[Variant]],
+    item: str,
+    id: str,
+    ko: str,
+    en: str,
+    hint: Text | None = None,
+):
+    """Class/function decorator adding a variant of ``item`` to ``EQUIVALENTS`` or ``MISTAKES``
+    (a mistake's fix ``hint`` may come here or later from :func:`add_hint`)."""
 
     def add(impl: Any) -> Any:
-        kind.setdefault(item, []).append(Variant(id, item, impl, Text(ko=ko, en=en)))
+        kind.setdefault(item, []).append(Variant(id, item, impl, Text(ko=ko, en=en), hint))
         return impl
 
     return add
@@ -263,6 +272,20 @@ class RMSPropNoSqrt(_NoSqrt, _RMSProp):
     pass
 
 
+@register(
+    MISTAKES,
+    "RMSProp",
+    "rmsprop_book_signature",
+    "교재의 형태 RMSprop(lr=0.01, decay_rate=0.99)를 씀: beta와 eps 인자가 없고 "
+    "β의 기본값이 0.99임 (과제는 RMSProp(lr=0.01, beta=0.9, eps=1e-7))",
+    "the textbook's RMSprop(lr=0.01, decay_rate=0.99): no beta or eps argument, and β defaults "
+    "to 0.99 (the assignment asks for RMSProp(lr=0.01, beta=0.9, eps=1e-7))",
+)
+class RMSPropBookSignature(_RMSProp):
+    def __init__(self, lr: float = 0.01, decay_rate: float = 0.99) -> None:
+        super().__init__(lr, decay_rate, 1e-7)
+
+
 @register(MISTAKES, "RMSProp", "rmsprop_state_reset", *_RESET)
 class RMSPropStateReset(_StateReset, _RMSProp):
     pass
@@ -432,6 +455,127 @@ class AdamStateReset(_Adam):
     def update(self, params: Arrays, grads: Arrays) -> None:
         self.m = self.v = None
         super().update(params, grads)
+
+
+# -- every optimizer: mistakes of the update's shape, not of its formula -------------------------
+# Several of these are what a run with tiny gradients cannot tell from each other (nor from
+# the reference): the diagnosis names one only where the failing runs separate them.
+
+
+def _leave_unchanged(self: Any, params: Arrays, grads: Arrays) -> None:
+    del self, params, grads
+
+
+class _FirstCallOnly:
+    """The update loop indented inside ``if self.v is None:``: only the first call moves."""
+
+    def update(self, params: Arrays, grads: Arrays) -> None:
+        if getattr(self, "_moved", False):
+            return
+        self._moved = True
+        super().update(params, grads)  # type: ignore[misc]
+
+
+class _NegatedStep:
+    """``w += step`` where the reference has ``w -= step``."""
+
+    def step(self, *args: Any) -> Any:
+        return -super().step(*args)  # type: ignore[misc]
+
+
+def _without_eps(base: type, *names: str) -> type:
+    """``base`` whose constructor takes only ``names`` (no ``eps``): ε fixed at the book's 1e-7."""
+
+    def __init__(self: Any, *args: float, **kwargs: float) -> None:
+        bound = dict(zip(names, args, strict=False)) | kwargs
+        unknown = set(bound) - set(names)
+        if unknown or len(args) > len(names):
+            # What Python itself says when a keyword has no parameter to go to.
+            raise TypeError(f"__init__() got an unexpected keyword argument {sorted(unknown)}")
+        base.__init__(self, **bound, eps=1e-7)
+
+    return type(f"{base.__name__}WithoutEps", (base,), {"__init__": __init__})
+
+
+_STATE_OF = {"Momentum": "v", "AdaGrad": "h", "RMSProp": "h", "Adam": "m"}
+_SIGNATURE_OF = {
+    "AdaGrad": "AdaGrad(lr=0.01, eps=1e-7)",
+    "RMSProp": "RMSProp(lr=0.01, beta=0.9, eps=1e-7)",
+    "Adam": "Adam(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8)",
+}
+
+
+def _register_shape_mistakes() -> None:
+    for name in ("SGD", "Momentum", "AdaGrad", "RMSProp", "Adam"):
+        register(
+            MISTAKES,
+            name,
+            f"{name.lower()}_no_update",
+            "update가 호출한 쪽의 params를 바꾸지 않음 "
+            "(params[key]를 고치지 않고 지역 이름에 새 값을 대입했을 수 있음)",
+            "update leaves the caller's params unchanged "
+            "(perhaps a new value went to a local name instead of params[key])",
+            Text(
+                ko="새 값을 params[key]에 넣으세요: params[key] -= ... (지역 변수에 대입하면 "
+                "호출한 쪽은 바뀌지 않음)",
+                en="write the new value into params[key]: params[key] -= ... (assigning to a "
+                "local name changes nothing for the caller)",
+            ),
+        )(type(f"{name}NoUpdate", (getattr(_opt, name),), {"update": _leave_unchanged}))
+
+    for name, state in _STATE_OF.items():
+        register(
+            MISTAKES,
+            name,
+            f"{name.lower()}_first_call_only",
+            f"첫 update 호출에서만 매개변수가 바뀜: 갱신 반복문이 `if self.{state} is None` 블록 "
+            "안으로 들여쓰기됨",
+            f"only the first update call changes the parameters: the update loop is indented "
+            f"inside the `if self.{state} is None` block",
+            Text(
+                ko=f"`if self.{state} is None` 블록 안에서는 상태만 만들고, 갱신 반복문은 그 "
+                "밖으로 내어 쓰세요",
+                en=f"only create the state inside the `if self.{state} is None` block; dedent the "
+                "update loop out of it",
+            ),
+        )(type(f"{name}FirstCallOnly", (_FirstCallOnly, getattr(_opt, name)), {}))
+
+    for name, base in (("AdaGrad", _AdaGrad), ("RMSProp", _RMSProp), ("Adam", _Adam)):
+        register(
+            MISTAKES,
+            name,
+            f"{name.lower()}_plus_sign",
+            "단계를 빼지 않고 더함 (w -= step 이어야 할 곳에서 w += step)",
+            "adds the step instead of subtracting it (w += step where w -= step is meant)",
+            Text(ko="단계를 빼세요: w -= step", en="subtract the step: w -= step"),
+        )(type(f"{name}PlusSign", (_NegatedStep, base), {}))
+
+    no_eps = (
+        "생성자에 eps 인자가 없음 (ε를 코드에 고정함): 과제의 형태는 {signature}",
+        "the constructor takes no eps argument (ε is fixed in the code); the assignment asks for "
+        "{signature}",
+    )
+    for name, base, names in (
+        ("AdaGrad", _AdaGrad, ("lr",)),
+        ("RMSProp", _RMSProp, ("lr", "beta")),
+        ("Adam", _Adam, ("lr", "beta1", "beta2")),
+        # The book's Adam: bias correction folded into the step size, ε = 1e-7 in the code.
+        ("Adam", AdamFoldedBiasCorrection, ("lr", "beta1", "beta2")),
+    ):
+        folded = "_folded" if base is AdamFoldedBiasCorrection else ""
+        register(
+            MISTAKES,
+            name,
+            f"{name.lower()}_no_eps_argument{folded}",
+            *(text.format(signature=_SIGNATURE_OF[name]) for text in no_eps),
+            Text(
+                ko=f"생성자에 eps 인자를 추가하고 코드에서 그 값을 쓰세요: {_SIGNATURE_OF[name]}",
+                en=f"add an eps argument to the constructor and use it: {_SIGNATURE_OF[name]}",
+            ),
+        )(_without_eps(base, *names))
+
+
+_register_shape_mistakes()
 
 
 # -- ewma --------------------------------------------------------------------------------------
@@ -797,4 +941,149 @@ add_hint(
     "lr_staircase_no_floor",
     "epoch // time_interval처럼 내림을 하세요",
     "floor the ratio: epoch // time_interval",
+)
+add_hint(
+    "momentum_sign_error",
+    "v = m*v - lr*g로 속도를 만들고 w += v로 더하세요",
+    "make the velocity v = m*v - lr*g, then add it: w += v",
+)
+add_hint(
+    "adagrad_no_sqrt",
+    "h의 제곱근으로 나누세요: lr * g / (sqrt(h) + eps)",
+    "divide by the square root of h: lr * g / (sqrt(h) + eps)",
+)
+add_hint(
+    "adagrad_state_reset",
+    "h를 처음 한 번만 만들고 update 사이에 이어서 더하세요",
+    "create h once and keep adding to it between update calls",
+)
+add_hint(
+    "rmsprop_g_not_squared",
+    "제곱한 기울기의 평균을 내세요: h = beta*h + (1-beta)*g*g",
+    "average the squared gradient: h = beta*h + (1-beta)*g*g",
+)
+add_hint(
+    "rmsprop_beta_swapped",
+    "h = beta*h + (1-beta)*g*g로 쓰세요 (이전 h에 beta를 곱함)",
+    "write h = beta*h + (1-beta)*g*g (beta multiplies the old h)",
+)
+add_hint(
+    "rmsprop_no_sqrt",
+    "h의 제곱근으로 나누세요: lr * g / (sqrt(h) + eps)",
+    "divide by the square root of h: lr * g / (sqrt(h) + eps)",
+)
+add_hint(
+    "rmsprop_book_signature",
+    "이름과 인자를 과제대로 쓰세요: RMSProp(lr=0.01, beta=0.9, eps=1e-7)",
+    "use the assignment's name and arguments: RMSProp(lr=0.01, beta=0.9, eps=1e-7)",
+)
+add_hint(
+    "rmsprop_state_reset",
+    "h를 처음 한 번만 만들고 update 사이에 이어서 쓰세요",
+    "create h once and keep it between update calls",
+)
+add_hint(
+    "adam_corrects_only_m",
+    "v도 보정하세요: v_hat = v / (1 - beta2**t)",
+    "correct v too: v_hat = v / (1 - beta2**t)",
+)
+add_hint(
+    "adam_corrects_only_v",
+    "m도 보정하세요: m_hat = m / (1 - beta1**t)",
+    "correct m too: m_hat = m / (1 - beta1**t)",
+)
+add_hint(
+    "adam_g_not_squared",
+    "v에는 제곱한 기울기의 평균을 내세요: v = beta2*v + (1-beta2)*g*g",
+    "average the squared gradient in v: v = beta2*v + (1-beta2)*g*g",
+)
+add_hint(
+    "adam_t_per_key",
+    "t += 1을 키 반복문 밖, update 맨 앞에서 한 번만 하세요",
+    "do t += 1 once at the top of update, outside the loop over keys",
+)
+add_hint(
+    "adam_t_starts_at_1",
+    "t를 0에서 시작하세요: 첫 update에서 t = 1이 되어야 함",
+    "start t at 0, so that the first update uses t = 1",
+)
+add_hint(
+    "ewma_bias_correction_off_by_one",
+    "t를 1부터 세어 1 - beta**t로 나누세요",
+    "count t from 1 and divide by 1 - beta**t",
+)
+add_hint(
+    "ewma_beta_swapped",
+    "v = beta*v + (1-beta)*theta로 쓰세요 (이전 v에 beta를 곱함)",
+    "write v = beta*v + (1-beta)*theta (beta multiplies the old v)",
+)
+add_hint(
+    "lr_inverse_time_without_one",
+    "분모에 1을 더하세요: lr0 / (1 + decay_rate * epoch)",
+    "add 1 in the denominator: lr0 / (1 + decay_rate * epoch)",
+)
+add_hint(
+    "lr_exponential_product",
+    "곱하지 말고 거듭제곱하세요: lr0 * base**epoch",
+    "raise to a power instead of multiplying: lr0 * base**epoch",
+)
+add_hint(
+    "lr_exponential_power_swapped",
+    "밑은 base, 지수는 epoch입니다: lr0 * base**epoch",
+    "base is the base and epoch the exponent: lr0 * base**epoch",
+)
+add_hint(
+    "lr_inverse_sqrt_epoch_plus_one",
+    "sqrt(epoch)로 나누세요 (epoch < 1이면 ValueError)",
+    "divide by sqrt(epoch) (and raise ValueError for epoch < 1)",
+)
+add_hint(
+    "mini_batches_drop_last",
+    "남은 예제로 마지막 작은 미니배치도 만드세요",
+    "keep the last, smaller mini-batch made of the examples left over",
+)
+add_hint(
+    "mini_batches_two_permutations",
+    "순열을 한 번만 만들어 X와 Y에 같이 쓰세요: X[:, p], Y[:, p]",
+    "draw one permutation and use it for both: X[:, p], Y[:, p]",
+)
+add_hint(
+    "mini_batches_legacy_seed",
+    "np.random.default_rng(seed).permutation(m)을 쓰세요",
+    "use np.random.default_rng(seed).permutation(m)",
+)
+add_hint(
+    "relu_grad_returns_relu",
+    "도함수를 돌려주세요: x > 0이면 1, 아니면 0",
+    "return the derivative: 1 where x > 0, else 0",
+)
+add_hint(
+    "leaky_relu_alpha_on_positive_side",
+    "alpha는 음수 쪽에 곱하세요: x > 0이면 x, 아니면 alpha*x",
+    "apply alpha on the negative side: x for x > 0, else alpha*x",
+)
+add_hint(
+    "elu_without_minus_one",
+    "음수 쪽은 alpha*(exp(x) - 1)입니다",
+    "the negative side is alpha*(exp(x) - 1)",
+)
+add_hint(
+    "sigmoid_grad_one_minus_x",
+    "s = sigmoid(x)로 두고 s*(1 - s)를 돌려주세요",
+    "let s = sigmoid(x) and return s*(1 - s)",
+)
+add_hint(
+    "xavier_variance_as_std",
+    "표준편차는 분산의 제곱근입니다: sqrt(2/(n_in+n_out))",
+    "the standard deviation is the variance's square root: sqrt(2/(n_in+n_out))",
+)
+add_hint(
+    "xavier_fan_in_only",
+    "분산으로 2/(n_in+n_out)을 쓰세요",
+    "use the variance 2/(n_in+n_out)",
+)
+add_hint(
+    "he_fan_in_only",
+    "분산으로 4/(n_in+n_out)을 쓰세요 (이 강의 노트의 He)",
+    "use the variance 4/(n_in+n_out) (these notes' He)",
 )

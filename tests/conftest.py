@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,3 +23,18 @@ def zygote() -> Iterator[Zygote]:
     z = Zygote()
     yield z
     z.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium through playwright, for tests that open a page as its reader would;
+    skips with the way to get one where there is none."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    with playwright.sync_playwright() as driver:
+        try:
+            launched = driver.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        except Exception as exc:  # no browser here: say how to get one
+            pytest.skip(f"no Chromium for playwright ({exc}); run `make system-deps` as root")
+        yield launched
+        launched.close()

@@ -79,19 +79,6 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-@pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    with playwright.sync_playwright() as driver:
-        try:
-            launched = driver.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        except Exception as exc:  # no browser here: say how to get one
-            pytest.skip(f"no Chromium for playwright ({exc}); run `make system-deps` as root")
-        yield launched
-        launched.close()
-
-
 def open_page(browser, path: Path):
     page = browser.new_page()
     dialogs: list[str] = []

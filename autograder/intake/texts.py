@@ -1,22 +1,19 @@
 """Every reason intake gives for a refused file or archive, in Korean and English.
 
-A reason lands in a student's feedback (the ``reason`` and ``notes`` of the gradebook row) and in
-the TA's console, which are read in either language: :func:`say` renders both, English first.
+A reason lands in a student's feedback (the ``reason`` and ``notes`` of the gradebook row), in
+the class report and in the TA's console, which are read in either language: :func:`say` keeps
+both (:mod:`autograder.reasons`), and each reader renders its own.
 """
 
 from __future__ import annotations
 
+from autograder import reasons
 from optigrade.i18n import Text
 
 
 def say(text: Text, /, **values: object) -> str:
-    """``text`` in both languages, on one line: "English / 한국어" (a value that is itself a
-    :class:`Text` is rendered in the same language)."""
-    return " / ".join(text.render(lang, **_in(lang, values)) for lang in ("en", "ko"))
-
-
-def _in(lang: str, values: dict[str, object]) -> dict[str, object]:
-    return {k: v.render(lang) if isinstance(v, Text) else v for k, v in values.items()}
+    """``text`` in both languages, as one storable reason (see :mod:`autograder.reasons`)."""
+    return reasons.encode(text, **values)
 
 
 # Files and folders that are not plain files.

@@ -45,8 +45,16 @@ def _scenario(cls, spec):
     rng = np.random.default_rng(spec["seed"])
 
     def draw(keys, scale=1.0, positive=False):
-        raw = {k: rng.normal(size=tuple(s)) for k, s in keys.items()}
-        return {k: np.asarray(scale * (np.abs(v) + 0.1 if positive else v)) for k, v in raw.items()}
+        # As optimizer_runs._arrays: one draw for all keys, then cut.
+        sizes = [int(np.prod(s)) for s in keys.values()]
+        values = scale * rng.uniform(0.5, 2.0, size=sum(sizes))
+        if not positive:
+            values *= np.where(rng.random(size=values.size) < 0.5, -1.0, 1.0)
+        arrays, start = {}, 0
+        for (k, s), size in zip(keys.items(), sizes):
+            arrays[k] = values[start : start + size].reshape(tuple(s)).copy()
+            start += size
+        return arrays
 
     def flat(arrays, keys):
         # np.array copies: a later in-place update must not rewrite what was recorded.
@@ -54,7 +62,9 @@ def _scenario(cls, spec):
 
     out = []
     if spec["kind"] == "run":
-        opt, params = cls(**spec["kwargs"]), draw(spec["keys"])
+        args = spec["kwargs"]
+        opt = cls(*args.values()) if spec["positional"] else cls(**args)
+        params = draw(spec["keys"], spec["param_scale"] * spec["scale"])
         for _ in range(spec["steps"]):
             opt.update(params, draw(spec["keys"], spec["scale"], spec["positive"]))
             out += flat(params, spec["keys"])
@@ -66,7 +76,7 @@ def _scenario(cls, spec):
             second.update(net2, draw(spec["other_keys"]))
             out += flat(net1, spec["keys"]) + flat(net2, spec["other_keys"])
     else:
-        params = draw(spec["keys"])
+        params = draw(spec["keys"], 10.0)
         returned = cls().update(params, draw(spec["keys"]))
         assert returned is None, f"update returned {returned!r}, expected None"
         out += flat(params, spec["keys"])
@@ -141,6 +151,8 @@ def _spec(scenario: Any, runs: Any) -> dict[str, Any]:
             "scale": scenario.grad_scale,
             "positive": scenario.positive,
             "seed": scenario.seed,
+            "positional": scenario.positional,
+            "param_scale": scenario.param_scale,
         }
     if isinstance(scenario, runs.TwoInstances):
         return {

@@ -8,11 +8,14 @@ seeds (7000+) are the suite's own: the public checks in the notebooks use 1000-1
 
 from __future__ import annotations
 
+import inspect
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+import solutions
 from autograder.testing import Case
 
 #: A matrix, a vector, a 0-d array and a 3-d array, so that no shape is assumed.
@@ -22,13 +25,26 @@ OTHER_KEYS = {"conv.weight": (2, 2, 3), "bias": (5,)}
 
 
 def _arrays(rng: np.random.Generator, keys: dict, scale: float = 1.0, positive: bool = False):
-    draw = {k: rng.normal(size=shape) for k, shape in keys.items()}
-    # asarray: arithmetic on a 0-d array gives a numpy scalar, and "gamma" must stay an array.
-    return {k: np.asarray(scale * (np.abs(v) + 0.1 if positive else v)) for k, v in draw.items()}
+    """Arrays of magnitude ``scale`` times 0.5 to 2, never near zero: a near-zero element would
+    give the tolerance (relative) or ε (next to a tiny g) a say in the verdict, which would then
+    depend on the draw rather than on the student's code."""
+    # One draw for all keys, then cut: a draw per key cost more than the update it feeds (a
+    # failing test re-runs its scenario for every catalogued mistake).
+    sizes = [math.prod(shape) for shape in keys.values()]
+    values = scale * rng.uniform(0.5, 2.0, size=sum(sizes))
+    if not positive:
+        values *= np.where(rng.random(size=values.size) < 0.5, -1.0, 1.0)
+    arrays, start = {}, 0
+    for (key, shape), size in zip(keys.items(), sizes, strict=True):
+        # copy: each array owns its memory; a 0-d "gamma" stays an array.
+        arrays[key] = values[start : start + size].reshape(shape).copy()
+        start += size
+    return arrays
 
 
-def _signature(name: str, kwargs: dict) -> str:
-    return f"{name}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
+def _signature(name: str, kwargs: dict, positional: bool = False) -> str:
+    shown = (repr(v) if positional else f"{k}={v!r}" for k, v in kwargs.items())
+    return f"{name}({', '.join(shown)})"
 
 
 @dataclass(frozen=True)
@@ -43,11 +59,16 @@ class Run:
     grad_scale: float = 1.0
     positive: bool = False  # every gradient > 0: a steady slope (g and g*g differ in sign)
     seed: int = 7000
+    positional: bool = False  # the arguments passed in the signature's order, without names
+    # Parameters this many times the gradients' size. 10 where the defaults run on gradients of
+    # about 1: the step is then far above the tolerance, and another ε far below it.
+    param_scale: float = 1.0
 
     def __call__(self, impl: Any) -> list[dict[str, np.ndarray]]:
         rng = np.random.default_rng(self.seed)
-        opt = getattr(impl, self.optimizer)(**self.kwargs)
-        params = _arrays(rng, self.keys)
+        cls = getattr(impl, self.optimizer)
+        opt = cls(*self.kwargs.values()) if self.positional else cls(**self.kwargs)
+        params = _arrays(rng, self.keys, self.param_scale * self.grad_scale)
         after_each_step = []
         for _ in range(self.steps):
             opt.update(params, _arrays(rng, self.keys, self.grad_scale, self.positive))
@@ -59,7 +80,7 @@ class Run:
 
     @property
     def case(self) -> Case:
-        call = _signature(self.optimizer, self.kwargs)
+        call = _signature(self.optimizer, self.kwargs, self.positional)
         return Case(
             ko=f"{call}: {self.label[0]}, update {self.steps}번",
             en=f"{call}: {self.label[1]}, {self.steps} update calls",
@@ -107,7 +128,16 @@ class TwoInstances:
 
 
 def standard_runs(optimizer: str, **kwargs: Any) -> list[Any]:
-    """The runs every optimizer is graded on; ``kwargs`` are its non-default arguments."""
+    """The runs every optimizer is graded on; ``kwargs`` are its non-default arguments, in the
+    signature's order (one run passes them positionally).
+
+    The runs with default arguments decide every default the course pins: with gradients of
+    about 1 (the first update, the long run), ε is negligible (it changes no verdict), and with
+    tiny gradients (about 1e-6, next to the default ε of 1e-7 or 1e-8) another ε changes the
+    result by orders of magnitude more than the tolerance. Each concern rides on a run that
+    exists anyway (passing by position on the state run, the default ε on the default run):
+    every run is a trace every student's sandbox replays, so a new concern is not a new run.
+    """
     return [
         Run(
             optimizer,
@@ -115,14 +145,29 @@ def standard_runs(optimizer: str, **kwargs: Any) -> list[Any]:
             ("첫 update 한 번, 기본 인자", "first update alone: default arguments"),
             steps=1,
             seed=7001,
+            param_scale=10.0,
         ),
-        Run(optimizer, {}, ("기본 인자", "default arguments"), steps=3, seed=7002),
+        Run(
+            optimizer,
+            {},
+            (
+                "기본 인자로 아주 작은 gradient (~1e-6)",
+                "tiny gradients with default arguments: about 1e-6",
+            ),
+            steps=3,
+            grad_scale=1e-6,
+            seed=7008,
+        ),
         Run(
             optimizer,
             kwargs,
-            ("상태가 update 사이에 이어져야 함", "state carried across calls"),
+            (
+                "상태가 update 사이에 이어져야 함, 인자를 이름 없이 순서대로 넘김",
+                "state carried across calls, arguments passed by position",
+            ),
             steps=8,
             seed=7003,
+            positional=True,
         ),
         Run(
             optimizer,
@@ -140,21 +185,49 @@ def standard_runs(optimizer: str, **kwargs: Any) -> list[Any]:
         ),
         Run(
             optimizer,
-            kwargs,
+            # ε left at its default: a constructor without an eps argument answers this run,
+            # so that its other arguments are still checked (and the diagnosis sees them).
+            {k: v for k, v in kwargs.items() if k != "eps"},
             ("모든 gradient가 양수 (일정한 경사)", "steady slope: every gradient positive"),
             positive=True,
             seed=7006,
+            param_scale=10.0,
         ),
-        Run(
+        _long_run(optimizer),
+        TwoInstances(optimizer, kwargs),
+    ]
+
+
+def _long_run(optimizer: str) -> Run:
+    """Forty steps on one key with the pinned defaults (ε aside for Adam, see below).
+
+    Adam's default β₂ = 0.999 decides the result beyond doubt only where a step is large next
+    to the parameters (another β₂ weighs the squared gradients of forty steps differently:
+    about 1e-4 of the step), so its parameters start at a tenth of the gradients' size. A
+    hard-coded ε of 1e-7 would then sit near the tolerance, passing one seed and failing
+    another, so this run passes the course's ε by name: 40 calls instead of the 300 that make
+    β₂ count with parameters of the gradients' size, in every student's sandbox.
+    """
+    if optimizer != "Adam":
+        return Run(
             optimizer,
             {},
             ("긴 학습, 키 하나", "long run: one key"),
             steps=40,
             keys={"w": (6,)},
             seed=7007,
-        ),
-        TwoInstances(optimizer, kwargs),
-    ]
+            param_scale=10.0,
+        )
+    eps = inspect.signature(solutions.Adam).parameters["eps"].default
+    return Run(
+        optimizer,
+        {"eps": eps},
+        ("긴 학습, 키 하나, 기본 β₁·β₂", "long run: one key, default β1 and β2"),
+        steps=40,
+        keys={"w": (6,)},
+        seed=7007,
+        param_scale=0.1,
+    )
 
 
 @dataclass(frozen=True)
@@ -166,7 +239,7 @@ class InPlace:
 
     def __call__(self, impl: Any) -> dict[str, Any]:
         rng = np.random.default_rng(self.seed)
-        params = _arrays(rng, KEYS)
+        params = _arrays(rng, KEYS, 10.0)  # as the runs with default arguments
         returned = getattr(impl, self.optimizer)().update(params, _arrays(rng, KEYS))
         return {"update returned": returned, "caller's params after update": params}
 

@@ -50,8 +50,17 @@ def described(function, args, kwargs):
 
 # -- ewma ---------------------------------------------------------------------------------------
 
-SHORT = np.random.default_rng(7100).normal(10.0, 3.0, size=5)
-LONG = 20 + 5 * np.sin(np.arange(80) / 6) + np.random.default_rng(7101).normal(0, 1, size=80)
+
+def short_sequence(seed=7100):
+    return np.random.default_rng(seed).normal(10.0, 3.0, size=5)
+
+
+def long_sequence(seed=7101):
+    """A slow wave with noise: the average lags behind it, more so for a larger β."""
+    return 20 + 5 * np.sin(np.arange(80) / 6) + np.random.default_rng(seed).normal(0, 1, size=80)
+
+
+SHORT, LONG = short_sequence(), long_sequence()
 SEQUENCES = [pytest.param(SHORT, id="5-values"), pytest.param(LONG, id="80-values")]
 BETAS = [0.5, 0.9, 0.98]
 
@@ -74,11 +83,21 @@ def test_ewma_with_bias_correction(check, theta, beta):
     [
         pytest.param(list(SHORT), id="default-beta"),
         pytest.param([3, 1, 4, 1, 5, 9, 2, 6], id="list-of-ints"),
+        pytest.param(np.array([7, 2, 9, 4, 4, 1]), id="int-array"),
         pytest.param([4.0], id="one-value"),
     ],
 )
 def test_ewma_defaults_and_lists(check, theta):
     check.same(call("ewma", theta), described("ewma", [theta], {}))
+
+
+@pytest.mark.parametrize(
+    ("theta", "beta"),
+    [pytest.param(SHORT, 0.5, id="5-values"), pytest.param(np.arange(1, 12) ** 2, 0.8, id="ints")],
+)
+def test_ewma_positional_arguments(check, theta, beta):
+    """``ewma(theta, beta, True)``: the signature's order is part of the spec."""
+    check.same(call("ewma", theta, beta, True), described("ewma", [theta, beta, True], {}))
 
 
 # -- learning-rate decay ------------------------------------------------------------------------
@@ -89,7 +108,12 @@ EPOCH_ARRAY = np.array([0, 1, 2, 5, 10, 99, 100, 1000, 1001, 2500])
 def schedule_cases(*calls):
     """``pytest.param``s of ``(args, kwargs)``, identified by the call they make."""
     return [
-        pytest.param(args, kwargs, id="-".join(map(str, [*args[1:], *kwargs.values()])))
+        pytest.param(
+            args,
+            kwargs,
+            id="-".join(map(str, [*args[1:], *kwargs.values()]))
+            + ("-by-position" * (len(args) > 2)),
+        )
         for args, kwargs in calls
     ]
 
@@ -104,6 +128,7 @@ def check_schedule(check, function, args, kwargs):
         ((0.2, 0), {}),
         ((0.2, 1), {}),
         ((0.05, 7), {"decay_rate": 0.5}),
+        ((0.05, 7, 0.5), {}),
         ((0.3, 250), {"decay_rate": 0.01}),
         ((0.1, EPOCH_ARRAY[:5]), {"decay_rate": 2.0}),
     ),
@@ -118,6 +143,7 @@ def test_lr_inverse_time(check, args, kwargs):
         ((0.2, 0), {}),
         ((0.2, 3), {}),
         ((0.05, 12), {"base": 0.8}),
+        ((0.05, 12, 0.8), {}),
         ((0.3, 100), {"base": 0.99}),
         ((0.1, EPOCH_ARRAY[:6]), {"base": 0.5}),
     ),
@@ -132,6 +158,7 @@ def test_lr_exponential(check, args, kwargs):
         ((0.2, 1), {}),
         ((0.2, 4), {}),
         ((0.05, 30), {"k": 2.0}),
+        ((0.05, 30, 2.0), {}),
         ((0.3, 1.5), {"k": 0.5}),
         ((0.1, EPOCH_ARRAY[1:]), {}),
     ),
@@ -147,6 +174,7 @@ def test_lr_inverse_sqrt(check, args, kwargs):
         pytest.param(0.5, id="0.5"),
         pytest.param(-3, id="-3"),
         pytest.param(EPOCH_ARRAY[:4], id="array-with-0"),
+        pytest.param(np.array([4, 9, 0, 16]), id="0-inside-an-array"),
     ],
 )
 def test_lr_inverse_sqrt_rejects_epoch_below_one(check, epoch):
@@ -164,6 +192,7 @@ def test_lr_inverse_sqrt_rejects_epoch_below_one(check, epoch):
         ((0.05, 30), {"decay_rate": 0.5, "time_interval": 10}),
         ((0.1, EPOCH_ARRAY), {}),
         ((0.1, EPOCH_ARRAY), {"decay_rate": 3.0, "time_interval": 5}),
+        ((0.1, EPOCH_ARRAY, 3.0, 5), {}),
     ),
 )
 def test_lr_staircase(check, args, kwargs):
@@ -275,3 +304,21 @@ def test_random_mini_batches_exact_order(check, m, batch_size, seed):
             "exact order: the permutation is np.random.default_rng(seed).permutation(m)",
         ),
     )
+
+
+def test_random_mini_batches_defaults_and_positions(check):
+    """``random_mini_batches(X, Y)`` relies on the defaults (``batch_size=64, seed=0``), and
+    ``random_mini_batches(X, Y, 16, 7250)`` on the order of the two."""
+    X, Y = examples(150)
+
+    def both(impl):
+        return [impl.random_mini_batches(X, Y), impl.random_mini_batches(X, Y, 16, 7250)]
+
+    case = Case(
+        ko="random_mini_batches(X, Y)와 random_mini_batches(X, Y, 16, 7250), 예제 m=150개: "
+        "기본값 batch_size=64, seed=0과 인자 순서",
+        en="random_mini_batches(X, Y) and random_mini_batches(X, Y, 16, 7250), m=150 examples: "
+        "the defaults batch_size=64, seed=0 and the order of the arguments",
+        inputs={"X": "shape (3, 150)", "Y": "shape (1, 150)"},
+    )
+    check.same(both, case)
