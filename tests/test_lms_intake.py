@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder import reasons
 from autograder.gradebook import Gradebook
 from autograder.intake.names import decode_name
 from autograder.intake.worksheet import parse_userdate
@@ -183,9 +184,15 @@ def test_what_was_not_graded_says_why_in_the_record_and_the_feedback(graded):
     assert "not a notebook" in records["31011"]["reason"]
     online = records["5003"]
     assert online["status"] == "refused" and "online text" in online["reason"]
-    # The choice is in the student's own feedback, in both languages.
+    # The choice is kept in both languages, and the student's feedback says it in the page's
+    # language only (a Korean page is Korean throughout).
+    notes = " ".join(records["5002"]["notes"])
+    assert "the one named like the assignment" in reasons.render(notes, "en")
+    assert "과제 이름과 같은 파일" in reasons.render(notes, "ko")
     feedback = (out / "feedback" / "5002.html").read_text(encoding="utf-8")
-    assert "the one named like the assignment" in feedback and "과제 이름과 같은 파일" in feedback
+    english = '<html lang="en">' in feedback
+    assert ("the one named like the assignment" in feedback) == english
+    assert ("과제 이름과 같은 파일" in feedback) == (not english)
     assert "optimizers_old.ipynb" in feedback
 
 
