@@ -134,8 +134,8 @@ def diagnosis(name: str, subject: Any, cases: list[dict[str, Any]]) -> str | Non
     A mistake is named only when it explains everything seen: on each case the student
     passes, it gives the reference's answer too; on each case the student fails, the
     student's answer is its answer, and that answer is decisive (the build checked that no
-    update at all, or an update that works only once, does not give it). If two mistakes
-    fit, neither is named: a wrong name is worse than none.
+    update at all, or an update that works only once, does not give it). If two different
+    mistakes fit, neither is named: a wrong name is worse than none.
     """
     mistakes = _DATA.get("mistakes", {}).get(name, {})
     if not mistakes:
@@ -151,8 +151,9 @@ def diagnosis(name: str, subject: Any, cases: list[dict[str, Any]]) -> str | Non
             except Exception:
                 return None  # the code raised: no mistake of the catalogue does that
             answers.append((case, answer, matches(_decode_all(case["expected"]), answer)))
-    fitting = [label for mistake, label in mistakes.items() if _explains(mistake, answers)]
-    return fitting[0] if len(fitting) == 1 else None
+    # Two catalogue entries may be one mistake written two ways (the same label): one name.
+    fitting = {label for mistake, label in mistakes.items() if _explains(mistake, answers)}
+    return fitting.pop() if len(fitting) == 1 else None
 
 
 def _explains(mistake: str, answers: list[tuple[dict[str, Any], Any, bool]]) -> bool:

@@ -32,13 +32,43 @@ def mistake_line(lang: str, item: str, mistake: str) -> str:
     return MESSAGES["mistake"].render(lang, label=label)
 
 
+#: Catalogue mistakes that the two public cases of their item cannot single out, by design:
+#: their answer there is no update at all or an update that works once (which many other bugs
+#: give too), or they fail only when an argument the public cases do not pass is given. The
+#: hidden suites name them; the public checks must not (a wrong name is worse than none).
+#: A mistake that leaves this list because the public cases learn to show it fails here.
+NOT_NAMEABLE_IN_PUBLIC = {
+    "sgd_no_update", "momentum_no_update", "momentum_first_call_only", "adagrad_no_update",
+    "adagrad_first_call_only", "adagrad_no_eps_argument", "rmsprop_book_signature",
+    "rmsprop_no_update", "rmsprop_first_call_only", "rmsprop_no_eps_argument", "adam_no_update",
+    "adam_first_call_only", "adam_no_eps_argument", "adam_no_eps_argument_folded",
+}  # fmt: skip
+
+
+def decisive_in_public(checks, item: str, mistake: str) -> bool:
+    """Whether the build stored, for ``mistake``, an answer on the public cases that singles
+    it out (see ``assignments.cases.mistake_outcome``)."""
+    outcomes = [
+        c["mistakes"].get(mistake, {}) for c in checks._DATA["cases"][item] if c.get("mistakes")
+    ]
+    return all("same" in o or "output" in o for o in outcomes) and any(
+        "output" in o for o in outcomes
+    )
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # some mistakes divide by zero on purpose
 @pytest.mark.parametrize(("item", "mistake"), MISTAKE_IDS, ids=[m for _, m in MISTAKE_IDS])
-def test_every_catalogue_mistake_is_named_by_the_public_checks(built, item, mistake):
+def test_every_catalogue_mistake_the_public_cases_show_is_named_and_no_other(built, item, mistake):
     checks = _checks_for(built, item, "en")
     found = checks.result(item, {item: variant(item, mistake).impl})
-    assert found.status == "failed"
-    assert found.text.splitlines()[1] == mistake_line("en", item, mistake), found.text
+    if mistake in NOT_NAMEABLE_IN_PUBLIC:
+        # It may even pass (the public cases never pass an eps): what matters is no name.
+        assert not decisive_in_public(checks, item, mistake)
+        named = {mistake_line("en", item, other.id) for other in MISTAKES[item]}
+        assert not named & set(found.text.splitlines()), found.text
+    else:
+        assert found.status == "failed"
+        assert found.text.splitlines()[1] == mistake_line("en", item, mistake), found.text
 
 
 class FirstCallOnly:
