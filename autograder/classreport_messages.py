@@ -8,6 +8,7 @@ TITLE = Text(ko="학급 보고서: {assignment}", en="Class report: {assignment}
 OVERVIEW = Text(
     ko="제출물 {count}개: 채점 완료 {graded}개, 채점하지 못함 {not_graded}개. 평균 {mean}.",
     en="{count} submissions: {graded} graded, {not_graded} not graded. Mean {mean}.",
+    en_one="{count} submission: {graded} graded, {not_graded} not graded. Mean {mean}.",
 )
 NO_SUBMISSIONS = Text(ko="아직 결과가 없습니다.", en="No results yet.")
 
@@ -23,7 +24,7 @@ ITEM_MEAN = Text(
 CHART_LABEL = Text(
     ko="{title}: 점수 구간별 학생 수", en="{title}: number of students per score range"
 )
-BAR_TIP = Text(ko="{range}: {count}명", en="{range}: {count} students")
+BAR_TIP = Text(ko="{range}: {count}명", en="{range}: {count} students", en_one="{range}: 1 student")
 
 ITEMS = Text(ko="항목별 요약", en="Items at a glance")
 ITEM = Text(ko="항목", en="Item")

@@ -53,6 +53,7 @@ OUTPUT_NOTE = Text(ko="참고", en="Notes")
 OMITTED = Text(
     ko="문제가 있는 셀과 참고 사항이 {count}개 더 있지만 여기에는 싣지 않았습니다.",
     en="{count} more cells with problems and notes are not listed here.",
+    en_one="One more cell with a problem or a note is not listed here.",
 )
 SUITE_ERROR = Text(
     ko="채점 테스트 자체의 오류로 이 테스트를 평가하지 못했습니다 (조교에게 알려 주세요).",
@@ -237,6 +238,8 @@ EXPORT_FAILED = Text(
     "기록되었으니 `optigrade report`로 다시 쓰세요.",
     en="could not write the files of {count} students (first: {student}, {error}); the "
     "gradebook has their results: run `optigrade report` to write them again",
+    en_one="could not write the files of {count} student ({student}, {error}); the gradebook has "
+    "the results: run `optigrade report` to write them again",
 )
 NOTHING_FOUND = Text(
     ko="주어진 경로에서 .ipynb 또는 .py 제출물을 찾지 못했습니다",
@@ -246,10 +249,13 @@ GRADING = Text(
     ko="{assignment} 제출물 {count}개를 채점합니다 (만점 {points}점; 바뀌지 않아 건너뜀 {skipped}개)",
     en="Grading {count} submissions of {assignment} ({points} points; {skipped} unchanged, "
     "skipped)",
+    en_one="Grading {count} submission of {assignment} ({points} points; {skipped} unchanged, "
+    "skipped)",
 )
 REFUSED_AT_INTAKE = Text(
     ko="접수하지 않은 파일 {count}개 (각 학생의 피드백에도 적혀 있습니다):",
     en="{count} files refused at intake (each student's feedback says so too):",
+    en_one="{count} file refused at intake (the student's feedback says so too):",
 )
 REFUSED_MORE = Text(ko="… 외 {count}개", en="… and {count} more")
 BATCH_WARNING = Text(ko="(학생 없음)", en="(no student)")

@@ -28,16 +28,24 @@ def check_lang(lang: str) -> Lang:
 class Text:
     """One message in both languages, with ``str.format`` placeholders shared by both.
 
+    English counts take a plural that Korean does not: ``en_one``, if given, is the English
+    text when the placeholder ``count`` is 1.
+
     >>> Text(ko="{n}개 통과", en="{n} passed").render("en", n=3)
     '3 passed'
+    >>> Text(ko="{count}개", en="{count} files", en_one="{count} file").render("en", count=1)
+    '1 file'
     """
 
     ko: str
     en: str
+    en_one: str | None = None
 
     def __post_init__(self) -> None:
         if not self.ko.strip() or not self.en.strip():
             raise ValueError(f"a bilingual text needs both languages: {self!r}")
 
     def render(self, lang: str, /, **values: object) -> str:
-        return getattr(self, check_lang(lang)).format(**values)
+        if check_lang(lang) == "en" and self.en_one is not None and values.get("count") == 1:
+            return self.en_one.format(**values)
+        return getattr(self, lang).format(**values)

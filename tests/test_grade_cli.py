@@ -590,7 +590,7 @@ def test_what_intake_refused_is_listed_for_the_ta(tmp_path):
     assert shown.returncode == 4, shown.stderr[-2000:]  # 4: a file was refused
     console = shown.stdout + shown.stderr  # progress and warnings go to stderr
     assert "\x1b" not in console
-    assert "접수하지 않은 파일 1개" in console and "1 files refused at intake" in console
+    assert "접수하지 않은 파일 1개" in console and "1 file refused at intake" in console
     assert "evil\\x1b[2J" in console and "symbolic link" in console
     listed = run_grade("--out", str(tmp_path / "out"), "--json", "--regrade", "--", str(subs))
     summary = json.loads(listed.stdout)

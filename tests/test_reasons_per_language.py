@@ -45,7 +45,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (subs / "cho.ipynb").symlink_to(root / "elsewhere.ipynb")
     out = root / "out"
     result = run("grade", "-a", "optimizers", "--out", str(out), "--lang", "en", "--", str(subs))
-    assert result.returncode == 0, result.stderr[-3000:]
+    # 4: graded, and one file (the link) refused, which the console says in the singular.
+    assert result.returncode == 4, result.stderr[-3000:]
+    assert "1 file refused at intake (the student's feedback says so too)" in result.stderr
     # Nothing of how a reason is stored reaches the TA's console.
     console = result.stdout + result.stderr
     assert "\\x1e" not in console and "\x1e" not in console

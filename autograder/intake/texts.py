@@ -220,4 +220,5 @@ WRONG_ASSIGNMENT = Text(
 CHOICES = Text(
     ko="학생 {count}명은 파일이 여러 개라 규칙에 따라 하나를 골랐습니다:",
     en="{count} students had several files; one was chosen by the rule:",
+    en_one="{count} student had several files; one was chosen by the rule:",
 )

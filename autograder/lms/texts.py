@@ -177,6 +177,7 @@ OVERRIDE_DONE = Text(
 OVERRIDES_DROPPED = Text(
     ko="조교의 점수 변경 {count}개를 이번 채점부터 적용하지 않습니다 (기록은 남아 있습니다)",
     en="{count} TA overrides no longer apply from this run on (their history is kept)",
+    en_one="{count} TA override no longer applies from this run on (its history is kept)",
 )
 OVERRIDE_OUTDATED = Text(
     ko="{student}: 조교가 바꾼 점수({items})는 이전 제출물에 대한 것이라 새 제출물에는 적용하지 "
@@ -187,10 +188,12 @@ OVERRIDE_OUTDATED = Text(
 OVERRIDES_KEPT = Text(
     ko="조교의 점수 변경 {count}개를 유지합니다 (버리려면 --drop-overrides)",
     en="{count} TA overrides kept (--drop-overrides drops them)",
+    en_one="{count} TA override kept (--drop-overrides drops it)",
 )
 GRADES_CHANGED = Text(
     ko="점수가 바뀐 학생 {count}명 (목록: {path}):",
     en="{count} students' grades changed (list: {path}):",
+    en_one="{count} student's grade changed (list: {path}):",
 )
 GRADES_UNCHANGED = Text(
     ko="이전 채점과 점수가 바뀐 학생은 없습니다",
