@@ -101,7 +101,7 @@ def host_speed() -> float:
 
 
 def reused_share(database: Path) -> float:
-    """The share of hidden tests whose outcome was reused (see ``autograder/memo.py``)."""
+    """The share of hidden tests whose outcome was reused (see ``autograder/speedups/memo.py``)."""
     with sqlite3.connect(database) as db:
         records = [json.loads(r) for (r,) in db.execute("SELECT result FROM results")]
     tests = sum(len(r["tests"]) for r in records)
