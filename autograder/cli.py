@@ -48,6 +48,7 @@ from autograder.scoring import SuiteError, load_points, shown, suite_version
 from autograder.scratch import Scratch
 from autograder.server import start_worker_server
 from autograder.settings import Settings
+from autograder.speedups import Switches
 from autograder.summary import Tally, print_summary
 from optigrade.i18n import LANGS
 
@@ -226,6 +227,17 @@ LANG = click.option(
     "exactly the same answers (by default that test's outcome is reused: same grade, faster).",
 )
 @click.option(
+    "--no-plan",
+    is_flag=True,
+    help="Do not have each sandbox replay the suite's recorded calls up front (each test's "
+    "calls are then sent when the test runs): same grades, slower.",
+)
+@click.option(
+    "--no-placement",
+    is_flag=True,
+    help="Do not keep each local worker and its sandbox on one core: same grades, slower.",
+)
+@click.option(
     "--no-speedups",
     is_flag=True,
     help="Switch off every speed-up (plan replay, reused outcomes, core placement): the same "
@@ -274,6 +286,8 @@ def grade(
     timeout_submission: float,
     memory_mb: int,
     no_reuse: bool,
+    no_plan: bool,
+    no_placement: bool,
     no_speedups: bool,
     accepted: tuple[str, ...],
     cluster: str | None,
@@ -319,8 +333,9 @@ def grade(
                 load=max(timeout_cell * 3, 10.0),
                 submission=timeout_submission,
             ),
-            plan=not no_speedups,
-            reuse_outcomes=not (no_reuse or no_speedups),
+            Switches.chosen(
+                none=no_speedups, no_plan=no_plan, no_reuse=no_reuse, no_placement=no_placement
+            ),
         )
     except SuiteError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -334,7 +349,7 @@ def grade(
     except (intake_options.OptionError, WorksheetError) as exc:
         raise click.ClickException(visible(exc, lines=True)) from exc
     reports.make_folders(out)
-    executor = _executor(cluster, jobs, placement=not no_speedups)
+    executor = _executor(cluster, jobs)
     if cluster is None:
         start_worker_server(assignment)  # already running if `optigrade` started it (prestart)
     # One sandbox probed (on every worker of a cluster) while the worker server prepares the
@@ -556,9 +571,9 @@ def _about(text: Any, layer: Any) -> str:
     )
 
 
-def _executor(cluster: str | None, jobs: int | None, placement: bool = True) -> Executor:
+def _executor(cluster: str | None, jobs: int | None) -> Executor:
     try:
-        return make_executor(cluster, jobs, placement)
+        return make_executor(cluster, jobs)
     except (OSError, ValueError) as exc:  # no scheduler there, or a malformed address
         raise click.ClickException(
             m.both(m.CLUSTER_UNREACHABLE, address=visible(cluster), error=visible(exc))

@@ -24,7 +24,6 @@ import dataclasses
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from autograder.testing import RULED_OUT_BY_PASSING
 from solutions.variants import MISTAKES, Variant
 
 if TYPE_CHECKING:
@@ -56,8 +55,13 @@ def named_mistake(
     return next(iter(singled_out.values())) if len(singled_out) == 1 else None
 
 
-def diagnose(outcomes: list[TestOutcome]) -> list[TestOutcome]:
+def diagnose(
+    outcomes: list[TestOutcome], ruled_out_by_passing: dict[str, set[str]] | None = None
+) -> list[TestOutcome]:
     """The outcomes with each item's named mistake (or none) in place of the runs' evidence.
+
+    ``ruled_out_by_passing``: per test, the mistakes that would fail it (a passed test rules
+    them out; :class:`autograder.speedups.reference.ReferenceRuns` keeps them).
 
     Idempotent: outcomes already diagnosed carry no evidence and are returned as they are.
     Never changes an outcome in place (the memo shares them between submissions).
@@ -68,7 +72,7 @@ def diagnose(outcomes: list[TestOutcome]) -> list[TestOutcome]:
         if outcome.failure is not None and EVIDENCE in outcome.failure:
             runs[outcome.item].append(outcome.failure[EVIDENCE])
         elif outcome.passed:
-            ruled_out[outcome.item] |= RULED_OUT_BY_PASSING.get(outcome.name, set())
+            ruled_out[outcome.item] |= (ruled_out_by_passing or {}).get(outcome.name, set())
     names = {
         item: named_mistake(evidence, item, ruled_out[item]) for item, evidence in runs.items()
     }

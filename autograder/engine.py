@@ -22,11 +22,9 @@ from typing import Any
 import pytest
 
 from autograder import messages as m
-from autograder import reasons, testing
+from autograder import reasons
 from autograder.intake import CellOrigin, CourseCells, Ingested, ingest
-from autograder.memo import MemoLink
 from autograder.nearmiss import near_name
-from autograder.placement import Placement
 from autograder.plugin import GradingPlugin, TestOutcome, run_submissions
 from autograder.proxy import StudentProxy
 from autograder.sandbox.backend import LocalZygote, open_backend
@@ -38,6 +36,11 @@ from autograder.sandbox.client import (
 )
 from autograder.scoring import Points, SuiteError, suite_dir, suite_version
 from autograder.settings import Settings, Task
+from autograder.speedups.memo import MemoLink
+from autograder.speedups.placement import Placement
+from autograder.speedups.reference import ReferenceRuns
+from autograder.speedups.strategies import Speedups
+from autograder.testing import reference_namespace
 
 
 class _Loop:
@@ -49,14 +52,9 @@ class _Loop:
         tasks: Iterable[Task],
         settings: Settings,
         emit: Callable[[dict[str, Any]], None],
-        placement: Placement | None = None,
-        memo_link: MemoLink | None = None,
     ) -> None:
         self.grading, self.tasks, self.settings, self.emit = grading, tasks, settings, emit
-        self.placement = placement
-        self.memo_link = memo_link if grading.memo is not None else None
-        if self.memo_link is not None:
-            grading.memo.collect_new = True
+        self.speedups = grading.speedups
         self.sandboxes: LocalZygote | None = None
         self._course: CourseCells | None = None
 
@@ -84,11 +82,7 @@ class _Loop:
 
         def open_proxy(task: Task) -> StudentProxy | None:
             started = time.monotonic()
-            if self.placement is not None:
-                self.placement.enter(os.getpid(), self.sandboxes.pid)
-            if self.memo_link is not None:
-                for entry in self.memo_link.receive():
-                    self.grading.memo.store(*entry, learnt=True)
+            self.speedups.begin(os.getpid(), self.sandboxes.pid)
             submission = ingest(
                 task.student,
                 [Path(f) for f in task.files],
@@ -108,10 +102,7 @@ class _Loop:
             sandbox = pending.get("sandbox")
             if sandbox is not None:
                 sandbox.kill()
-            if self.placement is not None:
-                self.placement.leave()
-            if self.memo_link is not None:
-                self.memo_link.publish(self.grading.memo.take_new())
+            self.speedups.end()
             seconds = time.monotonic() - pending["started"]
             self.emit(
                 build_result(
@@ -126,7 +117,7 @@ class _Loop:
             )
 
         planned = (self.settings.assignment, self.settings.suite_version)
-        if self.settings.plan and testing.planned_for() != planned:
+        if self.speedups.plan and not self.speedups.planned_for(*planned):
             # Not inherited from the worker server (autograder.server): made here.
             make_plan(session, self.grading, planned)
         run_submissions(session, self.grading, self.tasks, open_proxy, done)
@@ -139,18 +130,17 @@ class _Loop:
                 submission.runnable(),
                 self.settings.limits,
                 self.settings.timeouts,
-                use_plan=self.settings.plan,
-                on_runaway=self.placement.stall if self.placement is not None else None,
+                use_plan=self.speedups.plan,
+                on_runaway=self.speedups.on_runaway,
+                observer=self.speedups.new_tape(),
             )
             if budget_end is not None:  # a second try spends what is left of the same budget
                 sandbox.share_budget(budget_end)
             budget_end = sandbox.budget_end
             try:
-                if self.settings.plan:
+                if self.speedups.plan:
                     # Traces recorded since the last sandbox join the sandboxes' plan.
-                    self.sandboxes.share_plan(
-                        [(t.encoded, t.arities()) for t in testing.PLAN.traces]
-                    )
+                    self.sandboxes.share_plan(self.speedups.planned_traces())
                 sandbox.start()
                 sandbox.prefetch_plan()
                 return sandbox
@@ -183,17 +173,18 @@ def make_plan(session: pytest.Session, grading: GradingPlugin, planned: tuple[st
 
     The reference is graded as a first "submission" and forgotten: it records every trace of
     the suite, in the suite's order (the plan each sandbox runs), and caches the reference's
-    results, before any student's run.
+    results in the grading's :class:`ReferenceRuns`, before any student's run.
     """
-    testing.forget_plan()
+    reference = grading.speedups.reference
+    reference.forget()
     run_submissions(
         session,
         grading,
         [None],
-        lambda _: testing.reference_namespace(),
+        lambda _: reference_namespace(),
         lambda _task, _outcomes: None,
     )
-    testing.mark_planned(*planned)
+    reference.made_for = planned
 
 
 class _Preparation:
@@ -210,24 +201,25 @@ class _Preparation:
         return True
 
 
-def prepare_suite(assignment: str) -> bool:
-    """Collect ``assignment``'s suite and make its plan in this process; say whether it did.
+def prepare_suite(assignment: str) -> ReferenceRuns | None:
+    """Collect ``assignment``'s suite and make its plan in this process: its reference runs,
+    or ``None`` if the suite does not collect (left to the workers, which report it).
 
     Run by the worker server before it forks any worker (``autograder.preload``): every
     worker then inherits the imported suite, the plan and the reference's results instead
-    of making them itself, all of them at the same time, at the start of every batch. A suite
-    that does not collect is left to the workers, which report it.
+    of making them itself, all of them at the same time, at the start of every batch.
     """
     try:
         version = suite_version(assignment)
     except SuiteError:
-        return False
+        return None
     grading = GradingPlugin(assignment)
     with warnings.catch_warnings():
         # The reference on hostile inputs may overflow; that is data, not a warning.
         warnings.simplefilter("ignore", RuntimeWarning)
         _run_pytest(assignment, [grading, _Preparation(grading, assignment, version)])
-    return testing.planned_for() == (assignment, version)
+    reference = grading.speedups.reference
+    return reference if reference.made_for == (assignment, version) else None
 
 
 #: Cells with a problem (and ingest notes) listed in a record; more are only counted.
@@ -409,15 +401,19 @@ def grade_stream(
     emit: Callable[[dict[str, Any]], None],
     placement: Placement | None = None,
     memo_link: MemoLink | None = None,
+    reference: ReferenceRuns | None = None,
 ) -> int:
     """Grade every task, calling ``emit(result)`` as each finishes. Returns pytest's exit code.
 
-    With a ``placement``, each submission is graded on the core it assigns (see
-    :mod:`autograder.placement`); with a ``memo_link``, reused outcomes are shared with the
-    batch's other workers (:class:`autograder.memo.MemoLink`).
+    The one place a grading process's :class:`Speedups` are made, from ``settings.speedups``
+    and what the executor hands in: a ``placement`` (each submission graded on the core it
+    assigns, :mod:`autograder.speedups.placement`), a ``memo_link`` (reused outcomes shared
+    with the batch's other grading processes, :class:`autograder.speedups.memo.MemoLink`), a
+    ``reference`` pass inherited from the worker server (else this process makes its own).
     """
-    grading = GradingPlugin(settings.assignment, settings.reuse_outcomes)
-    loop = _Loop(grading, tasks, settings, emit, placement, memo_link)
+    speedups = Speedups(settings.speedups, reference, placement, memo_link)
+    grading = GradingPlugin(settings.assignment, speedups)
+    loop = _Loop(grading, tasks, settings, emit)
     return _run_pytest(settings.assignment, [grading, loop])
 
 

@@ -25,18 +25,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 import solutions
 from autograder.diagnosis import diagnose
-from autograder.memo import OutcomeMemo
 from autograder.pictures import Painter
 from autograder.proxy import StudentProxy
 from autograder.sandbox.client import Sandbox
 from autograder.scoring import Points, SuiteError, load_points
+from autograder.speedups import Switches
+from autograder.speedups.strategies import Speedups
 from autograder.testing import Case, Checker, Failure, reference_namespace
+
+if TYPE_CHECKING:
+    from autograder.speedups.memo import Tape
 
 
 @dataclass(frozen=True)
@@ -71,12 +75,17 @@ SKIPPED_CASE = Case(
 
 class GradingPlugin:
     def __init__(
-        self, assignment: str | None = None, reuse_outcomes: bool = True, pictures: bool = True
+        self,
+        assignment: str | None = None,
+        speedups: Speedups | None = None,
+        pictures: bool = True,
     ) -> None:
+        """``speedups``: the grading process's strategies (the engine's); by default all on,
+        for a TA's single run, where only the reference's cache matters."""
         self.assignment = assignment
         self.state = GradingState()
         self.items: list[pytest.Item] = []
-        self.memo = OutcomeMemo() if reuse_outcomes else None
+        self.speedups = speedups if speedups is not None else Speedups(Switches())
         # Pictures of failing items cost live calls in the sandbox, for those items only.
         self.painter = Painter(reference_namespace(), enabled=pictures)
 
@@ -164,7 +173,7 @@ class GradingPlugin:
     def pytest_sessionfinish(self) -> None:
         # A TA's single run (``--submission``) has no run loop of ours: the items' mistakes are
         # named once every test has run, before anything reads the outcomes.
-        self.state.outcomes = diagnose(self.state.outcomes)
+        self.state.outcomes = diagnose(self.state.outcomes, self.ruled_out_by_passing)
 
     # -- fixtures -----------------------------------------------------------------------------
     @pytest.fixture
@@ -186,7 +195,12 @@ class GradingPlugin:
             # One hang per item is enough evidence: calling the same code again would only hang
             # again and spend the time budget that the submission's other items need.
             raise Failure("skipped_after_timeout", SKIPPED_CASE, item=item)
-        return Checker(student, item, request.node.name)
+        return Checker(student, item, request.node.name, self.speedups.reference)
+
+    @property
+    def ruled_out_by_passing(self) -> dict[str, set[str]]:
+        """Per test, the known mistakes that would fail it (see :mod:`autograder.diagnosis`)."""
+        return self.speedups.reference.ruled_out_by_passing
 
 
 def _assignment_of(item: pytest.Item) -> str:
@@ -203,7 +217,7 @@ def run_submissions(
     """Run every collected test for each submission in turn (the engine's run loop).
 
     Tests whose outcome the memo knows for exactly this submission's answers are not run again
-    (see :mod:`autograder.memo`); the others run as pytest items, in the suite's order.
+    (see :mod:`autograder.speedups.memo`); the others run as pytest items, in the suite's order.
     """
     state = plugin.state
     for submission in submissions:
@@ -212,9 +226,10 @@ def run_submissions(
         # Only a real sandbox has a plan and a tape (tests may stand a namespace in for it).
         sandbox = getattr(state.proxy, "sandbox", None)
         sandbox = sandbox if isinstance(sandbox, Sandbox) else None
+        tape = plugin.speedups.tape if sandbox is not None else None
         try:
             reused = _reused_outcomes(plugin, sandbox)
-            ran, timed_out_at = _run_items(plugin, sandbox, reused)
+            ran, timed_out_at = _run_items(plugin, tape, reused)
             pictures = plugin.painter.pictures(
                 _drawable_failures({**reused, **ran}, state.timed_out_items), state.proxy
             )
@@ -230,7 +245,9 @@ def run_submissions(
                 del reused[index]
         state.reused = len(reused)
         outcomes = {**reused, **ran}
-        diagnosed = diagnose([o for index in sorted(outcomes) for o in outcomes[index]])
+        diagnosed = diagnose(
+            [o for index in sorted(outcomes) for o in outcomes[index]], plugin.ruled_out_by_passing
+        )
         state.outcomes = _with_pictures(diagnosed, pictures)
         on_done(submission, state.outcomes)
 
@@ -269,11 +286,12 @@ def _with_pictures(
 def _reused_outcomes(
     plugin: GradingPlugin, sandbox: Sandbox | None
 ) -> dict[int, list[TestOutcome]]:
-    if plugin.memo is None or sandbox is None:
+    memo = plugin.speedups.memo
+    if memo is None or sandbox is None:
         return {}
     found: dict[int, list[TestOutcome]] = {}
     for index, item in enumerate(plugin.items):
-        outcome = plugin.memo.lookup(item.nodeid, lambda question: _answer(sandbox, question))
+        outcome = memo.lookup(item.nodeid, lambda question: _answer(sandbox, question))
         if outcome is not None:
             found[index] = [outcome]
     return found
@@ -289,13 +307,13 @@ def _answer(sandbox: Sandbox, question: tuple[str, Any]) -> Any:
 
 
 def _run_items(
-    plugin: GradingPlugin, sandbox: Sandbox | None, skip: dict[int, list[TestOutcome]]
+    plugin: GradingPlugin, tape: Tape | None, skip: dict[int, list[TestOutcome]]
 ) -> tuple[dict[int, list[TestOutcome]], dict[str, int]]:
     """Run the tests not in ``skip`` as pytest items; store the pure ones in the memo.
 
     Returns their outcomes by index, and for each item that timed out the index of the test.
     """
-    state, items = plugin.state, plugin.items
+    state, items, memo = plugin.state, plugin.items, plugin.speedups.memo
     order = [index for index in range(len(items)) if index not in skip]
     produced: dict[int, list[TestOutcome]] = {}
     timed_out_at: dict[str, int] = {}
@@ -303,13 +321,13 @@ def _run_items(
         item = items[index]
         following = items[order[position + 1]] if position + 1 < len(order) else None
         first = len(state.outcomes)
-        mark = sandbox.tape.mark() if sandbox is not None else None
+        mark = tape.mark() if tape is not None else None
         item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
         produced[index] = state.outcomes[first:]
         for name in state.timed_out_items:
             timed_out_at.setdefault(name, index)
-        if plugin.memo is not None and sandbox is not None and len(produced[index]) == 1:
-            steps = sandbox.tape.since(mark)
+        if memo is not None and tape is not None and len(produced[index]) == 1:
+            steps = tape.since(mark)
             if steps is not None and produced[index][0].item not in state.timed_out_items:
-                plugin.memo.store(item.nodeid, steps, produced[index][0])
+                memo.store(item.nodeid, steps, produced[index][0])
     return produced, timed_out_at

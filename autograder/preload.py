@@ -12,9 +12,11 @@ import os
 from assignments import cells
 from autograder import engine, intake, server
 
-__all__ = ["cells", "engine"]
+__all__ = ["cells", "engine", "prepared"]
 
 intake.warm_up()
 _assignment = os.environ.pop(server.WARM_ENV, None)
-if _assignment:
-    engine.prepare_suite(_assignment)
+#: The reference pass of that suite (``engine.prepare_suite``), made here once and inherited
+#: by every worker forked from this server; each worker hands it to its engine explicitly
+#: (``executors.local``), which makes its own if it was made for another suite.
+prepared = engine.prepare_suite(_assignment) if _assignment else None

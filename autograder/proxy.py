@@ -57,7 +57,7 @@ class StudentProxy:
 
     def defines(self, name: str) -> bool:
         answer = name in self._sandbox.names
-        self._sandbox.tape.record(("defines", name), answer)  # what the test learnt
+        self._sandbox.observer.record(("defines", name), answer)  # what the test learnt
         return answer
 
     @property

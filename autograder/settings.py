@@ -11,6 +11,7 @@ from typing import Any
 
 from autograder.sandbox.client import Timeouts
 from autograder.sandbox.isolation import Limits
+from autograder.speedups import Switches
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,5 @@ class Settings:
     suite_version: str
     limits: Limits = field(default_factory=Limits)
     timeouts: Timeouts = field(default_factory=Timeouts)
-    #: Sandboxes compute the replies to the suite's recorded traces up front, in one go.
-    plan: bool = True
-    #: A test's outcome is reused for a submission whose answers are the same bytes.
-    reuse_outcomes: bool = True
+    #: Which speed-ups grade it (:mod:`autograder.speedups`; none changes a grade).
+    speedups: Switches = field(default_factory=Switches)

@@ -28,9 +28,8 @@ traceback.
 
 from __future__ import annotations
 
-import dataclasses
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,12 +37,12 @@ import numpy as np
 
 import solutions
 from autograder.proxy import StudentProxy
-from autograder.replay import Diverged, Plan, Recorder, Replayer, Trace
 from autograder.sandbox.client import MissingName, SandboxFailure, StudentError
+from autograder.speedups.reference import ReferenceRuns, Scenario
+from autograder.speedups.replay import Diverged, Replayer, Trace
 from optigrade.i18n import Text
 from solutions.variants import EQUIVALENTS, MISTAKES, Variant
 
-Scenario = Callable[[Any], Any]
 RTOL, ATOL = 1e-6, 1e-10
 
 
@@ -194,108 +193,8 @@ def _numeric_difference(
     }
 
 
-_TRUSTED_RESULTS: dict[tuple[str, Any], Any] = {}
-_CACHE_LIMIT = 20_000
-#: The traces of the cached reference runs, which every sandbox of this worker replays up front.
-PLAN = Plan()
-#: What PLAN and the cached results were made for: (assignment, suite version), once made.
-_PLANNED_FOR: tuple[str, str] | None = None
-
-
-def planned_for() -> tuple[str, str] | None:
-    """The (assignment, suite version) whose reference pass filled the plan, if one did."""
-    return _PLANNED_FOR
-
-
-def mark_planned(assignment: str, version: str) -> None:
-    global _PLANNED_FOR
-    _PLANNED_FOR = (assignment, version)
-
-
-def forget_plan() -> None:
-    """Empty the plan and the cache of trusted results (before another suite's pass)."""
-    global _PLANNED_FOR
-    _PLANNED_FOR = None
-    PLAN.traces.clear()
-    _TRUSTED_RESULTS.clear()
-    RULED_OUT_BY_PASSING.clear()
-
-
-#: For each test (by its name in the suite, ``test_x[case]``), the known mistakes that would fail
-#: it: a student who passes it made none of them. It depends on the suite only, so it is filled
-#: once per worker (by the reference's pass, which runs every test) and read by
-#: :mod:`autograder.diagnosis`, also for outcomes the memo answers without running the test.
-RULED_OUT_BY_PASSING: dict[str, set[str]] = {}
-
-
-def trusted_result(scenario: Scenario, key: str, namespace: Any) -> Any:
-    """A scenario's result on trusted code (the reference or a variant), computed once.
-
-    Every submission of a batch meets the same scenarios, so a worker computes each expected
-    value once instead of once per student. Scenarios are deterministic by contract (their
-    inputs come from their own seeds); an unhashable scenario is simply not cached.
-    """
-    cache_key = _cache_key(key, scenario)
-    if cache_key is None:
-        return scenario(namespace)
-    if cache_key in _TRUSTED_RESULTS:
-        return _TRUSTED_RESULTS[cache_key]
-    result = scenario(namespace)
-    if len(_TRUSTED_RESULTS) < _CACHE_LIMIT:
-        _TRUSTED_RESULTS[cache_key] = result
-    return result
-
-
-def _cache_key(key: str, scenario: Scenario) -> tuple[str, Any] | None:
-    # A dataclass scenario is identified by the exact values of its fields (dict fields make it
-    # unhashable as it is); anything else by itself, if hashable. A function kept as a key
-    # cannot be freed, so its identity is never reused by another.
-    if dataclasses.is_dataclass(scenario) and not isinstance(scenario, type):
-        fields = _frozen([getattr(scenario, f.name) for f in dataclasses.fields(scenario)])
-        identity = (type(scenario).__module__, type(scenario).__qualname__, fields)
-    else:
-        identity = scenario
-    try:
-        hash(identity)
-    except TypeError:
-        return None
-    return (key, identity)
-
-
-def _frozen(value: Any) -> Any:
-    """An exact, hashable image of plain data: arrays by their bytes, never by their repr
-    (which rounds and elides, so two different arrays could share one)."""
-    if isinstance(value, np.ndarray):
-        return ("ndarray", value.dtype.str, value.shape, value.tobytes())
-    if isinstance(value, dict):
-        return ("dict", tuple((k, _frozen(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return (type(value).__name__, tuple(_frozen(v) for v in value))
-    if isinstance(value, (set, frozenset)):
-        return ("set", frozenset(_frozen(v) for v in value))
-    return value
-
-
-def reference_run(scenario: Scenario) -> tuple[Any, Trace | None]:
-    """The reference's result and its recorded call trace (for replay), computed once."""
-    cache_key = _cache_key("reference+trace", scenario)
-    if cache_key is not None and cache_key in _TRUSTED_RESULTS:
-        return _TRUSTED_RESULTS[cache_key]
-    recorder = Recorder(solutions)
-    result = scenario(recorder)
-    try:
-        trace: Trace | None = recorder.finish()
-    except (TypeError, ValueError, OverflowError):
-        trace = None  # an argument that is not plain data: this scenario runs live
-    if cache_key is not None and len(_TRUSTED_RESULTS) < _CACHE_LIMIT:
-        _TRUSTED_RESULTS[cache_key] = (result, trace)
-        if trace is not None:
-            PLAN.add(trace)  # only a cached trace: the plan must not grow with every submission
-    return result, trace
-
-
-def _run_variant(scenario: Scenario, variant: Variant) -> Any:
-    return trusted_result(scenario, f"{variant.item}:{variant.id}", variant_namespace(variant))
+def _run_variant(reference: ReferenceRuns, scenario: Scenario, variant: Variant) -> Any:
+    return reference.result(scenario, f"{variant.item}:{variant.id}", variant_namespace(variant))
 
 
 @dataclass(frozen=True)
@@ -347,8 +246,17 @@ def run_evidence(
 class Checker:
     """The ``check`` fixture: comparisons that fail with a :class:`Failure`."""
 
-    def __init__(self, student: Any, item: str | None, test: str | None = None) -> None:
+    def __init__(
+        self,
+        student: Any,
+        item: str | None,
+        test: str | None = None,
+        reference: ReferenceRuns | None = None,
+    ) -> None:
+        """``reference``: the grading process's reference runs (computed once and shared by
+        every check); by default a fresh one, for a check used on its own."""
         self.student, self.item, self.test = student, item, test
+        self.reference = reference if reference is not None else ReferenceRuns()
 
     def _run_student(self, scenario: Scenario, case: Case, trace: Trace | None = None) -> Any:
         try:
@@ -388,7 +296,7 @@ class Checker:
         if any, is named is decided per item once all its runs are known
         (:mod:`autograder.diagnosis`).
         """
-        expected, trace = reference_run(scenario)
+        expected, trace = self.reference.run(scenario)
         self._note_mistakes_failing(scenario, expected, rtol, atol)
         try:
             received = self._run_student(scenario, case, trace)
@@ -405,7 +313,12 @@ class Checker:
         if difference is None:
             return
         for variant in self._variants(EQUIVALENTS):
-            if first_difference(received, _run_variant(scenario, variant), rtol, atol) is None:
+            if (
+                first_difference(
+                    received, _run_variant(self.reference, scenario, variant), rtol, atol
+                )
+                is None
+            ):
                 return
         evidence = self._evidence(scenario, received, expected, rtol, atol)
         raise Failure("mismatch", case, mistake=None, evidence=evidence, **difference)
@@ -415,22 +328,23 @@ class Checker:
     ) -> None:
         if self.test is None or self.item is None:
             return
-        key = _cache_key(f"mistakes failing:{self.item}", scenario)
-        if key is not None and key in _TRUSTED_RESULTS:
-            failing = _TRUSTED_RESULTS[key]
-        else:
-            accepted = [expected] + [_run_variant(scenario, v) for v in self._variants(EQUIVALENTS)]
-            failing = set()
+
+        def failing() -> set[str]:
+            accepted = [expected] + [
+                _run_variant(self.reference, scenario, v) for v in self._variants(EQUIVALENTS)
+            ]
+            found = set()
             for variant in self._variants(MISTAKES):
                 try:
-                    output = _run_variant(scenario, variant)
+                    output = _run_variant(self.reference, scenario, variant)
                 except Exception:
                     output = _Raised("")  # raising fails the test whatever it raises
                 if not any(_matches(output, answer, rtol, atol) for answer in accepted):
-                    failing.add(variant.id)
-            if key is not None and len(_TRUSTED_RESULTS) < _CACHE_LIMIT:
-                _TRUSTED_RESULTS[key] = failing
-        RULED_OUT_BY_PASSING.setdefault(self.test, set()).update(failing)
+                    found.add(variant.id)
+            return found
+
+        ruled_out = self.reference.cached(f"mistakes failing:{self.item}", scenario, failing)
+        self.reference.ruled_out_by_passing.setdefault(self.test, set()).update(ruled_out)
 
     def _evidence(
         self, scenario: Scenario, received: Any, expected: Any, rtol: float, atol: float
@@ -438,7 +352,7 @@ class Checker:
         outputs = {}
         for variant in self._variants(MISTAKES):
             try:
-                outputs[variant.id] = _run_variant(scenario, variant)
+                outputs[variant.id] = _run_variant(self.reference, scenario, variant)
             except Exception as exc:  # the variant raises here: that too can match a student
                 outputs[variant.id] = _Raised(type(exc).__name__)
         return run_evidence(received, expected, outputs, rtol, atol)
@@ -479,7 +393,7 @@ class Checker:
         """Run a scenario on the student's code only (for property checks), failing cleanly."""
         try:
             # Only for its trace: the student's run then makes the same calls in one request.
-            _, trace = reference_run(scenario)
+            _, trace = self.reference.run(scenario)
         except Exception:
             trace = None  # a scenario the reference cannot run: the student's runs live
         return self._run_student(scenario, case, trace)

@@ -1,6 +1,7 @@
 """Grading benchmark: a generated class graded end to end by ``optigrade grade``.
 
     python benchmarks/grade_batch.py [--count 1000] [--jobs N] [--also 250] [--repeat 1]
+                                     [--no-plan] [--no-reuse] [--no-placement] [--no-speedups]
 
 A synthetic class (mostly correct in several styles, some classic mistakes, a few broken:
 syntax errors, infinite loops, ``os._exit``, floods, files that are not notebooks) is written
@@ -101,7 +102,7 @@ def host_speed() -> float:
 
 
 def reused_share(database: Path) -> float:
-    """The share of hidden tests whose outcome was reused (see ``autograder/memo.py``)."""
+    """The share of hidden tests whose outcome was reused (see ``autograder/speedups/memo.py``)."""
     with sqlite3.connect(database) as db:
         records = [json.loads(r) for (r,) in db.execute("SELECT result FROM results")]
     tests = sum(len(r["tests"]) for r in records)
@@ -109,9 +110,10 @@ def reused_share(database: Path) -> float:
 
 
 def run(
-    work: Path, count: int, jobs: int | None, seed: int = 11, no_reuse: bool = False
+    work: Path, count: int, jobs: int | None, seed: int = 11, off: tuple[str, ...] = ()
 ) -> dict[str, float]:
-    """Grade a generated class into ``work/out`` (the class is generated once per ``work``)."""
+    """Grade a generated class into ``work/out`` (the class is generated once per ``work``),
+    with the speed-ups ``off`` switched off (``grade --no-<name>``)."""
     listing = work / "categories.json"
     if listing.exists():
         categories = json.loads(listing.read_text())
@@ -130,7 +132,7 @@ def run(
         str(out),
         *(["--jobs", str(jobs)] if jobs else []),
         "--json",
-        *(["--no-reuse"] if no_reuse else []),
+        *(f"--no-{name}" for name in off),
         str(work / "class"),
     ]
     probe = host_speed()
@@ -172,20 +174,32 @@ def run(
     }
 
 
+#: The speed-ups ``optigrade grade`` can switch off, each measured alone (``autograder/speedups``).
+SWITCHES = {
+    "plan": "no plan replayed up front: each test's trace sent when it runs",
+    "reuse": "every hidden test run for every submission",
+    "placement": "workers and sandboxes not kept on one core",
+    "speedups": "all of them off",
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--also", type=int, default=250, help="a second, smaller class (0: none)")
     parser.add_argument("--jobs", type=int, help="workers [default: optigrade's own default]")
-    parser.add_argument(
-        "--no-reuse",
-        action="store_true",
-        help="grade with --no-reuse (every hidden test run for every submission)",
-    )
+    for name, what in SWITCHES.items():
+        parser.add_argument(
+            f"--no-{name}",
+            dest=name,
+            action="store_true",
+            help=f"grade with --no-{name} ({what})",
+        )
     parser.add_argument(
         "--repeat", type=int, default=1, help="grade the large class this many times in a row"
     )
     args = parser.parse_args()
+    off = tuple(name for name in SWITCHES if getattr(args, name))
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     workers = args.jobs or default_jobs()
@@ -196,12 +210,9 @@ def main() -> None:
     # export file of that run cost milliseconds (a cost of the benchmark, not of grading).
     work = Path(tempfile.mkdtemp(prefix="optigrade-bench-"))
     try:
-        results = [
-            run(work / "first", args.count, args.jobs, no_reuse=args.no_reuse)
-            for _ in range(args.repeat)
-        ]
+        results = [run(work / "first", args.count, args.jobs, off=off) for _ in range(args.repeat)]
         if args.also:
-            results.append(run(work / "second", args.also, args.jobs, no_reuse=args.no_reuse))
+            results.append(run(work / "second", args.also, args.jobs, off=off))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     for r in results:
@@ -216,7 +227,7 @@ def main() -> None:
     median = statistics.median(series)
     reached = sum(1 for rate in series if rate >= 30)
     verdict = "met" if reached == len(series) else "NOT met"
-    mode = " (--no-reuse)" if args.no_reuse else ""
+    mode = f" ({' '.join(f'--no-{name}' for name in off)})" if off else ""
     print(
         f"target: >= 30 submissions/s on 2 cores: {verdict} ({reached} of {len(series)} runs; "
         f"median {median:.2f}/s, lowest {series[0]:.2f}/s on {cores} cores){mode}"

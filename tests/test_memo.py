@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from autograder.memo import OutcomeMemo
 from autograder.plugin import TestOutcome
+from autograder.speedups.memo import OutcomeMemo
 
 PASSED = TestOutcome("test_adam[run-1]", "Adam", 1.0, True)
 FAILED = TestOutcome("test_adam[run-1]", "Adam", 1.0, False, failure={"kind": "mismatch"})

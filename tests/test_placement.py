@@ -1,4 +1,4 @@
-"""Each submission is graded on the core with the fewest workers at work (autograder.placement).
+"""Placement (``autograder.speedups.placement``): each submission on the least busy core.
 
 A worker whose sandbox hangs stops counting, so that the next worker to start a submission
 moves onto its core instead of leaving that core to the hung sandbox.
@@ -13,8 +13,8 @@ import sys
 
 import pytest
 
-from autograder.placement import CoreBoard, Placement, available_cores
 from autograder.sandbox.client import Sandbox
+from autograder.speedups.placement import CoreBoard, Placement, available_cores
 
 CONTEXT = mp.get_context("spawn")
 

@@ -7,9 +7,9 @@ import pytest
 
 import solutions
 from autograder.proxy import StudentProxy
-from autograder.replay import Diverged, Recorder, Replayer
 from autograder.sandbox import schema
 from autograder.sandbox.client import BudgetExhausted, ProtocolViolation, Sandbox, StudentError
+from autograder.speedups.replay import Diverged, Recorder, Replayer
 from autograder.testing import Case, Checker, Failure, first_difference
 
 MOMENTUM_WRONG_SIGN = """
@@ -147,7 +147,7 @@ def test_scenarios_differing_only_beyond_repr_precision_are_cached_apart():
     """Expected values are cached per scenario: equal reprs must not mean a shared entry."""
     import dataclasses
 
-    from autograder.testing import reference_run
+    from autograder.speedups.reference import ReferenceRuns
 
     @dataclasses.dataclass(frozen=True)
     class Scale:
@@ -159,7 +159,8 @@ def test_scenarios_differing_only_beyond_repr_precision_are_cached_apart():
     a = Scale(np.array([1.000000001, -1.0]))
     b = Scale(np.array([1.000000002, -1.0]))
     assert repr(a) == repr(b), "the premise: numpy's repr rounds these to the same text"
-    assert reference_run(a)[0][0] != reference_run(b)[0][0]
+    runs = ReferenceRuns()  # one cache for both: they must not share an entry
+    assert runs.run(a)[0][0] != runs.run(b)[0][0]
 
 
 # -- what the grader spends on a reply is bounded by what it sent ----------------------------

@@ -72,6 +72,6 @@ def test_the_worker_hears_of_a_demotion_once(zygote, cells, calls):
     finally:
         sandbox.kill()
     assert len(heard) == calls, (
-        "the worker's core is offered to the others (autograder.placement) exactly when its "
-        "sandbox is demoted, and only once"
+        "the worker's core is offered to the others (autograder.speedups.placement) exactly "
+        "when its sandbox is demoted, and only once"
     )

@@ -1,4 +1,4 @@
-"""The workers of a batch share the outcomes they store (``autograder.memo.MemoLink``).
+"""The workers of a batch share the outcomes they store (``autograder.speedups.memo.MemoLink``).
 
 Without sharing, a behaviour first met by four workers is graded four times. Two workers are
 run here as separate processes with a link through a file: what the first stores, the second
@@ -75,6 +75,24 @@ def grade_alone(tmp: Path, name: str, inbox: str, outbox: str) -> dict:
     return json.loads(report.read_text())
 
 
+def _outcomes(result: dict) -> list[dict]:
+    """What a result says of each test (not how long it took, nor whether it was reused)."""
+    return [{k: t[k] for k in ("name", "passed", "score", "failure")} for t in result["tests"]]
+
+
+def _all_reused_and_unchanged(linked: dict, alone: dict, grader: str) -> None:
+    """``linked`` (the second of two linked graders) reused every test; ``alone`` (the same
+    submission graded with nothing shared) none, with the very same outcomes."""
+    assert alone["reused_tests"] == 0, f"a {grader} with nothing shared has nothing to reuse"
+    assert linked["reused_tests"] == len(linked["tests"]) > 0, (
+        f"the second {grader} answers exactly as the first: every test should come from the "
+        f"first's outcomes, but {linked['reused_tests']} of {len(linked['tests'])} did"
+    )
+    assert _outcomes(linked) == _outcomes(alone), (
+        f"a shared outcome must be the outcome the {grader} would have computed itself"
+    )
+
+
 def test_an_outcome_one_worker_stored_is_reused_by_another_with_the_same_grades(tmp_path):
     (tmp_path / "first.ipynb").write_text(mistaken(NO_BIAS, "mine"))
     (tmp_path / "second.ipynb").write_text(mistaken(NO_BIAS, "a different file"))
@@ -85,15 +103,7 @@ def test_an_outcome_one_worker_stored_is_reused_by_another_with_the_same_grades(
     linked = grade_alone(tmp_path, "second", str(shared), "-")
     alone = grade_alone(tmp_path, "second", "-", str(tmp_path / "unused.pickle"))
 
-    assert alone["reused_tests"] == 0, "a fresh worker has nothing to reuse"
-    assert linked["reused_tests"] == len(linked["tests"]) > 0, (
-        "the second worker answers exactly as the first: every test should come from the "
-        f"first worker's outcomes, but {linked['reused_tests']} of {len(linked['tests'])} did"
-    )
-    keep = ("name", "passed", "score", "failure")
-    assert [{k: t[k] for k in keep} for t in linked["tests"]] == [
-        {k: t[k] for k in keep} for t in alone["tests"]
-    ], "a shared outcome must be the outcome the worker would have computed itself"
+    _all_reused_and_unchanged(linked, alone, "worker")
     assert linked["items"] == alone["items"] and linked["items"]["Adam"]["score"] == 0
 
 
@@ -164,3 +174,28 @@ def test_the_main_process_relays_outcomes_without_importing_the_engine(tmp_path)
         "the main process imported pytest: it must relay the workers' outcomes unopened "
         f"(printed {done.stdout!r})"
     )
+
+
+def test_the_grading_services_of_one_dask_worker_share_stored_outcomes(tmp_path):
+    """A Dask worker's services (``executors.service``) share outcomes as local workers do."""
+    from autograder.executors.service import GradingService, MemoExchange, Parcel
+    from autograder.scoring import suite_version
+    from autograder.settings import Settings, Task
+
+    settings = Settings("optimizers", suite_version("optimizers"))
+    parcels = {}
+    for name, note in (("first", "mine"), ("second", "a different file")):
+        path = tmp_path / f"{name}.ipynb"
+        path.write_text(mistaken(NO_BIAS, note))
+        parcels[name] = Parcel.of(Task(name, [str(path)], name))
+    exchange = MemoExchange()
+    services = [GradingService(settings, exchange) for _ in range(2)]
+    alone = GradingService(settings)
+    try:
+        services[0].grade(parcels["first"])
+        shared = services[1].grade(parcels["second"])
+        unshared = alone.grade(parcels["second"])
+    finally:
+        for service in (*services, alone):
+            service.close()
+    _all_reused_and_unchanged(shared, unshared, "service")

@@ -52,16 +52,14 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
-def make_executor(
-    cluster: str | None = None, jobs: int | None = None, placement: bool = True
-) -> Executor:
+def make_executor(cluster: str | None = None, jobs: int | None = None) -> Executor:
     """The executor for ``cluster`` (a Dask scheduler's address, or ``local:N``), else the
-    local pool of ``jobs`` worker processes (default: two per core), with or without
-    ``placement`` (each worker and its sandbox on one core)."""
+    local pool of ``jobs`` worker processes (default: two per core). Which speed-ups they use
+    travels with each batch's settings (``Settings.speedups``)."""
     if cluster:
         from autograder.executors.cluster import DaskExecutor  # dask only when asked for
 
         return DaskExecutor(cluster)
     from autograder.executors.local import LocalPool
 
-    return LocalPool(jobs, placement)
+    return LocalPool(jobs)

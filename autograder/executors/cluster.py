@@ -28,7 +28,7 @@ from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_wo
 
 from autograder.executors import Outcome
 from autograder.executors.local import default_jobs
-from autograder.executors.service import GradingService, Parcel, ServiceDied
+from autograder.executors.service import GradingService, MemoExchange, Parcel, ServiceDied
 from autograder.settings import Settings, Task
 
 PLUGIN_NAME = "optigrade-grading"
@@ -41,8 +41,12 @@ _IN_FLIGHT_PER_THREAD = 3
 class ServicePlugin(WorkerPlugin):
     """On each worker: grading services for one batch's settings, one per worker thread.
 
-    The first is started as the plugin is set up, so that the suite is prepared while the
-    client is still sending the first submissions.
+    All of them are started as the plugin is set up (each prepares the suite in its own
+    process, at the same time), so that no task waits for a service started on demand while
+    the client is still sending the first submissions. The services share the test outcomes they
+    store (a :class:`~autograder.executors.service.MemoExchange`), as the local pool's
+    workers do, so that a behaviour is graded about once per worker rather than once per
+    service.
     """
 
     name = PLUGIN_NAME
@@ -65,12 +69,15 @@ class ServicePlugin(WorkerPlugin):
             self.mismatch = None
         self._idle: queue.LifoQueue[GradingService] = queue.LifoQueue()
         self._started: list[GradingService] = []
+        # The worker's services share the outcomes they store, as the local pool's workers do.
+        self._exchange = MemoExchange()
         self._lock = threading.Lock()
         if self.mismatch is None:
-            self._idle.put(self._start())
+            for _ in range(max(1, worker.state.nthreads)):
+                self._idle.put(self._start())
 
     def _start(self) -> GradingService:
-        service = GradingService(self.settings)
+        service = GradingService(self.settings, self._exchange)
         with self._lock:
             self._started.append(service)
         return service

@@ -10,9 +10,11 @@ watches a pipe only the main process holds open (:class:`_Lifeline`) and exits w
 the end of it; each worker's zygote dies with its worker, and each sandbox with its zygote.
 The worker server sees the main process go as well, once no worker holds its "alive" pipe.
 
-Two speed-ups live here, each switchable: placement (a worker and its sandbox share one core,
-:mod:`autograder.placement`; ``placement=False``) and the sharing of reused test outcomes
-between workers (:class:`_QueueLink`; off with ``Settings.reuse_outcomes``).
+The pool gives two speed-ups what only it has, each switched by ``Settings.speedups``: the
+core board of placement (a worker and its sandbox share one core,
+:mod:`autograder.speedups.placement`) and the link that shares reused test outcomes between
+workers (:class:`_QueueLink`). Each worker also hands the engine the reference pass it
+inherited from the worker server (``autograder.preload``).
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ from typing import Any
 
 from autograder.executors import Outcome
 from autograder.executors.process import become_grading_process
-from autograder.placement import CoreBoard, Placement, available_cores
 from autograder.sandbox import isolation
 from autograder.server import start_worker_server
 from autograder.settings import Settings, Task
+from autograder.speedups.placement import CoreBoard, Placement, available_cores
 
 _STOP = None
 
@@ -77,8 +79,8 @@ class _Wiring:
 
 
 class _QueueLink:
-    """A worker's :class:`~autograder.memo.MemoLink`: what it stores goes to the main process
-    with its results, which hands it to every other worker's inbox.
+    """A worker's :class:`~autograder.speedups.memo.MemoLink`: what it stores goes to the main
+    process with its results, which hands it to every other worker's inbox.
 
     The entries travel as one pickled blob that only workers open: unpickling them would make
     the main process import the engine's types (pytest with them), about a second that held
@@ -106,6 +108,7 @@ def _worker(index: int, settings: Settings, wiring: _Wiring) -> None:
     # Imported here: the main process never runs tests (nor imports pytest); the worker server
     # has it preloaded (autograder.server).
     from autograder.engine import grade_stream
+    from autograder.preload import prepared  # the server's reference pass (or None)
 
     # A worker must not outlive its batch: neither its main process (the lifeline) nor the
     # worker server it was forked from (the parent-death signal).
@@ -126,6 +129,7 @@ def _worker(index: int, settings: Settings, wiring: _Wiring) -> None:
         lambda result: results.put(("done", index, result)),
         Placement(wiring.board, index) if wiring.board is not None else None,
         _QueueLink(index, results, wiring.inbox),
+        prepared,
     )
     results.put(("exit", index, code))
 
@@ -133,10 +137,10 @@ def _worker(index: int, settings: Settings, wiring: _Wiring) -> None:
 def default_jobs() -> int:
     """Two workers per core.
 
-    A worker and its sandbox take turns on their core (autograder.placement), so a core with
-    one worker idles whenever that worker waits: between the sandbox's last reply and the
-    worker's next read, while a sandbox waits out a time limit, at the start and the end of a
-    batch. A second worker on the core fills those gaps (2 cores, alternating runs: 37.5
+    A worker and its sandbox take turns on their core (autograder.speedups.placement), so a
+    core with one worker idles whenever that worker waits: between the sandbox's last reply
+    and the worker's next read, while a sandbox waits out a time limit, at the start and the end
+    of a batch. A second worker on the core fills those gaps (2 cores, alternating runs: 37.5
     against 35.3 submissions/s with three workers; ``benchmarks/RESULTS.md``).
     """
     return 2 * len(available_cores())
@@ -145,8 +149,8 @@ def default_jobs() -> int:
 class LocalPool:
     """``jobs`` worker processes on this machine (default: :func:`default_jobs`)."""
 
-    def __init__(self, jobs: int | None = None, placement: bool = True) -> None:
-        self.jobs, self.placement = jobs, placement
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = jobs
 
     def missing_layers(self) -> list[Any]:
         from autograder.doctor import gate  # starts one sandbox: only when asked
@@ -171,7 +175,8 @@ class LocalPool:
         for task in tasks:
             queued.put(task)
         # Each worker and its sandboxes on one core, chosen again per submission (placement).
-        board = CoreBoard(context, available_cores(), jobs) if self.placement else None
+        placed = settings.speedups.placement
+        board = CoreBoard(context, available_cores(), jobs) if placed else None
         # Each worker's inbox of outcomes the others stored. What a worker never reads is
         # only a missed reuse, so the main process never waits for an inbox to be drained.
         inboxes: dict[int, mp.Queue] = {i: context.Queue() for i in range(jobs)}

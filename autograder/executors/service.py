@@ -6,6 +6,12 @@ threads, event loop and signal handlers) starts one service per grading slot. Th
 machinery; it reads the batch's settings, then one :class:`Parcel` after another, and answers
 each with its result.
 
+The services of one host share the test outcomes they store, as the local pool's workers do
+(:class:`~autograder.speedups.memo.MemoLink`): each answer carries what its service stored for
+that submission, and the host hands it to its other services with their next parcel
+(:class:`MemoExchange`). A behaviour first met by one service is then not graded again by the
+others.
+
 Frames are length-prefixed pickles. Both ends are the grader's own processes (a sandbox never
 writes here: its replies reach the engine over the sandbox channel, checked by
 :mod:`autograder.sandbox.schema`), so pickle is as safe here as between the local pool's
@@ -22,6 +28,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -79,6 +86,64 @@ class Parcel:
         return replace(self.task, files=paths)
 
 
+class MemoExchange:
+    """The host's side of sharing stored outcomes between its services (one per host).
+
+    What a service stored travels as one pickled blob that only services open (the host never
+    needs the engine's types); what a service has not yet learnt waits in its inbox until its
+    next parcel.
+    """
+
+    def __init__(self) -> None:
+        self._inboxes: dict[int, list[bytes]] = {}
+        self._lock = threading.Lock()
+
+    def join(self, service: int) -> None:
+        with self._lock:
+            self._inboxes.setdefault(service, [])
+
+    def leave(self, service: int) -> None:
+        with self._lock:
+            self._inboxes.pop(service, None)
+
+    def take(self, service: int) -> list[bytes]:
+        """What the other services stored since ``service``'s last parcel."""
+        with self._lock:
+            learnt, self._inboxes[service] = self._inboxes.get(service, []), []
+        return learnt
+
+    def share(self, service: int, stored: bytes | None) -> None:
+        """Hand what ``service`` stored to every other service."""
+        if stored is None:
+            return
+        with self._lock:
+            for other, inbox in self._inboxes.items():
+                if other != service:
+                    inbox.append(stored)
+
+
+class _PipeLink:
+    """A service's :class:`~autograder.speedups.memo.MemoLink`: what it stores goes to the
+    host with its answer; what the host's other services stored comes with the next parcel."""
+
+    def __init__(self) -> None:
+        self.inbox: list[bytes] = []
+        self._stored: list[Any] = []
+
+    def publish(self, entries: list) -> None:
+        self._stored.extend(entries)
+
+    def receive(self) -> Iterator:
+        blobs, self.inbox = self.inbox, []
+        for blob in blobs:
+            yield from pickle.loads(blob)
+
+    def stored(self) -> bytes | None:
+        """What was published since the last call, as one blob (``None``: nothing)."""
+        entries, self._stored = self._stored, []
+        return pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL) if entries else None
+
+
 def _send(stream: IO[bytes], message: Any) -> None:
     blob = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(_FRAME.pack(len(blob)) + blob)
@@ -98,9 +163,11 @@ def _receive(stream: IO[bytes]) -> Any:
 
 class GradingService:
     """The host's end: starts a service process for ``settings`` and grades one parcel at a
-    time with it (not thread-safe: one service per grading slot)."""
+    time with it (not thread-safe: one service per grading slot). With an ``exchange``, it
+    shares stored outcomes with the host's other services."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, exchange: MemoExchange | None = None) -> None:
+        self.exchange = exchange
         self._life_read, self._life_write = os.pipe()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "autograder.executors.service", str(self._life_read)],
@@ -110,18 +177,26 @@ class GradingService:
         )
         os.close(self._life_read)
         _send(self.process.stdin, settings)
+        if exchange is not None:
+            exchange.join(id(self))
 
     def grade(self, parcel: Parcel) -> dict[str, Any]:
         """The service's result for ``parcel``; :class:`ServiceDied` if it ends first."""
+        learnt = self.exchange.take(id(self)) if self.exchange is not None else []
         try:
-            _send(self.process.stdin, parcel)
-            return _receive(self.process.stdout)
+            _send(self.process.stdin, (parcel, learnt))
+            result, stored = _receive(self.process.stdout)
         except (EOFError, BrokenPipeError, OSError) as exc:
             raise ServiceDied(
                 f"the grading service ended (exit code {self.process.poll()})"
             ) from exc
+        if self.exchange is not None:
+            self.exchange.share(id(self), stored)
+        return result
 
     def close(self) -> None:
+        if self.exchange is not None:
+            self.exchange.leave(id(self))
         with contextlib.suppress(OSError):
             os.close(self._life_write)  # the service sees its lifeline end and exits
         with contextlib.suppress(OSError):
@@ -144,17 +219,25 @@ def _serve(lifeline: int) -> int:
     become_grading_process("optigrade-svc", lifeline)
     requests = sys.stdin.buffer
     settings = _receive(requests)
+    link = _PipeLink()
 
     def parcels() -> Iterator[Task]:
         while True:
             try:
-                parcel = _receive(requests)
+                parcel, learnt = _receive(requests)
             except EOFError:
                 return
+            link.inbox.extend(learnt)
             with tempfile.TemporaryDirectory(prefix="optigrade-parcel-") as folder:
                 yield parcel.unpack(Path(folder))
 
-    return grade_stream(settings, parcels(), lambda result: _send(answers, result))
+    # The engine publishes what it stored for a submission before it emits the result.
+    return grade_stream(
+        settings,
+        parcels(),
+        lambda result: _send(answers, (result, link.stored())),
+        memo_link=link,
+    )
 
 
 if __name__ == "__main__":

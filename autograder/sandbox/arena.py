@@ -1,7 +1,7 @@
 """The suite's plan as a zygote holds it: encoded traces, raw, in one private mapping.
 
 Every sandbox is a fork of the zygote and inherits what the zygote holds, so the zygote holds
-the plan (the recorded traces of a hidden suite, see :mod:`autograder.replay`) where a
+the plan (the recorded traces of a hidden suite, see :mod:`autograder.speedups.replay`) where a
 student's code can never reach it: not as Python objects on its heap (which every fork
 inherits, and which would leave freed copies behind even once dropped), but as the bytes the
 grader sent, copied from the receive buffer (itself never inherited, ``MADV_DONTFORK``)

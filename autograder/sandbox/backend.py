@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from autograder.sandbox.client import Sandbox, Timeouts, Zygote
+from autograder.sandbox.client import Observer, Sandbox, Timeouts, Zygote
 from autograder.sandbox.isolation import Limits
 
 
@@ -30,6 +30,7 @@ class SandboxBackend(Protocol):
         *,
         use_plan: bool = True,
         on_runaway: Callable[[], None] | None = None,
+        observer: Observer | None = None,
     ) -> Sandbox:
         """A sandbox for ``cells`` (not started yet)."""
         ...
@@ -66,6 +67,7 @@ class LocalZygote:
         *,
         use_plan: bool = True,
         on_runaway: Callable[[], None] | None = None,
+        observer: Observer | None = None,
     ) -> Sandbox:
         return Sandbox(
             self.zygote,
@@ -74,6 +76,7 @@ class LocalZygote:
             timeouts or Timeouts(),
             use_plan=use_plan,
             on_runaway=on_runaway,
+            observer=observer,
         )
 
     def share_plan(self, traces: Sequence[tuple[bytes, list[int]]]) -> None:

@@ -27,12 +27,11 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from autograder import wire
-from autograder.memo import Tape
 from autograder.sandbox import arena, isolation, schema
 from autograder.sandbox.isolation import Limits
 
@@ -125,6 +124,27 @@ RUNAWAY_NICE = 19
 #: 60 microseconds of CPU a frame, 3 ms a submission; the wait adds no CPU, and a step's
 #: time limit only starts once it is over.
 STREAM_GATHER = 0.004
+
+
+class Observer(Protocol):
+    """Who learns what the tests learn from a sandbox (the memo's tape, see
+    :mod:`autograder.speedups.memo`), injected by whoever makes the sandbox."""
+
+    def record(self, question: tuple[str, Any], answer: Any) -> None:
+        """A test learnt ``answer`` to ``question`` (a plan entry's digest, a name defined)."""
+
+    def taint(self) -> None:
+        """Something else passed between a test and the sandbox (a live call, a failure)."""
+
+
+class _Unobserved:
+    """The observer of a sandbox nobody watches."""
+
+    def record(self, question: tuple[str, Any], answer: Any) -> None:
+        pass
+
+    def taint(self) -> None:
+        pass
 
 
 def trace_timeout(timeouts: Timeouts, calls: int) -> float:
@@ -226,10 +246,15 @@ class Sandbox:
     timeouts: Timeouts = field(default_factory=Timeouts)
     use_plan: bool = True
     #: Called once when the sandbox is demoted (see :class:`Timeouts`), e.g. so that its
-    #: worker's core is offered to the other workers (:mod:`autograder.placement`).
+    #: worker's core is offered to the other workers (:mod:`autograder.speedups.placement`).
     on_runaway: Callable[[], None] | None = None
+    #: Told what the tests learn from this sandbox (and when anything else passes); none:
+    #: nobody is.
+    observer: Observer | None = None
 
     def __post_init__(self) -> None:
+        if self.observer is None:
+            self.observer = _Unobserved()
         self.generation = 0
         # The plan stream of the first start (see the module's docstring).
         self._plan_calls: list[int] = []
@@ -241,8 +266,6 @@ class Sandbox:
         self._plan_digests: dict[int, bytes] = {}
         self._plan_failed: dict[int, SandboxFailure] = {}
         self._started = False
-        #: What the tests learnt from this submission, for :mod:`autograder.memo`.
-        self.tape = Tape()
         self.skip: dict[int, CellReport] = {}
         self.cell_reports: list[CellReport] = []
         self.names: list[str] = []
@@ -493,15 +516,15 @@ class Sandbox:
             self.check_budget()
             body = self._plan_body(index)
             if body is None:
-                return None  # the caller replays it on request (which the tape notes)
+                return None  # the caller replays it on request (which the observer is told)
             calls, arities = self._plan_calls[index], self._plan_arities[index]
             sent = self._plan_sizes[index] if index < len(self._plan_sizes) else None
             reply = self._body(body, lambda value: schema.trace_reply(value, arities, calls, sent))
         except SandboxFailure as failure:
             self._plan_failed[index] = failure
-            self.tape.taint()
+            self.observer.taint()
             raise
-        self.tape.record(("plan", index), self.plan_digest(index))
+        self.observer.record(("plan", index), self.plan_digest(index))
         return reply
 
     def plan_digest(self, index: int) -> bytes | None:
@@ -579,24 +602,25 @@ class Sandbox:
     def check_budget(self) -> None:
         """Raise :class:`BudgetExhausted` (and end the sandbox) once the submission's time
         budget has run out, whatever spent it: the sandbox, or the grader on its behalf
-        (replaying a reply call by call, see :class:`autograder.replay.Replayer`)."""
+        (replaying a reply call by call, see :class:`autograder.speedups.replay.Replayer`)."""
         if time.monotonic() >= self._budget_end:
             raise self._failed(BudgetExhausted("the submission used up its time budget"))
 
     def _failed(self, failure: SandboxFailure) -> SandboxFailure:
         self.failures.append(failure.reason)
-        self.tape.taint()
+        self.observer.taint()
         self.kill()
         return failure
 
     def replay(self, trace: bytes, calls: int, arities: list[int] | None = None) -> dict[str, Any]:
-        """Run a recorded trace of ``calls`` calls in one request (see :mod:`autograder.replay`);
-        ``arities``, where known, gives each call's number of positional arguments.
+        """Run a recorded trace of ``calls`` calls in one request (see
+        :mod:`autograder.speedups.replay`); ``arities``, where known, gives each call's number
+        of positional arguments.
 
         The reply holds one result per call made, and ``error``/``error_index`` where a call
         of the student's code raised; the replay stops there.
         """
-        self.tape.taint()  # an answer that is not on the tape
+        self.observer.taint()  # an answer the observer does not see
         if self._sock is None:
             self.start()
         body = self._request({"op": "replay", "trace": trace}, trace_timeout(self.timeouts, calls))
@@ -612,7 +636,7 @@ class Sandbox:
         generation: int | None = None,
     ) -> dict[str, Any]:
         """One call into the sandbox; mirrors in-place changes to ``args`` back to the caller."""
-        self.tape.taint()  # an answer that is not on the tape
+        self.observer.taint()  # an answer the observer does not see
         self.prefetch_plan()  # first, as it may end in a restart that invalidates handles
         if generation is not None and generation != self.generation:
             raise StaleHandle("the object was lost when the sandbox restarted after a failure")

@@ -10,10 +10,10 @@ channel and request ids never reach this process.
 * ``CALL``: call a top-level name (``target``: a string) or a method of an object made
   earlier (``target``: a handle number), and answer the return value together with what the
   call left in its array/dict arguments, so that in-place updates are observable.
-* ``TRACE``: run a recorded trace of calls (see :mod:`autograder.replay`): a replay request,
-  or an entry of the suite's plan, which the relay hands over one at a time. Each answer is
+* ``TRACE``: run a recorded trace of calls (see :mod:`autograder.speedups.replay`): a replay
+  request, or an entry of the suite's plan, which the relay hands over one at a time. Each answer is
   the encoded reply on its own, so that the grader can recognise a behaviour it has seen
-  before by the bytes alone (:mod:`autograder.memo`).
+  before by the bytes alone (:mod:`autograder.speedups.memo`).
 """
 
 from __future__ import annotations

@@ -242,9 +242,9 @@ def sent_sizes(args: list[Any]) -> list[int]:
 
 def trace_sizes(ops: list[dict[str, Any]]) -> list[list[int]]:
     """:func:`sent_sizes` of each call of a trace as the sandbox receives it (wire form, see
-    :class:`autograder.replay.Recorder`): an object passed again (``__ref__``) is the sandbox's
-    own copy, bounded by what it was first sent with, so what it may gain over all the calls
-    of the trace is bounded too, not what each call may add."""
+    :class:`autograder.speedups.replay.Recorder`): an object passed again (``__ref__``) is the
+    sandbox's own copy, bounded by what it was first sent with, so what it may gain over all
+    the calls of the trace is bounded too, not what each call may add."""
     defined: dict[Any, int] = {}
 
     def size(arg: Any) -> int:
