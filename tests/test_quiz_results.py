@@ -23,7 +23,6 @@ from pathlib import Path
 import pytest
 from lxml import etree, html
 
-from tests.test_class_report import browser as chromium  # noqa: F401  (a fixture)
 from tests.test_class_report import open_page
 from tests.test_cli import optigrade
 
@@ -287,7 +286,7 @@ def test_a_file_of_no_known_format_is_a_clear_bilingual_error(build, tmp_path):
 def test_report_in_chromium_names_the_class_misconception(
     moodle_class,
     build,
-    chromium,  # noqa: F811  (the fixture imported above)
+    browser,  # headless Chromium (tests/conftest.py)
     tmp_path,
 ):
     path, _expected, planted, items, sentence = moodle_class
@@ -306,7 +305,7 @@ def test_report_in_chromium_names_the_class_misconception(
             "--out", str(out), "--lang", lang,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
-        page, dialogs = open_page(chromium, out / "report.html")
+        page, dialogs = open_page(browser, out / "report.html")
         try:
             assert page.title() == title
             first = page.locator("#misconceptions li").first
