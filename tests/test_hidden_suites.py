@@ -220,12 +220,10 @@ def _main(mode: str, assignment: str, out: str, *submission: str) -> None:
         def pytest_runtestloop(self, session: pytest.Session) -> bool:
             results: dict[str, list[dict]] = {}
             everything = self.grading.items
-            item_of = self.grading.state.points.item_of
+            item_of = self.grading.state.item_of
 
             def run(variant: Variant, key: str) -> None:
-                self.grading.items = [
-                    t for t in everything if item_of[t.originalname] == variant.item
-                ]
+                self.grading.items = [t for t in everything if item_of[t.nodeid] == variant.item]
                 run_submissions(
                     session,
                     self.grading,
