@@ -14,7 +14,7 @@ from solutions.init import (
     sigmoid_grad,
     xavier_init,
 )
-from solutions.optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
+from solutions.optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp
 from solutions.schedules import (
     ewma,
     lr_exponential,
@@ -26,7 +26,7 @@ from solutions.schedules import (
 
 #: The items of each assignment, in the order the course teaches them.
 ASSIGNMENTS: dict[str, tuple[str, ...]] = {
-    "optimizers": ("SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam"),
+    "optimizers": ("SGD", "Momentum", "AdaGrad", "RMSProp", "Adam"),
     "schedules": (
         "ewma",
         "lr_inverse_time",
@@ -53,7 +53,6 @@ __all__ = [
     "AdaGrad",
     "Adam",
     "Momentum",
-    "Nesterov",
     "RMSProp",
     "elu",
     "ewma",

@@ -65,32 +65,6 @@ class Momentum:
             params[key] += self.v[key]
 
 
-class Nesterov:
-    r"""Nesterov's accelerated gradient: Momentum that looks one step ahead.
-
-    .. math::
-        v &\leftarrow \mu\, v - \alpha\, g \\
-        w &\leftarrow w + \mu\, v - \alpha\, g
-
-    The velocity ``v`` is Momentum's; the parameters then move by where that velocity is about
-    to take them (``μ v``) plus a gradient step. The book writes the same update as
-    ``w += μ² v_old - (1 + μ) α g`` before updating ``v``; ``torch.optim.SGD(nesterov=True)``
-    computes it with ``b = -v / α``.
-    """
-
-    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
-        self.lr = lr
-        self.momentum = momentum
-        self.v: Arrays | None = None
-
-    def update(self, params: Arrays, grads: Arrays) -> None:
-        if self.v is None:
-            self.v = _zeros_like_each(params)
-        for key in params:
-            self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]
-            params[key] += self.momentum * self.v[key] - self.lr * grads[key]
-
-
 class AdaGrad:
     r"""AdaGrad: a learning rate of its own for every parameter.
 

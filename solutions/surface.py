@@ -16,14 +16,7 @@ import numpy as np
 
 START = (-7.0, 2.0)
 #: The learning rates of the notes' comparison figure, per optimizer.
-LEARNING_RATES = {
-    "SGD": 0.95,
-    "Momentum": 0.1,
-    "Nesterov": 0.1,
-    "AdaGrad": 1.5,
-    "RMSProp": 0.2,
-    "Adam": 0.3,
-}
+LEARNING_RATES = {"SGD": 0.95, "Momentum": 0.1, "AdaGrad": 1.5, "RMSProp": 0.2, "Adam": 0.3}
 
 
 def f(x: float, y: float) -> float:

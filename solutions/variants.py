@@ -462,57 +462,6 @@ class AdamStateReset(_Adam):
         super().update(params, grads)
 
 
-# -- Nesterov ---------------------------------------------------------------------------------
-
-
-class _Nesterov(_opt.Nesterov):
-    """Nesterov with its move as a hook: ``v = m*v - lr*g``, then ``w += move(old v, v, g)``."""
-
-    def update(self, params: Arrays, grads: Arrays) -> None:
-        self.v = self.v or {}
-        for key in params:
-            old = self.v.get(key, 0.0)
-            self.v[key] = self.momentum * old - self.lr * grads[key]
-            params[key] += self.move(old, self.v[key], grads[key])
-
-    def move(self, old: np.ndarray, v: np.ndarray, g: np.ndarray) -> np.ndarray:
-        return self.momentum * v - self.lr * g
-
-
-@register(
-    MISTAKES,
-    "Nesterov",
-    "nesterov_plain_momentum",
-    "앞을 내다보지 않음: w += v (그냥 Momentum)",
-    "no look-ahead: w += v (plain Momentum)",
-    Text(
-        ko="속도를 갱신한 뒤 w += m*v - lr*g 로 움직이세요",
-        en="after updating the velocity, move by w += m*v - lr*g",
-    ),
-)
-class NesterovPlainMomentum(_Nesterov):
-    def move(self, old: np.ndarray, v: np.ndarray, g: np.ndarray) -> np.ndarray:
-        return v
-
-
-# Looking ahead with the velocity before its update (w += m*v_old - lr*g) is the same numbers as
-# plain Momentum: w += m*v_old - lr*g is w += v_new. It is not a mistake of its own.
-@register(
-    MISTAKES,
-    "Nesterov",
-    "nesterov_no_gradient_step",
-    "앞을 내다본 만큼만 움직이고 기울기 한 걸음을 빠뜨림: w += m*v",
-    "moves by the look-ahead alone and leaves out the gradient step: w += m*v",
-    Text(
-        ko="내다본 만큼에 기울기 한 걸음을 더하세요: w += m*v - lr*g",
-        en="add the gradient step to the look-ahead: w += m*v - lr*g",
-    ),
-)
-class NesterovNoGradientStep(_Nesterov):
-    def move(self, old: np.ndarray, v: np.ndarray, g: np.ndarray) -> np.ndarray:
-        return self.momentum * v
-
-
 # -- every optimizer: mistakes of the update's shape, not of its formula -------------------------
 # Several of these are what a run with tiny gradients cannot tell from each other (nor from
 # the reference): the diagnosis names one only where the failing runs separate them.
@@ -553,7 +502,7 @@ def _without_eps(base: type, *names: str) -> type:
     return type(f"{base.__name__}WithoutEps", (base,), {"__init__": __init__})
 
 
-_STATE_OF = {"Momentum": "v", "Nesterov": "v", "AdaGrad": "h", "RMSProp": "h", "Adam": "m"}
+_STATE_OF = {"Momentum": "v", "AdaGrad": "h", "RMSProp": "h", "Adam": "m"}
 _SIGNATURE_OF = {
     "AdaGrad": "AdaGrad(lr=0.01, eps=1e-7)",
     "RMSProp": "RMSProp(lr=0.01, beta=0.9, eps=1e-7)",
@@ -562,7 +511,7 @@ _SIGNATURE_OF = {
 
 
 def _register_shape_mistakes() -> None:
-    for name in ("SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam"):
+    for name in ("SGD", "Momentum", "AdaGrad", "RMSProp", "Adam"):
         register(
             MISTAKES,
             name,
@@ -1168,11 +1117,6 @@ add_edit(
     "            params[key] -= self.lr * self.v[key]",
 )
 add_edit("momentum_sign_error", "params[key] += self.v[key]", "params[key] -= self.v[key]")
-add_edit(
-    "nesterov_plain_momentum",
-    "params[key] += self.momentum * self.v[key] - self.lr * grads[key]",
-    "params[key] += self.v[key]",
-)
 add_edit(
     "adagrad_g_not_squared", "self.h[key] += grads[key] * grads[key]", "self.h[key] += grads[key]"
 )

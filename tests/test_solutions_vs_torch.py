@@ -60,16 +60,6 @@ def test_momentum_matches_torch_through_the_exact_mapping(rng):
     )
 
 
-def test_nesterov_matches_torch_sgd_with_nesterov(rng):
-    # Ours: v = μv - lr g; w += μv - lr g.  torch (nesterov=True, no dampening): b = μb + g;
-    # w -= lr (g + μb).  With v = -lr b: w += μv - lr g, the same recurrence step by step.
-    _run_both(
-        solutions.Nesterov(lr=0.03, momentum=0.85),
-        lambda p: torch.optim.SGD(p, lr=0.03, momentum=0.85, nesterov=True),
-        rng,
-    )
-
-
 def test_adagrad_matches_torch(rng):
     _run_both(
         solutions.AdaGrad(lr=0.1, eps=1e-7),
