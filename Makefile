@@ -21,11 +21,13 @@ $(VENV)/.otter: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[otter]'
 	@touch $@
 
-# The TA's main job on the bundled example class: grade, then show where the outputs are.
+# The TA's main job on the example class (written from the reference and the catalogue of
+# mistakes by examples/students.py): grade, then show where the outputs are.
 demo: $(STAMP)
+	$(BIN)/python -m examples.students out/demo-class
 	@# Exit 4: graded, but a file was refused (the class holds one that is not a notebook).
 	$(BIN)/optigrade grade --assignment optimizers --out out/demo --regrade -- \
-		examples/submissions/optimizers examples/submissions/canvas_download.zip \
+		out/demo-class/optimizers out/demo-class/canvas_download.zip \
 		|| [ $$? -eq 4 ]
 	@echo; echo "--- out/demo/grades.csv ---"; cat out/demo/grades.csv
 	@echo; echo "--- out/demo/feedback/yoon_jisu.md (Korean feedback for a known mistake) ---"

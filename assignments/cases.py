@@ -18,6 +18,7 @@ checks can name a mistake while staying numpy-only. See :func:`mistake_outcome`.
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import zlib
 from collections.abc import Callable, Iterator
@@ -86,7 +87,7 @@ def _materialise(value: Any) -> Any:
 # --- optimizers ---------------------------------------------------------------------------------
 
 #: Constructor keywords per case: the defaults first, then other hyper-parameters, so that a
-#: hard-coded constant shows up.
+#: hard-coded constant shows up. An optimizer not named here gets :func:`_other_hyperparameters`.
 _OPTIMIZER_KWARGS: dict[str, list[dict[str, float]]] = {
     "SGD": [{}, {"lr": 0.1}],
     "Momentum": [{}, {"lr": 0.05, "momentum": 0.5}],
@@ -105,8 +106,21 @@ def _gradient(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
 
 
+def _other_hyperparameters(optimizer: Any) -> dict[str, float]:
+    """The learning rate ten times its default and every other rate in (0, 1) (a β, a
+    momentum) 0.5; ε stays at its default (the checks' gradients make it negligible)."""
+    changed = {}
+    for name, parameter in inspect.signature(optimizer).parameters.items():
+        if name == "lr":
+            changed[name] = parameter.default * 10
+        elif name != "eps" and isinstance(parameter.default, float) and 0 < parameter.default < 1:
+            changed[name] = 0.5
+    return changed
+
+
 def _optimizer_cases(reference: Reference, item: str) -> Iterator[dict[str, Any]]:
-    for index, kwargs in enumerate(_OPTIMIZER_KWARGS[item]):
+    table = _OPTIMIZER_KWARGS.get(item) or [{}, _other_hyperparameters(reference.obj(item))]
+    for index, kwargs in enumerate(table):
         rng = np.random.default_rng(public_seed(item, index))
         shapes = _SHAPES[index % len(_SHAPES)]
         params = {key: rng.normal(size=shape) for key, shape in shapes.items()}

@@ -4,7 +4,11 @@
 opened by a marker line (``<!-- intro -->``, ``<!-- item Adam -->``, ``<!-- experiment paths -->``).
 ``content/experiments/<assignment>.py.j2`` holds the language-neutral experiment code, one cell
 per ``# %% <name>`` marker. Templates see ``formula(item)`` (the display math of the reference's
-docstring, so formulas are never typed twice) and ``defaults[item][parameter]``.
+docstring, so formulas are never typed twice), ``defaults[item][parameter]``, the reference's
+``items`` in course order, ``number(item)`` (its number in that order, from 1),
+``assignment_number`` and ``learning_rates[optimizer]`` (the notes' comparison figure,
+``solutions/surface.py``): an item added to the reference is numbered and listed without
+editing the templates' headings or lists.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from typing import Any
 
 import jinja2
 
+import solutions
 from assignments.reference import Reference
+from solutions import surface
 
 CONTENT = Path(__file__).parent / "content"
 _PROSE_MARKER = re.compile(r"^<!-- (intro|item|experiment|outro)(?: (\w+))? -->$", re.MULTILINE)
@@ -106,10 +112,19 @@ def _render(template: str, reference: Reference, lang: str) -> str:
             raise ContentError(f"{template}: the docstring of {item} has no `.. math::` block")
         return math
 
+    def number(item: str) -> int:
+        if item not in reference.items:
+            raise ContentError(f"{template}: {item!r} is not an item of {reference.assignment}")
+        return reference.items.index(item) + 1
+
     context: dict[str, Any] = {
         "lang": lang,
         "formula": formula_of,
         "defaults": {item: _defaults(reference.obj(item)) for item in reference.items},
+        "items": list(reference.items),
+        "number": number,
+        "assignment_number": list(solutions.ASSIGNMENTS).index(reference.assignment) + 1,
+        "learning_rates": surface.LEARNING_RATES,
     }
     return env.get_template(template).render(context)
 

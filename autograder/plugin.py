@@ -61,11 +61,15 @@ class GradingState:
     points: Points | None = None
     proxy: StudentProxy | None = None
     outcomes: list[TestOutcome] = field(default_factory=list)
-    cases: dict[str, int] = field(default_factory=dict)
+    item_of: dict[str, str] = field(default_factory=dict)  # a collected test's node id → item
+    cases: dict[tuple[str, str], int] = field(default_factory=dict)  # (item, test) → its cases
     failures: dict[str, dict[str, Any]] = field(default_factory=dict)
     timed_out_items: set[str] = field(default_factory=set)
     reused: int = 0  # tests of the current submission answered by the memo
 
+
+#: ``@pytest.mark.item("Adam")``: the item a test (or one case of it) earns points for.
+ITEM_MARKER = "item"
 
 SKIPPED_CASE = Case(
     ko="이 항목의 앞선 테스트가 시간 초과되어 이 테스트는 실행하지 않았습니다",
@@ -90,6 +94,9 @@ class GradingPlugin:
         self.painter = Painter(reference_namespace(), enabled=pictures)
 
     # -- collection ---------------------------------------------------------------------------
+    def pytest_configure(self, config: pytest.Config) -> None:
+        register_item_marker(config)
+
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
@@ -98,21 +105,25 @@ class GradingPlugin:
             return
         assignment = self.assignment or _assignment_of(items[0])
         points = load_points(assignment)
-        names = {item.originalname for item in items if isinstance(item, pytest.Function)}
-        item_of = points.item_of
-        without_points = sorted(names - set(item_of))
-        without_test = sorted(set(item_of) - names)
+        tests = [node for node in items if isinstance(node, pytest.Function)]
+        item_of = {node.nodeid: points.item_of(node.originalname, _marked(node)) for node in tests}
+        without_points = sorted({node.name for node in tests if item_of[node.nodeid] is None})
+        covered = {(item_of[node.nodeid], node.originalname) for node in tests}
+        without_test = sorted(f"{item}.{test}" for item, test in points.tests - covered)
         if without_points or without_test:
             raise SuiteError(
                 f"points.toml of {assignment!r} and its tests disagree: tests without points "
+                f"(or with an item marker whose table does not name them) "
                 f"{without_points or '-'}, points without a test {without_test or '-'}"
             )
         self.state.points = points
         self.items = list(items)
-        # A parametrized test shares its points equally among its cases.
+        self.state.item_of = {nodeid: item for nodeid, item in item_of.items() if item}
+        # A parametrized test shares its item's points for it equally among its cases.
         self.state.cases = {}
-        for item in items:
-            self.state.cases[item.originalname] = self.state.cases.get(item.originalname, 0) + 1
+        for node in tests:
+            key = (self.state.item_of[node.nodeid], node.originalname)
+            self.state.cases[key] = self.state.cases.get(key, 0) + 1
 
     # -- reporting ----------------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
@@ -145,8 +156,7 @@ class GradingPlugin:
         if report.when == "call" or report.failed:
             failure = self.state.failures.pop(report.nodeid, None)
             if failure is not None and failure.get("kind") == "timeout":
-                name = report.nodeid.split("::")[-1].split("[")[0]
-                self.state.timed_out_items.add(self.state.points.item_of.get(name, "?"))
+                self.state.timed_out_items.add(self.state.item_of.get(report.nodeid, "?"))
             error = None
             if report.failed and failure is None:
                 # Not a Failure raised by check: a bug in the test, or a plain assert.
@@ -165,8 +175,9 @@ class GradingPlugin:
         assert points is not None, "outcomes exist only once the suite is collected"
         case_name = nodeid.split("::")[-1]
         name = case_name.split("[")[0]
-        item = points.item_of.get(name, "?")
-        share = points.by_item.get(item, {}).get(name, Fraction(0)) / self.state.cases.get(name, 1)
+        item = self.state.item_of.get(nodeid, "?")
+        cases = self.state.cases.get((item, name), 1)
+        share = points.by_item.get(item, {}).get(name, Fraction(0)) / cases
         return TestOutcome(case_name, item, share, passed, failure, error)
 
     @pytest.hookimpl(tryfirst=True)
@@ -188,9 +199,7 @@ class GradingPlugin:
 
     @pytest.fixture
     def check(self, request: pytest.FixtureRequest, student: StudentProxy) -> Checker:
-        item = (
-            self.state.points.item_of.get(request.node.originalname) if self.state.points else None
-        )
+        item = self.state.item_of.get(request.node.nodeid)
         if item in self.state.timed_out_items:
             # One hang per item is enough evidence: calling the same code again would only hang
             # again and spend the time budget that the submission's other items need.
@@ -201,6 +210,25 @@ class GradingPlugin:
     def ruled_out_by_passing(self) -> dict[str, set[str]]:
         """Per test, the known mistakes that would fail it (see :mod:`autograder.diagnosis`)."""
         return self.speedups.reference.ruled_out_by_passing
+
+
+def register_item_marker(config: pytest.Config) -> None:
+    """Declare the ``item`` marker (suites run with ``--strict-markers``)."""
+    config.addinivalue_line(
+        "markers",
+        f"{ITEM_MARKER}(name): the item whose points.toml table gives this test (or this case of "
+        "a test parametrised over items) its points",
+    )
+
+
+def _marked(node: pytest.Function) -> str | None:
+    """The item named by the test's (or its case's) ``item`` marker, if it has one."""
+    marker = node.get_closest_marker(ITEM_MARKER)
+    if marker is None:
+        return None
+    if len(marker.args) != 1 or not isinstance(marker.args[0], str):
+        raise SuiteError(f'{node.nodeid}: write the item marker as @pytest.mark.item("Adam")')
+    return marker.args[0]
 
 
 def _assignment_of(item: pytest.Item) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from autograder.intake import ingest, student_id_from_name
-from autograder.plugin import GradingPlugin
+from autograder.plugin import GradingPlugin, register_item_marker
 from autograder.proxy import StudentProxy
 from autograder.sandbox.backend import open_backend
 from autograder.scoring import shown
@@ -31,6 +31,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    register_item_marker(config)
     path = config.getoption("submission", default=None)
     if not path:
         return

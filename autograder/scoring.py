@@ -5,9 +5,14 @@ of that item to its points::
 
     [Adam]
     test_adam_one_step = 1
-    test_adam_carries_state_across_steps = 2
+    test_updates = 2
 
-An item's maximum is the sum of its tests' points; the assignment's is the sum over items.
+A test function named in one table belongs to that item. One test function may also serve
+several items (``test_updates`` above, in the table of every optimizer): each of its cases then
+says which item it tests with the marker ``@pytest.mark.item("Adam")`` (on the function, or on a
+``pytest.param`` when the test is parametrised over items), and takes its points from that
+item's table. An item's maximum is the sum of its tests' points; the assignment's is the sum
+over items.
 
 Points are exact fractions from the file to the record (a parametrized test's share of 4
 points over 3 cases is 4/3, and three of them are exactly 4): a fully correct item scores
@@ -39,9 +44,18 @@ class Points:
     assignment: str
     by_item: dict[str, dict[str, Fraction]]
 
+    def item_of(self, test: str, marked: str | None = None) -> str | None:
+        """The item whose points ``test`` earns: the item it is ``marked`` with if that item's
+        table names it, else the one table naming it (None if none does, or several do)."""
+        if marked is not None:
+            return marked if test in self.by_item.get(marked, {}) else None
+        tables = [item for item, tests in self.by_item.items() if test in tests]
+        return tables[0] if len(tables) == 1 else None
+
     @property
-    def item_of(self) -> dict[str, str]:
-        return {test: item for item, tests in self.by_item.items() for test in tests}
+    def tests(self) -> set[tuple[str, str]]:
+        """Every (item, test function) that ``points.toml`` gives points."""
+        return {(item, test) for item, tests in self.by_item.items() for test in tests}
 
     def item_max(self, item: str) -> Fraction:
         return sum(self.by_item[item].values(), Fraction(0))

@@ -33,6 +33,11 @@ class Variant:
     #: One line on how to fix it, for the feedback ("divide m by 1 - beta1**t"). Every mistake
     #: has one (``tests/test_variants_hints.py``); equivalents need none.
     hint: Text | None = None
+    #: The variant as a student writes it, where one is given: ``(old, new)``, an edit of the
+    #: reference's source of the item (``examples/students.py`` writes the demo class and the
+    #: test fixtures with it; ``tests/test_hidden_suites.py`` requires the hidden suite to name the
+    #: edited reference as this variant).
+    edit: tuple[str, str] | None = None
 
 
 EQUIVALENTS: dict[str, list[Variant]] = {}
@@ -894,15 +899,25 @@ def he_fan_in_only(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarra
 # -- fix hints: one line each, shown under the mistake's name in the feedback -----------------
 
 
+def _amend(id: str, **changes: Any) -> None:
+    for variants in [*MISTAKES.values(), *EQUIVALENTS.values()]:
+        for index, variant in enumerate(variants):
+            if variant.id == id:
+                variants[index] = replace(variant, **changes)
+                return
+    raise KeyError(id)
+
+
 def add_hint(id: str, ko: str, en: str) -> None:
     """Give the mistake ``id`` its one-line fix hint (kept apart from the entries above so
     that a hint is added without touching the variant)."""
-    for variants in MISTAKES.values():
-        for index, variant in enumerate(variants):
-            if variant.id == id:
-                variants[index] = replace(variant, hint=Text(ko=ko, en=en))
-                return
-    raise KeyError(id)
+    _amend(id, hint=Text(ko=ko, en=en))
+
+
+def add_edit(id: str, old: str, new: str) -> None:
+    """Say how a student writes the variant ``id``: ``old``, text of the item's reference
+    source (exactly once), replaced by ``new``."""
+    _amend(id, edit=(old, new))
 
 
 add_hint("sgd_plus_sign", "기울기를 빼세요: w -= lr*g", "subtract the gradient: w -= lr*g")
@@ -1087,3 +1102,62 @@ add_hint(
     "분산으로 4/(n_in+n_out)을 쓰세요 (이 강의 노트의 He)",
     "use the variance 4/(n_in+n_out) (these notes' He)",
 )
+
+
+# -- the mistakes as students write them (edits of the reference's source) ----------------------
+
+add_edit(
+    "sgd_plus_sign", "params[key] -= self.lr * grads[key]", "params[key] += self.lr * grads[key]"
+)
+add_edit(
+    "momentum_ewma_form",
+    "self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]\n"
+    "            params[key] += self.v[key]",
+    "self.v[key] = self.momentum * self.v[key] + (1 - self.momentum) * grads[key]\n"
+    "            params[key] -= self.lr * self.v[key]",
+)
+add_edit("momentum_sign_error", "params[key] += self.v[key]", "params[key] -= self.v[key]")
+add_edit(
+    "adagrad_g_not_squared", "self.h[key] += grads[key] * grads[key]", "self.h[key] += grads[key]"
+)
+add_edit("adagrad_no_sqrt", "(np.sqrt(self.h[key]) + self.eps)", "(self.h[key] + self.eps)")
+add_edit(
+    "rmsprop_beta_swapped",
+    "self.h[key] = self.beta * self.h[key] + (1 - self.beta) * g * g",
+    "self.h[key] = (1 - self.beta) * self.h[key] + self.beta * g * g",
+)
+add_edit(
+    "rmsprop_state_reset",
+    "if self.h is None:\n            self.h = _zeros_like_each(params)",
+    "self.h = _zeros_like_each(params)",
+)
+add_edit(
+    "adam_corrects_only_v",
+    "m_hat = self.m[key] / (1 - self.beta1**self.t)",
+    "m_hat = self.m[key]",
+)
+add_edit(
+    "adam_corrects_only_m",
+    "v_hat = self.v[key] / (1 - self.beta2**self.t)",
+    "v_hat = self.v[key]",
+)
+add_edit(
+    "adam_t_per_key",
+    "self.t += 1\n        for key in params:\n",
+    "for key in params:\n            self.t += 1\n",
+)
+add_edit("ewma_starts_at_first_value", "running = 0.0", "running = values[0]")
+add_edit(
+    "lr_staircase_no_floor",
+    "np.floor(np.asarray(epoch, dtype=float) / time_interval)",
+    "np.asarray(epoch, dtype=float) / time_interval",
+)
+add_edit(
+    "mini_batches_two_permutations",
+    "shuffled_X, shuffled_Y = X[:, permutation], Y[:, permutation]",
+    "rng = np.random.default_rng(seed)\n"
+    "    shuffled_X, shuffled_Y = X[:, rng.permutation(m)], Y[:, rng.permutation(m)]",
+)
+add_edit("elu_without_minus_one", "np.expm1(np.minimum(x, 0.0))", "np.exp(np.minimum(x, 0.0))")
+add_edit("sigmoid_grad_one_minus_x", "return s * (1.0 - s)", "return s * (1.0 - np.asarray(x))")
+add_edit("he_fan_in_only", "np.sqrt(4.0 / (n_in + n_out))", "np.sqrt(2.0 / n_in)")

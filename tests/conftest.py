@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 from autograder.sandbox.client import Zygote
+from examples.students import write_demo
 
 
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20261123)
+
+
+@pytest.fixture(scope="session")
+def demo_class(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The class ``make demo`` grades, written from the reference and the catalogue:
+    ``optimizers/*.ipynb``, ``canvas_download.zip`` and ``categories.json``."""
+    out = tmp_path_factory.mktemp("demo-class")
+    write_demo(out)
+    return out
 
 
 @pytest.fixture(scope="module")

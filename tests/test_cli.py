@@ -46,7 +46,7 @@ def test_the_reference_demo_prints_the_optimizer_paths():
         assert name in result.stdout
 
 
-def test_the_console_script_keeps_exit_codes_output_and_cleanup(tmp_path):
+def test_the_console_script_keeps_exit_codes_output_and_cleanup(tmp_path, demo_class):
     # The script skips the interpreter's teardown (optigrade.cli.run): what a shell or a CI
     # job reads from it must be unchanged, and exit handlers must still have run.
     temp = tmp_path / "tmp"
@@ -62,7 +62,7 @@ def test_the_console_script_keeps_exit_codes_output_and_cleanup(tmp_path):
     )
     assert refused.returncode == 1, (refused.returncode, refused.stderr)
     assert "no .ipynb or .py submissions" in refused.stderr
-    one = ROOT / "examples" / "submissions" / "optimizers"
+    one = demo_class / "optimizers"
     graded = optigrade(
         "grade", "-a", "optimizers", "--out", str(tmp_path / "g"), "--json", str(one), env=env
     )

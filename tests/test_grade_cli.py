@@ -383,12 +383,12 @@ def test_sigkill_mid_batch_loses_nothing(tmp_path):
     assert not zygote_cgroups(zygotes), "cgroups of the killed batch were left"
 
 
-def test_the_demo_class_is_graded_as_its_categories_say(tmp_path):
-    """The bundled example class of ``make demo``, graded as its categories say.
+def test_the_demo_class_is_graded_as_its_categories_say(tmp_path, demo_class):
+    """The example class of ``make demo``, graded as its categories say.
 
     Correct styles and recoverable breakage get full marks; a mistake loses its item only.
     """
-    examples = Path(__file__).resolve().parents[1] / "examples" / "submissions"
+    examples = demo_class
     categories = json.loads((examples / "categories.json").read_text(encoding="utf-8"))
     result = run_grade(
         "--out",

@@ -2,13 +2,16 @@
 
 Two kinds of evidence:
 
-* student-like files in ``tests/data/submissions/`` (and the reference itself) graded through the
-  real sandbox, exactly as a TA would run ``pytest autograder/suites/<a> --submission FILE``;
+* student-like files graded through the real sandbox, exactly as a TA would run
+  ``pytest autograder/suites/<a> --submission FILE``: the reference itself, hand-written answers
+  in other styles (``tests/data/submissions/``, completed with the reference for an item they
+  do not define) and answers with known mistakes written from the catalogue's edits
+  (``examples/students.py``);
 * every variant of ``solutions/variants.py`` run in-process as the "student" of its item's hidden
   tests: each accepted equivalent passes them all, each known mistake fails at least one and is
   named there by its own id.
 
-Both run the suite in a subprocess (``python tests/test_hidden_suites.py ...``, the ``__main__``
+Both run the suite in a subprocess (``python -m tests.test_hidden_suites ...``, the ``__main__``
 block at the end) that writes the outcomes as JSON, so that the suites' modules and the sandbox
 stay out of this process.
 """
@@ -27,6 +30,7 @@ import pytest
 
 import solutions
 from autograder.scoring import load_points
+from examples.students import completed, python_file, written
 from solutions.variants import EQUIVALENTS, MISTAKES, Variant
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +40,7 @@ SUITES = ROOT / "autograder" / "suites"
 
 def _driven(mode: str, assignment: str, tmp_path: Path, *extra: str) -> Any:
     out = tmp_path / f"{mode}-{assignment}.json"
-    command = [sys.executable, __file__, mode, assignment, str(out), *extra]
+    command = [sys.executable, "-m", "tests.test_hidden_suites", mode, assignment, str(out), *extra]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.exists(), f"the suite did not run:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return json.loads(out.read_text())
@@ -88,25 +92,28 @@ EQUIVALENT_FILES = [
 
 @pytest.mark.parametrize(("assignment", "name"), EQUIVALENT_FILES)
 def test_equivalent_submission_earns_full_marks(assignment, name, tmp_path):
-    result = grade(assignment, SUBMISSIONS / name, tmp_path)
+    submission = tmp_path / name
+    submission.write_text(completed((SUBMISSIONS / name).read_text(), assignment))
+    result = grade(assignment, submission, tmp_path)
     assert result["scores"] == result["maxima"], result["failed"][:3]
 
 
-#: Each file makes one known mistake per item it lists; other items are answered correctly.
-MISTAKE_FILES = {
-    ("optimizers", "optimizers_mistakes.py"): {
+#: Each student makes one known mistake per item it lists (written into the reference's source
+#: by the catalogue's edit); other items are the reference's.
+MISTAKEN_STUDENTS = {
+    "optimizers": {
         "SGD": "sgd_plus_sign",
         "Momentum": "momentum_ewma_form",
         "AdaGrad": "adagrad_no_sqrt",
         "RMSProp": "rmsprop_state_reset",
         "Adam": "adam_t_per_key",
     },
-    ("schedules", "schedules_mistakes.py"): {
+    "schedules": {
         "ewma": "ewma_starts_at_first_value",
         "lr_staircase": "lr_staircase_no_floor",
         "random_mini_batches": "mini_batches_two_permutations",
     },
-    ("init", "init_mistakes.py"): {
+    "init": {
         "sigmoid_grad": "sigmoid_grad_one_minus_x",
         "elu": "elu_without_minus_one",
         "he_init": "he_fan_in_only",
@@ -114,10 +121,12 @@ MISTAKE_FILES = {
 }
 
 
-@pytest.mark.parametrize(("assignment", "name"), MISTAKE_FILES)
-def test_mistaken_submission_loses_the_item_and_is_named(assignment, name, tmp_path):
-    result = grade(assignment, SUBMISSIONS / name, tmp_path)
-    mistakes = MISTAKE_FILES[assignment, name]
+@pytest.mark.parametrize("assignment", MISTAKEN_STUDENTS)
+def test_mistaken_submission_loses_the_item_and_is_named(assignment, tmp_path):
+    mistakes = MISTAKEN_STUDENTS[assignment]
+    submission = tmp_path / f"{assignment}_mistakes.py"
+    submission.write_text(python_file(assignment, mistakes.values()))
+    result = grade(assignment, submission, tmp_path)
     for item, score in result["scores"].items():
         if item in mistakes:
             assert score < result["maxima"][item], f"{item}: the mistake was not detected"
@@ -180,6 +189,20 @@ def test_every_mistake_is_detected_and_named(variant, variant_outcomes):
     )
 
 
+def _written(catalogue: dict[str, list[Variant]]) -> list[Any]:
+    return [param for param in _all(catalogue) if param.values[0].edit is not None]
+
+
+@pytest.mark.parametrize("variant", _written(MISTAKES))
+def test_every_mistake_as_written_is_named_as_itself(variant, variant_outcomes):
+    """The catalogue's edit of the reference (how the demo class and the fixtures write the
+    mistake) is graded as the mistake it stands for, and as nothing else."""
+    failed = [o for o in variant_outcomes[f"{variant.id} written"] if not o["passed"]]
+    assert named_mistakes(failed, variant.item) == {variant.id}, (
+        f"the edit of {variant.id} is named {named_mistakes(failed, variant.item) or 'nothing'}"
+    )
+
+
 # -- the subprocess side -------------------------------------------------------------------------
 
 
@@ -220,12 +243,10 @@ def _main(mode: str, assignment: str, out: str, *submission: str) -> None:
         def pytest_runtestloop(self, session: pytest.Session) -> bool:
             results: dict[str, list[dict]] = {}
             everything = self.grading.items
-            item_of = self.grading.state.points.item_of
+            item_of = self.grading.state.item_of
 
             def run(variant: Variant, key: str) -> None:
-                self.grading.items = [
-                    t for t in everything if item_of[t.originalname] == variant.item
-                ]
+                self.grading.items = [t for t in everything if item_of[t.nodeid] == variant.item]
                 run_submissions(
                     session,
                     self.grading,
@@ -238,6 +259,11 @@ def _main(mode: str, assignment: str, out: str, *submission: str) -> None:
                 for item in solutions.ASSIGNMENTS[assignment]:
                     for variant in catalogue.get(item, []):
                         run(variant, variant.id)
+            for item in solutions.ASSIGNMENTS[assignment]:
+                for variant in MISTAKES.get(item, []):
+                    if variant.edit is not None:
+                        as_written = dataclasses.replace(variant, impl=written(variant.id))
+                        run(as_written, f"{variant.id} written")
             for item in solutions.ASSIGNMENTS[assignment]:
                 accepted = EQUIVALENTS.get(item, [])
                 for index, variant in enumerate(list(accepted)):

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from autograder.gradebook import Gradebook
-from tests.grading import ROOT, optigrade_exe
+from tests.grading import optigrade_exe
 from tests.lms_importers import (
     canvas_import,
     canvas_student,
@@ -32,7 +32,6 @@ from tests.lms_importers import (
 
 pytestmark = pytest.mark.slow
 
-EXAMPLES = ROOT / "examples" / "submissions"
 DUE = dt.datetime(2026, 11, 23, 0, 0, tzinfo=dt.UTC)  # 09:00 in Seoul
 FAR = "2099-01-01T09:00"  # an extension that has not run out
 
@@ -94,19 +93,19 @@ def write_course(folder: Path, late: str = DAY_POLICY) -> Path:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def graded(tmp_path_factory: pytest.TempPathFactory, demo_class: Path) -> Path:
     """A batch graded once with --course, then intake's provenance recorded in its gradebook
     (through the gradebook's own API, as intake records it)."""
     root = tmp_path_factory.mktemp("lms")
     subs = root / "subs"
     subs.mkdir()
     for name in SOURCES:
-        shutil.copy(EXAMPLES / "optimizers" / f"{name}.ipynb", subs)
-    shutil.copy(EXAMPLES / "optimizers" / "choi_yuna.ipynb", subs / "stranger.ipynb")
+        shutil.copy(demo_class / "optimizers" / f"{name}.ipynb", subs)
+    shutil.copy(demo_class / "optimizers" / "choi_yuna.ipynb", subs / "stranger.ipynb")
     moodle = subs / "moodle_download" / "박서연_5003_assignsubmission_file_"
     moodle.mkdir(parents=True)
-    shutil.copy(EXAMPLES / "optimizers" / "park_seoyeon.ipynb", moodle / "optimizers.ipynb")
-    shutil.copy(EXAMPLES / "canvas_download.zip", subs)
+    shutil.copy(demo_class / "optimizers" / "park_seoyeon.ipynb", moodle / "optimizers.ipynb")
+    shutil.copy(demo_class / "canvas_download.zip", subs)
     course = write_course(root)
     out = root / "out"
     done = optigrade("grade", "-a", "optimizers", "--course", str(course), "--out", str(out),

@@ -1,16 +1,18 @@
-"""The TA's week end to end (issue 17): the bundled LMS downloads of ``examples/downloads/`` (a
-Canvas download with Hangul names, ``_LATE``, a resubmission, a notebook of another assignment;
-a zip whose names are cp949; Moodle's download in folders and flat, with its grading worksheet)
-go into ``optigrade grade --course --worksheet --timezone``; every file of ``OUT/lms/`` is read
-back the way its importer reads it (tests/lms_importers.py), and every roster student's final
-grade is checked against the late policy computed here from the worksheet's times, the course
-file and the raw scores in the gradebook, independently of ``autograder.lms``.
+"""The TA's week end to end (issue 17): the LMS downloads of ``examples/downloads/``, written
+for the run by ``make_downloads`` from the reference and the catalogue (a Canvas download with
+Hangul names, ``_LATE``, a resubmission, a notebook of another assignment; a zip whose names are
+cp949; Moodle's download in folders and flat, with its grading worksheet) go into ``optigrade
+grade --course --worksheet --timezone``; every file of ``OUT/lms/`` is read back the way its
+importer reads it (tests/lms_importers.py), and every roster student's final grade is checked
+against the late policy computed here from the worksheet's times, the course file and the raw
+scores in the gradebook, independently of ``autograder.lms``.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import math
@@ -24,6 +26,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from autograder.gradebook import Gradebook
+from examples.downloads.make_downloads import build
 from tests.grading import ROOT, optigrade_exe
 from tests.lms_importers import canvas_import, canvas_student, moodle_worksheet, moodle_zip_entry
 
@@ -31,13 +34,7 @@ pytestmark = pytest.mark.slow
 
 DOWNLOADS = ROOT / "examples" / "downloads"
 COURSE = DOWNLOADS / "course.toml"
-WORKSHEET = DOWNLOADS / "moodle" / "grading_worksheet.csv"
-ZIPS = [
-    DOWNLOADS / "canvas" / "submissions.zip",
-    DOWNLOADS / "canvas" / "submissions_cp949.zip",
-    DOWNLOADS / "moodle" / "submissions.zip",
-    DOWNLOADS / "moodle" / "submissions_flat.zip",
-]
+ZIPS = ("canvas", "canvas_cp949", "moodle", "moodle_flat")
 SEOUL = ZoneInfo("Asia/Seoul")
 
 
@@ -47,10 +44,21 @@ def optigrade(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@functools.cache
+def downloads(out: Path) -> dict[str, Path]:
+    """The downloads the week in ``out`` is graded on, written once beside it (``make_downloads``'s
+    names: ``canvas``, ``canvas_cp949``, ``moodle``, ``moodle_flat``, ``worksheet``)."""
+    return build(out.parent / "downloads")
+
+
+def zips(out: Path) -> list[Path]:
+    return [downloads(out)[name] for name in ZIPS]
+
+
 def grade(out: Path, *extra: str) -> dict:
     """The TA's command (docs/TA_GUIDE.md), with ``--json``."""
     options = ["--course", str(COURSE), "--out", str(out), "--timezone", "Asia/Seoul", "--json"]
-    done = optigrade("grade", "-a", "optimizers", *options, *extra, "--", *map(str, ZIPS))
+    done = optigrade("grade", "-a", "optimizers", *options, *extra, "--", *map(str, zips(out)))
     # Four students are not graded on purpose (docs/TA_GUIDE.md): exit status 4.
     assert done.returncode == 4, done.stderr[-3000:]
     return json.loads(done.stdout)
@@ -62,7 +70,7 @@ def week(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]:
     the summaries of both runs and OUT."""
     out = tmp_path_factory.mktemp("week") / "out"
     first = grade(out)
-    second = grade(out, "--worksheet", str(WORKSHEET))
+    second = grade(out, "--worksheet", str(downloads(out)["worksheet"]))
     return out, first, second
 
 
@@ -94,9 +102,9 @@ def due_of(student_id: str) -> dt.datetime:
     return due
 
 
-def worksheet_times() -> dict[str, dt.datetime]:
+def worksheet_times(out: Path) -> dict[str, dt.datetime]:
     """Moodle's "Last modified (submission)" per participant, read in Asia/Seoul."""
-    with open(WORKSHEET, encoding="utf-8-sig", newline="") as handle:
+    with open(downloads(out)["worksheet"], encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     pattern = "%A, %d %B %Y, %I:%M %p"
     return {
@@ -123,11 +131,11 @@ def key_of(student: dict, raw: dict[str, float]) -> str | None:
     return None
 
 
-def penalty_of(student: dict, raw: dict[str, float]) -> int:
+def penalty_of(student: dict, raw: dict[str, float], out: Path) -> int:
     """Only Moodle's times are charged; Canvas's _LATE is flagged, not charged."""
     if key_of(student, raw) != student["moodle_participant_id"]:
         return 0
-    late = worksheet_times()[student["moodle_participant_id"]] - due_of(student["student_id"])
+    late = worksheet_times(out)[student["moodle_participant_id"]] - due_of(student["student_id"])
     seconds = late.total_seconds()
     policy = course()["late"]
     if seconds <= policy.get("grace_minutes", 0) * 60:
@@ -148,7 +156,7 @@ def expected(out: Path) -> dict[str, Decimal | None]:
                 Decimal(0) if due_of(student["student_id"]) <= now else None
             )
             continue
-        kept = (100 - Decimal(penalty_of(student, raw))) / 100
+        kept = (100 - Decimal(penalty_of(student, raw, out))) / 100
         final = Decimal(repr(raw[key])) * kept
         grades[student["student_id"]] = final.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return grades
@@ -175,16 +183,17 @@ def test_the_examples_cover_every_case_of_the_issue(week: tuple[Path, dict, dict
     people = roster()
     students = {s["student_id"]: s for s in people}
     # late per the worksheet, on time by an extension, and not yet due by an extension
-    penalties = {s["student_id"]: penalty_of(s, raw) for s in people}
+    penalties = {s["student_id"]: penalty_of(s, raw, out) for s in people}
     assert sorted(p for p in penalties.values() if p) == [10, 15]
     jung = students["2026300011"]
-    assert worksheet_times()[jung["moodle_participant_id"]] > local(course()["due"])
+    assert worksheet_times(out)[jung["moodle_participant_id"]] > local(course()["due"])
     assert penalties["2026300011"] == 0
     assert [s for s, grade in expected(out).items() if grade is None] == ["2026300014"]
     # Hangul names, the cp949 zip, two-notebook students, a notebook of another assignment
-    names = [i.filename for z in ZIPS[:1] + ZIPS[2:] for i in zipfile.ZipFile(z).infolist()]
+    canvas, cp949, *moodle = zips(out)
+    names = [i.filename for z in [canvas, *moodle] for i in zipfile.ZipFile(z).infolist()]
     assert any("정훈_31005" in n for n in names) and any("박서연_5005" in n for n in names)
-    assert zipfile.ZipFile(ZIPS[1]).infolist()[0].flag_bits & 0x800 == 0
+    assert zipfile.ZipFile(cp949).infolist()[0].flag_bits & 0x800 == 0
     assert "31020" in raw and "31008" in raw
 
 
@@ -258,7 +267,7 @@ def test_grades_with_names_flags_canvas_late_and_lists_the_missing(
         row = rows[student["student_id"]]
         grade = want[student["student_id"]]
         assert row["final_score"] == ("" if grade is None else f"{grade.normalize():f}")
-        assert Decimal(row["late_penalty_percent"]) == penalty_of(student, raw)
+        assert Decimal(row["late_penalty_percent"]) == penalty_of(student, raw, out)
     assert {s for s, row in rows.items() if row["status"] == "missing"} == {
         s["student_id"] for s in roster() if key_of(s, raw) is None
     }
@@ -266,7 +275,7 @@ def test_grades_with_names_flags_canvas_late_and_lists_the_missing(
     # Canvas's _LATE (kimminsu_LATE_31007_…): flagged for the TA, never charged
     late_users = {
         i.filename.split("_LATE_")[1].split("_")[0]
-        for i in zipfile.ZipFile(ZIPS[0]).infolist()
+        for i in zipfile.ZipFile(zips(out)[0]).infolist()
         if "_LATE_" in i.filename
     }
     flagged = sorted(s["student_id"] for s in roster() if s["canvas_user_id"] in late_users)
@@ -322,7 +331,7 @@ def test_grades_csv_has_raw_penalty_final_and_seconds_late_as_numbers(
         assert row["gradebook_key"] == key and float(row["raw_score"]) == raw[key]
         assert Decimal(row["score"]) == want[student["student_id"]]
         if student["moodle_participant_id"] == key:  # a time Moodle recorded
-            when = worksheet_times()[key]
+            when = worksheet_times(out)[key]
             late = max(0, math.ceil((when - due_of(student["student_id"])).total_seconds()))
             assert row["late_seconds"] == str(late), student["student_id"]
 

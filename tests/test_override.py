@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.grading import ROOT, optigrade_exe, read_grades
+from tests.grading import optigrade_exe, read_grades
 
 pytestmark = pytest.mark.slow
 
-EXAMPLES = ROOT / "examples" / "submissions" / "optimizers"
 ROSTER = """\
 student_id,name,email,canvas_user_id,sis_user_id,sis_login_id,moodle_participant_id,section,lang
 2026100007,윤지수,yoon@example.ac.kr,31015,S7,yoon_jisu,5007,01,
@@ -37,13 +36,13 @@ def optigrade(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def graded(tmp_path_factory: pytest.TempPathFactory, demo_class: Path) -> Path:
     """Two students whose Adam is wrong (0 of 10 for that item), graded once."""
     root = tmp_path_factory.mktemp("override")
     subs = root / "subs"
     subs.mkdir()
     for name in ("yoon_jisu", "han_seojun"):
-        shutil.copy(EXAMPLES / f"{name}.ipynb", subs)
+        shutil.copy(demo_class / "optimizers" / f"{name}.ipynb", subs)
     (root / "roster.csv").write_text(ROSTER, encoding="utf-8")
     (root / "course.toml").write_text(COURSE, encoding="utf-8")
     done = optigrade("grade", "-a", "optimizers", "--out", str(root / "out"), "--", str(subs))
@@ -142,12 +141,12 @@ def test_a_regrade_keeps_overrides_unless_dropped_and_says_whose_grade_changed(
     assert grades["han_seojun"]["SGD"] == "10" and grades["yoon_jisu"]["Adam"] == "0"
 
 
-def test_an_override_does_not_judge_a_new_submission(tmp_path: Path) -> None:
+def test_an_override_does_not_judge_a_new_submission(tmp_path: Path, demo_class: Path) -> None:
     """A TA's change judged the file it was made on: when the student hands in again, the new
     file is graded by the suite alone and the TA is told the old change is not applied."""
     subs = tmp_path / "subs"
     subs.mkdir()
-    shutil.copy(EXAMPLES / "yoon_jisu.ipynb", subs)  # Adam wrong: 0 of 10
+    shutil.copy(demo_class / "optimizers" / "yoon_jisu.ipynb", subs)  # Adam wrong: 0 of 10
     out = str(tmp_path / "out")
     first = optigrade("grade", "-a", "optimizers", "--out", out, "--", str(subs))
     assert first.returncode == 0, first.stderr[-2000:]
@@ -155,7 +154,8 @@ def test_an_override_does_not_judge_a_new_submission(tmp_path: Path) -> None:
                      "-i", "Adam", "-p", "5", "-r", "half right")  # fmt: skip
     assert made.returncode == 0, made.stderr
     assert read_grades(tmp_path / "out")["yoon_jisu"]["Adam"] == "0"  # until `report`
-    shutil.copy(EXAMPLES / "choi_yuna.ipynb", subs / "yoon_jisu.ipynb")  # all correct now
+    correct = demo_class / "optimizers" / "choi_yuna.ipynb"
+    shutil.copy(correct, subs / "yoon_jisu.ipynb")  # all correct now
     again = optigrade("grade", "-a", "optimizers", "--out", out, "--json", "--", str(subs))
     assert again.returncode == 0, again.stderr[-2000:]
     summary = json.loads(again.stdout)

@@ -75,11 +75,10 @@ def optimizer_families() -> dict[str, dict[str, Family]]:
     for name, test in vars(suite).items():
         if not name.startswith("test_") or not hasattr(test, "pytestmark"):
             continue
+        # Each case is a run of one optimizer (the tests are parametrised over the optimizers).
         for (run,) in _parameters(test):
             family = families.setdefault(run.optimizer, {})
             family[str(run)] = functools.partial(_reseeded, run)
-        in_place = suite.InPlace(run.optimizer)
-        family["in-place"] = functools.partial(_reseeded, in_place)
     return families
 
 
@@ -102,11 +101,10 @@ def schedule_families() -> dict[str, dict[str, Family]]:
     ewma["positional"] = functools.partial(_ewma_run, suite, suite.short_sequence, 0.5, True)
     ewma["default-beta"] = functools.partial(_ewma_run, suite, suite.short_sequence, None, None)
     families = {"ewma": ewma}
-    for function in ("lr_inverse_time", "lr_exponential", "lr_inverse_sqrt", "lr_staircase"):
-        test = getattr(suite, f"test_{function}")
+    for function, calls in suite.SCHEDULES.items():
         families[function] = {
             f"{args[1:]}-{kwargs}": functools.partial(_schedule_run, suite, function, args, kwargs)
-            for args, kwargs in _parameters(test)
+            for args, kwargs in calls
         }
     families["random_mini_batches"] = {
         f"{m}-{size}": functools.partial(_batches_run, suite, m, size)

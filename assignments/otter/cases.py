@@ -104,8 +104,7 @@ class _Recorder(GradingPlugin):
 
     @pytest.fixture
     def check(self, request: pytest.FixtureRequest) -> Checker:
-        points = self.state.points
-        item = points.item_of.get(request.node.originalname) if points else None
+        item = self.state.item_of.get(request.node.nodeid)
         recording = _RecordingCheck(item)
         self.recorded[case_id(request.node)] = (request.node, recording)
         return recording

@@ -5,7 +5,7 @@ to a copy of the hidden suite's modules (``hidden/``) and ``hidden_cases.json``:
 case of the suite, its parameters (``callspec.params``) and what the reference produced for each
 ``check.same`` the case makes. An otter test case is then one line::
 
-    run_case(env, "test_optimizers.py::test_adam_updates[state-carried-across-calls]")
+    run_case(env, "test_optimizers.py::test_updates[Adam-large-gradients]")
 
 which imports the suite's test module, calls the test function with those parameters and a
 ``check`` bound to the notebook's namespace, and turns a failed check into an

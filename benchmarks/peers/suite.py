@@ -185,9 +185,13 @@ def peer_tests() -> list[PeerTest]:
     for item in ITEMS:
         number = 0
         for test_name, test_points in points[item].items():
-            marks = getattr(getattr(tests, test_name), "pytestmark", [])
-            param = [m for m in marks if m.name == "parametrize"]
-            scenarios = list(param[0].args[1]) if param else [runs.InPlace(item)]
+            # Each test runs every optimizer: this item's cases are those marked with it.
+            (param,) = [m for m in getattr(tests, test_name).pytestmark if m.name == "parametrize"]
+            scenarios = [
+                case.values[0]
+                for case in param.args[1]
+                if any(mark.name == "item" and mark.args == (item,) for mark in case.marks)
+            ]
             for scenario in scenarios:
                 number += 1
                 spec = _spec(scenario, runs)

@@ -17,7 +17,8 @@
   ``userdate`` writes them (Asia/Seoul).
 
 The notebooks are the reference solution (``solutions/optimizers.py``) written as a student's
-notebook, or that solution with a known mistake (Adam without bias correction). Entry times are
+notebook, or that solution with a known mistake of the catalogue (Adam's m not bias-corrected,
+``examples/students.py``). Entry times are
 fixed: the output is the same bytes on every run.
 """
 
@@ -30,23 +31,21 @@ import zipfile
 from pathlib import Path
 
 from autograder.lms.moodle_worksheet import HEADER as WORKSHEET_HEADER
-from examples.synthetic_class import item_sources, notebook, preamble
+from examples import students
+from examples.synthetic_class import notebook
 
 ASSIGNMENT = "optimizers"
 HERE = Path(__file__).resolve().parent
 #: Times as the archiving machine's clock wrote them (Asia/Seoul for these downloads).
 DEC_1 = (2026, 12, 1, 20, 0, 0)
 NOV_30 = (2026, 11, 30, 9, 30, 0)
-_MISTAKE = ("m_hat = self.m[key] / (1 - self.beta1**self.t)", "m_hat = self.m[key]")
+#: The known mistake of the downloads' mistaken notebooks, written in by the catalogue's edit.
+_MISTAKE = "adam_corrects_only_v"
 
 
 def cells(*, mistake: bool = False) -> list[str]:
     """The reference solution as a student's code cells, or with Adam's known mistake."""
-    sources = [preamble(ASSIGNMENT), *item_sources(ASSIGNMENT).values()]
-    if mistake:
-        assert any(_MISTAKE[0] in s for s in sources), "the Adam source changed"
-        sources = [s.replace(*_MISTAKE) for s in sources]
-    return sources
+    return students.cells(ASSIGNMENT, [_MISTAKE] if mistake else [])
 
 
 def student_notebook(*, mistake: bool = False, assignment: str = ASSIGNMENT) -> bytes:

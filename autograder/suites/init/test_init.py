@@ -21,6 +21,8 @@ The tests marked ``needs_generator_transport`` pass a Generator into the sandbox
 its state and the caller's generator is advanced as the student's code advanced it.
 """
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -54,36 +56,36 @@ def activation(function, x, **kwargs):
     )
 
 
-@pytest.mark.parametrize("x", WITH_ZEROS)
-def test_relu(check, x):
-    check.same(*activation("relu", x))
+#: Each activation's inputs and its other arguments (None: the default).
+ACTIVATIONS = {
+    "relu": (WITH_ZEROS, [None]),
+    "relu_grad": (INPUTS, [None]),
+    "leaky_relu": (WITH_ZEROS, [None, 0.2]),
+    "elu": (WITH_ZEROS, [None, 0.5]),
+    "sigmoid": (WITH_ZEROS, [None]),
+    "sigmoid_grad": (WITH_ZEROS, [None]),
+}
 
 
-@pytest.mark.parametrize("x", INPUTS)
-def test_relu_grad(check, x):
-    check.same(*activation("relu_grad", x))
+def activation_cases() -> list:
+    """Every (activation, x, alpha) case, marked with its item."""
+    return [
+        pytest.param(
+            function,
+            x.values[0],
+            alpha,
+            marks=pytest.mark.item(function),
+            id=f"{function}-{x.id}" + ("" if alpha is None else f"-{alpha}"),
+        )
+        for function, (inputs, alphas) in ACTIVATIONS.items()
+        for alpha in alphas
+        for x in inputs
+    ]
 
 
-@pytest.mark.parametrize("alpha", [None, 0.2])
-@pytest.mark.parametrize("x", WITH_ZEROS)
-def test_leaky_relu(check, x, alpha):
-    check.same(*activation("leaky_relu", x, **({} if alpha is None else {"alpha": alpha})))
-
-
-@pytest.mark.parametrize("alpha", [None, 0.5])
-@pytest.mark.parametrize("x", WITH_ZEROS)
-def test_elu(check, x, alpha):
-    check.same(*activation("elu", x, **({} if alpha is None else {"alpha": alpha})))
-
-
-@pytest.mark.parametrize("x", WITH_ZEROS)
-def test_sigmoid(check, x):
-    check.same(*activation("sigmoid", x))
-
-
-@pytest.mark.parametrize("x", WITH_ZEROS)
-def test_sigmoid_grad(check, x):
-    check.same(*activation("sigmoid_grad", x))
+@pytest.mark.parametrize(("function", "x", "alpha"), activation_cases())
+def test_activation(check, function, x, alpha):
+    check.same(*activation(function, x, **({} if alpha is None else {"alpha": alpha})))
 
 
 # -- initialization -----------------------------------------------------------------------------
@@ -159,33 +161,30 @@ def check_statistics(check, function):
     )
 
 
-@pytest.mark.needs_generator_transport
-@pytest.mark.parametrize(("n_in", "n_out"), SMALL_SHAPES)
-def test_xavier_init_same_draw(check, n_in, n_out):
-    check_same_draw(check, "xavier_init", n_in, n_out)
+def per_initializer(*cases: Any) -> list:
+    """``cases`` (parameter tuples, or nothing) for each initializer, marked with its item."""
+    return [
+        pytest.param(function, *values, marks=pytest.mark.item(function), id="-".join(ids))
+        for function in VARIANCE
+        for values, ids in (
+            [((*case.values,), (function, case.id)) for case in cases] or [((), (function,))]
+        )
+    ]
 
 
 @pytest.mark.needs_generator_transport
-def test_xavier_init_continues_the_given_rng(check):
-    check_continues_stream(check, "xavier_init")
+@pytest.mark.parametrize(("function", "n_in", "n_out"), per_initializer(*SMALL_SHAPES))
+def test_init_same_draw(check, function, n_in, n_out):
+    check_same_draw(check, function, n_in, n_out)
 
 
 @pytest.mark.needs_generator_transport
-def test_xavier_init_statistics(check):
-    check_statistics(check, "xavier_init")
+@pytest.mark.parametrize("function", per_initializer())
+def test_init_continues_the_given_rng(check, function):
+    check_continues_stream(check, function)
 
 
 @pytest.mark.needs_generator_transport
-@pytest.mark.parametrize(("n_in", "n_out"), SMALL_SHAPES)
-def test_he_init_same_draw(check, n_in, n_out):
-    check_same_draw(check, "he_init", n_in, n_out)
-
-
-@pytest.mark.needs_generator_transport
-def test_he_init_continues_the_given_rng(check):
-    check_continues_stream(check, "he_init")
-
-
-@pytest.mark.needs_generator_transport
-def test_he_init_statistics(check):
-    check_statistics(check, "he_init")
+@pytest.mark.parametrize("function", per_initializer())
+def test_init_statistics(check, function):
+    check_statistics(check, function)

@@ -243,6 +243,9 @@ class InPlace:
         returned = getattr(impl, self.optimizer)().update(params, _arrays(rng, KEYS))
         return {"update returned": returned, "caller's params after update": params}
 
+    def __str__(self) -> str:
+        return "in-place"
+
     @property
     def case(self) -> Case:
         return Case(

@@ -105,66 +105,65 @@ def test_ewma_positional_arguments(check, theta, beta):
 EPOCH_ARRAY = np.array([0, 1, 2, 5, 10, 99, 100, 1000, 1001, 2500])
 
 
-def schedule_cases(*calls):
-    """``pytest.param``s of ``(args, kwargs)``, identified by the call they make."""
-    return [
-        pytest.param(
-            args,
-            kwargs,
-            id="-".join(map(str, [*args[1:], *kwargs.values()]))
-            + ("-by-position" * (len(args) > 2)),
-        )
-        for args, kwargs in calls
-    ]
-
-
-def check_schedule(check, function, args, kwargs):
-    check.same(call(function, *args, **kwargs), described(function, args, kwargs))
-
-
-@pytest.mark.parametrize(
-    ("args", "kwargs"),
-    schedule_cases(
+#: Each decay schedule's calls, ``(args, kwargs)``: the initial rate and the epoch come first.
+SCHEDULES = {
+    "lr_inverse_time": [
         ((0.2, 0), {}),
         ((0.2, 1), {}),
         ((0.05, 7), {"decay_rate": 0.5}),
         ((0.05, 7, 0.5), {}),
         ((0.3, 250), {"decay_rate": 0.01}),
         ((0.1, EPOCH_ARRAY[:5]), {"decay_rate": 2.0}),
-    ),
-)
-def test_lr_inverse_time(check, args, kwargs):
-    check_schedule(check, "lr_inverse_time", args, kwargs)
-
-
-@pytest.mark.parametrize(
-    ("args", "kwargs"),
-    schedule_cases(
+    ],
+    "lr_exponential": [
         ((0.2, 0), {}),
         ((0.2, 3), {}),
         ((0.05, 12), {"base": 0.8}),
         ((0.05, 12, 0.8), {}),
         ((0.3, 100), {"base": 0.99}),
         ((0.1, EPOCH_ARRAY[:6]), {"base": 0.5}),
-    ),
-)
-def test_lr_exponential(check, args, kwargs):
-    check_schedule(check, "lr_exponential", args, kwargs)
-
-
-@pytest.mark.parametrize(
-    ("args", "kwargs"),
-    schedule_cases(
+    ],
+    "lr_inverse_sqrt": [
         ((0.2, 1), {}),
         ((0.2, 4), {}),
         ((0.05, 30), {"k": 2.0}),
         ((0.05, 30, 2.0), {}),
         ((0.3, 1.5), {"k": 0.5}),
         ((0.1, EPOCH_ARRAY[1:]), {}),
-    ),
-)
-def test_lr_inverse_sqrt(check, args, kwargs):
-    check_schedule(check, "lr_inverse_sqrt", args, kwargs)
+    ],
+    "lr_staircase": [
+        ((0.2, 0), {}),
+        ((0.2, 999), {}),
+        ((0.2, 1000), {}),
+        ((0.2, 2999), {"decay_rate": 0.5}),
+        ((0.05, 30), {"decay_rate": 0.5, "time_interval": 10}),
+        ((0.1, EPOCH_ARRAY), {}),
+        ((0.1, EPOCH_ARRAY), {"decay_rate": 3.0, "time_interval": 5}),
+        ((0.1, EPOCH_ARRAY, 3.0, 5), {}),
+    ],
+}
+
+
+def schedule_cases() -> list:
+    """``pytest.param``s of ``(function, args, kwargs)``, marked with their item and identified
+    by the call they make."""
+    return [
+        pytest.param(
+            function,
+            args,
+            kwargs,
+            marks=pytest.mark.item(function),
+            id="-".join(map(str, [function, *args[1:], *kwargs.values()]))
+            + ("-by-position" * (len(args) > 2)),
+        )
+        for function, calls in SCHEDULES.items()
+        for args, kwargs in calls
+    ]
+
+
+@pytest.mark.parametrize(("function", "args", "kwargs"), schedule_cases())
+def test_schedule(check, function, args, kwargs):
+    check.same(call(function, *args, **kwargs), described(function, args, kwargs))
 
 
 @pytest.mark.parametrize(
@@ -180,23 +179,6 @@ def test_lr_inverse_sqrt(check, args, kwargs):
 def test_lr_inverse_sqrt_rejects_epoch_below_one(check, epoch):
     case = described("lr_inverse_sqrt", [0.1, epoch], {})
     check.raises(call("lr_inverse_sqrt", 0.1, epoch), "ValueError", case)
-
-
-@pytest.mark.parametrize(
-    ("args", "kwargs"),
-    schedule_cases(
-        ((0.2, 0), {}),
-        ((0.2, 999), {}),
-        ((0.2, 1000), {}),
-        ((0.2, 2999), {"decay_rate": 0.5}),
-        ((0.05, 30), {"decay_rate": 0.5, "time_interval": 10}),
-        ((0.1, EPOCH_ARRAY), {}),
-        ((0.1, EPOCH_ARRAY), {"decay_rate": 3.0, "time_interval": 5}),
-        ((0.1, EPOCH_ARRAY, 3.0, 5), {}),
-    ),
-)
-def test_lr_staircase(check, args, kwargs):
-    check_schedule(check, "lr_staircase", args, kwargs)
 
 
 # -- random_mini_batches ------------------------------------------------------------------------
