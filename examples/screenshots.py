@@ -2,11 +2,11 @@
 
     .venv/bin/python -m examples.screenshots [--student shin_dohyun] [--out docs/images]
 
-Grades the bundled demo class (``examples/submissions/optimizers``) with ``optigrade grade``
-into a temporary folder, writes the English pages with ``optigrade report --lang en`` in a copy of
-its output, and photographs one student's feedback page and the class report in both
-languages, as a browser shows them (fonts, SVG pictures and all). Needs Chromium and the
-Nanum fonts (``make system-deps`` as root).
+Writes the demo class (``examples/students.py``, what ``make demo`` grades), grades it with
+``optigrade grade`` into a temporary folder, writes the English pages with ``optigrade report
+--lang en`` in a copy of its output, and photographs one student's feedback page and the class
+report in both languages, as a browser shows them (fonts, SVG pictures and all). Needs
+Chromium and the Nanum fonts (``make system-deps`` as root).
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from examples.students import write_demo
+
 ROOT = Path(__file__).resolve().parents[1]
-CLASS = ROOT / "examples" / "submissions" / "optimizers"
 
 
 def _optigrade(*args: str) -> None:
@@ -33,10 +34,20 @@ def _optigrade(*args: str) -> None:
 def _pages(student: str, work: Path) -> dict[str, Path]:
     """The pages to photograph, by image name: graded once, rendered in each language."""
     pages = {}
+    write_demo(work / "class")
     for lang in ("ko", "en"):
         out = work / lang
         if lang == "ko":
-            _optigrade("grade", "-a", "optimizers", "--out", str(out), "--lang", lang, str(CLASS))
+            _optigrade(
+                "grade",
+                "-a",
+                "optimizers",
+                "--out",
+                str(out),
+                "--lang",
+                lang,
+                str(work / "class" / "optimizers"),
+            )
         else:
             shutil.copytree(work / "ko", out)
             _optigrade("report", "-a", "optimizers", "--out", str(out), "--lang", lang)
