@@ -3,9 +3,8 @@
 Activations are called in the student's sandbox and compared element-wise with the reference
 (``solutions/init.py``) on a Python number, a 0-d array, vectors, matrices and a 3-d array,
 including large magnitudes (±50, ±800: a sigmoid must not return NaN there) and, for the
-activations themselves, exact zeros. ``relu_grad`` is *not* tested at exactly 0: the spec does
-not fix the derivative there (the reference takes 0, taking 1 is as defensible), so its inputs
-avoid 0.
+exact zeros. ``relu_grad`` is tested at exactly 0 too: the derivative is not defined there, and
+the notebook states the course's convention ("we take 0 at x = 0"), which a student can follow.
 
 Initializers draw from a seeded ``numpy.random.Generator`` (seeds 7400+) and are checked three
 ways: the exact numbers for the same seed (drawing the transposed matrix is accepted, see
@@ -59,7 +58,7 @@ def activation(function, x, **kwargs):
 #: Each activation's inputs and its other arguments (None: the default).
 ACTIVATIONS = {
     "relu": (WITH_ZEROS, [None]),
-    "relu_grad": (INPUTS, [None]),
+    "relu_grad": (WITH_ZEROS, [None]),
     "leaky_relu": (WITH_ZEROS, [None, 0.2]),
     "elu": (WITH_ZEROS, [None, 0.5]),
     "sigmoid": (WITH_ZEROS, [None]),
