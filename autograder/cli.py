@@ -26,13 +26,11 @@ from rich.table import Table
 from rich.text import Text
 
 import solutions
-from autograder import batch, reasons, reports
-from autograder import messages as m
-from autograder.classreport import HTML_NAME as CLASS_HTML
-from autograder.classreport import ClassReport
+from autograder.engine import batch
+from autograder.engine.scoring import SuiteError, load_points, shown, suite_version
+from autograder.engine.settings import Settings
 from autograder.escaping import json_text, visible
 from autograder.executors import Executor, make_executor
-from autograder.gradebook import Gradebook
 from autograder.intake import IngestError
 from autograder.intake import options as intake_options
 from autograder.intake import texts as intake_texts
@@ -42,14 +40,17 @@ from autograder.lms import texts as lt
 from autograder.lms.course import Course, CourseError, load_course
 from autograder.lms.overrides import OverrideError, apply_overrides, checked_override, os_user
 from autograder.lms.publish import publish
+from autograder.records import messages as m
+from autograder.records import reasons, reports
+from autograder.records.classreport import HTML_NAME as CLASS_HTML
+from autograder.records.classreport import ClassReport
+from autograder.records.gradebook import Gradebook
+from autograder.records.summary import Tally, print_summary
 from autograder.sandbox.client import Timeouts
 from autograder.sandbox.isolation import Limits
-from autograder.scoring import SuiteError, load_points, shown, suite_version
 from autograder.scratch import Scratch
 from autograder.server import start_worker_server
-from autograder.settings import Settings
 from autograder.speedups import Switches
-from autograder.summary import Tally, print_summary
 from optigrade.i18n import LANGS
 
 #: Exit status of a ``grade`` refused because an isolation layer is missing (2: usage errors).

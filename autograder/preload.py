@@ -10,7 +10,8 @@ suite imported with its plan and the reference's results (``engine.prepare_suite
 import os
 
 from assignments import cells
-from autograder import engine, intake, server
+from autograder import intake, server
+from autograder.engine import worker as engine
 
 __all__ = ["cells", "engine", "prepared"]
 

@@ -29,13 +29,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder import batch  # noqa: E402
+from autograder.engine import batch  # noqa: E402
+from autograder.engine.scoring import suite_version  # noqa: E402
+from autograder.engine.settings import Settings  # noqa: E402
 from autograder.executors.cluster import DaskExecutor  # noqa: E402
 from autograder.executors.local import LocalPool  # noqa: E402
-from autograder.gradebook import Gradebook  # noqa: E402
-from autograder.scoring import suite_version  # noqa: E402
+from autograder.records.gradebook import Gradebook  # noqa: E402
 from autograder.scratch import Scratch  # noqa: E402
-from autograder.settings import Settings  # noqa: E402
 from autograder.speedups.placement import available_cores  # noqa: E402
 from examples.local_dask import LocalDask  # noqa: E402
 from examples.synthetic_class import make_class  # noqa: E402

@@ -4,7 +4,7 @@ The valley is twenty times flatter along x than along y, so plain SGD zig-zags a
 Momentum overshoots and comes back and AdaGrad, RMSProp and Adam adapt the step per coordinate
 (the lecture notes' comparison figure). ``examples/optimizer_paths.py`` prints the reference's
 paths; the feedback page draws a student's path next to the reference's
-(``autograder/pictures.py``).
+(``autograder/engine/pictures.py``).
 """
 
 from __future__ import annotations

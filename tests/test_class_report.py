@@ -224,7 +224,7 @@ def test_the_names_students_defined_instead_are_counted_where_the_records_hold_t
     """A "not defined" failure may carry the closest name the student defined (``near``):
     the report counts them per missing name. Written here into one stored record, as the
     grader writes it, then read back by ``report --class`` like any other."""
-    from autograder.gradebook import Gradebook
+    from autograder.records.gradebook import Gradebook
 
     target = graded.parent / "near"
     target.mkdir()

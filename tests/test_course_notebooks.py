@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 import solutions
-from autograder.record import RecordError, checked
-from autograder.scoring import load_points, shown
+from autograder.engine.scoring import load_points, shown
+from autograder.records.record import RecordError, checked
 from tests.grading import optigrade_exe, read_grades
 
 pytestmark = pytest.mark.slow

@@ -27,7 +27,7 @@ from markdown_it import MarkdownIt
 
 from autograder.escaping import csv_cell, json_text, md_block, md_code, md_text, visible
 from autograder.intake.names import printable
-from autograder.reports import safe_name
+from autograder.records.reports import safe_name
 from examples.synthetic_class import item_sources, notebook, preamble
 from tests.grading import optigrade_exe, read_grades
 
@@ -152,7 +152,7 @@ ALLOWED_TAGS = {
     "tbody", "tr", "th", "td", "code", "pre", "ul", "li", "strong", "em",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {("html", "lang"), ("meta", "charset"), ("th", "style"), ("td", "style")}
-#: A failing item's picture: a figure holding inline SVG drawn by autograder/svgplot.py, its
+#: A failing item's picture: a figure holding inline SVG drawn by autograder/records/svgplot.py, its
 #: numbers formatted there (no link, no script, no event handler, no outside reference).
 ALLOWED_TAGS |= {
     "figure", "figcaption", "svg", "defs", "clippath", "g", "rect", "ellipse", "path",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from markdown_it import MarkdownIt
 
-from autograder.feedback import render_html, render_markdown
+from autograder.records.feedback import render_html, render_markdown
 
 
 def a_result(student: str) -> dict:

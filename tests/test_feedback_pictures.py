@@ -9,7 +9,7 @@ mistakes, the page opened in headless Chromium.
 * ``ewma`` and ``lr_staircase`` with catalogued mistakes: curves over the reference's.
 * A correct item has no picture; the Korean page has no English caption and the English page
   (``report --lang en``) no Hangul.
-The numbers a picture is drawn from are untrusted: :func:`autograder.pictures.valid_series`
+The numbers a picture is drawn from are untrusted: :func:`autograder.engine.pictures.valid_series`
 keeps a series only up to its first bad point.
 """
 
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import svgplot
-from autograder.pictures import LIMIT, valid_series
+from autograder.engine.pictures import LIMIT, valid_series
+from autograder.records import svgplot
 from examples.synthetic_class import item_sources, notebook, preamble
 from solutions import surface
 from solutions.variants import MISTAKES

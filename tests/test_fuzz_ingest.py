@@ -24,8 +24,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from autograder import reasons
 from autograder.intake import IngestError, content_hash, discover, ingest
+from autograder.records import reasons
 from tests.test_intake_attacks import CORRECT, Member, make_zip
 
 STATUSES = {"ok", "unreadable", "empty", "too_large", "refused"}
@@ -190,7 +190,7 @@ def check_discovery(paths: list[Path], workdir: Path) -> None:
     try:
         found = discover(paths, scratch)
     except IngestError as exc:
-        # As the TA's console shows it: the reason in both languages (autograder.reasons).
+        # As the TA's console shows it: the reason in both languages (autograder.records.reasons).
         assert reasons.both(str(exc)).isprintable(), str(exc)
         return
     after = sorted(p for p in workdir.rglob("*") if scratch not in p.parents and p != scratch)

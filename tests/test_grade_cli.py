@@ -424,7 +424,7 @@ SITECUSTOMIZE = """
 import os, sys
 
 if os.environ.get("OPTIGRADE_TEST_FORGE") and any("forkserver" in a for a in sys.orig_argv):
-    from autograder import engine
+    from autograder.engine import worker as engine
 
     honest = engine.build_result
 

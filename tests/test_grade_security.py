@@ -53,8 +53,8 @@ try:
     _pytest.runner.call_and_report = lambda *a, **k: None
 except Exception:
     pass
-fake = types.ModuleType("autograder.testing")
-sys.modules["autograder.testing"] = fake
+fake = types.ModuleType("autograder.engine.testing")
+sys.modules["autograder.engine.testing"] = fake
 """,
     "inspect_frames": """
 import sys, gc

@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 import solutions
-from autograder.scoring import load_points
+from autograder.engine.scoring import load_points
 from examples.students import completed, python_file, written
 from solutions.variants import EQUIVALENTS, MISTAKES, Variant
 
@@ -219,8 +219,8 @@ class _Guarded:
 
 def _main(mode: str, assignment: str, out: str, *submission: str) -> None:
     """Run one suite and write its outcomes as JSON to ``out``."""
-    from autograder.plugin import GradingPlugin, run_submissions
-    from autograder.testing import variant_namespace
+    from autograder.engine.plugin import GradingPlugin, run_submissions
+    from autograder.engine.testing import variant_namespace
 
     def as_json(outcomes: list) -> list[dict]:
         # Points are exact fractions: written as text ("4/3"), read back exactly.

@@ -30,9 +30,9 @@ def test_english_says_one_file_not_one_files():
 def test_every_singular_uses_only_the_placeholders_of_its_plural():
     import string
 
-    from autograder import classreport_messages, messages
     from autograder.intake import texts as intake_texts
     from autograder.lms import texts as lms_texts
+    from autograder.records import classreport_messages, messages
 
     def fields(template: str) -> set[str]:
         return {name for _, name, _, _ in string.Formatter().parse(template) if name}

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.gradebook import Gradebook
+from autograder.records.gradebook import Gradebook
 from tests.grading import optigrade_exe
 from tests.lms_importers import (
     canvas_import,

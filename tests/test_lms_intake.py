@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder import reasons
-from autograder.gradebook import Gradebook
 from autograder.intake.names import decode_name
 from autograder.intake.worksheet import parse_userdate
+from autograder.records import reasons
+from autograder.records.gradebook import Gradebook
 from examples.downloads.make_downloads import build, student_notebook
 from tests.grading import optigrade_exe, read_grades
 

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from autograder.gradebook import Gradebook
+from autograder.records.gradebook import Gradebook
 from examples.downloads.make_downloads import build
 from tests.grading import ROOT, optigrade_exe
 from tests.lms_importers import canvas_import, canvas_student, moodle_worksheet, moodle_zip_entry

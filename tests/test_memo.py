@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from autograder.plugin import TestOutcome
+from autograder.engine.plugin import TestOutcome
 from autograder.speedups.memo import OutcomeMemo
 
 PASSED = TestOutcome("test_adam[run-1]", "Adam", 1.0, True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from autograder.plugin import GradingPlugin
-from autograder.scoring import load_points
-from autograder.testing import Case, Failure
+from autograder.engine.plugin import GradingPlugin
+from autograder.engine.scoring import load_points
+from autograder.engine.testing import Case, Failure
 
 
 def _report(nodeid: str, passed: bool, shared_properties: list) -> SimpleNamespace:

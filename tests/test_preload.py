@@ -39,6 +39,6 @@ print(sorted(set(sys.modules) - before), "nbformat" in sys.modules)
 
 def test_the_preload_does_not_load_what_the_main_process_avoids():
     # The batch's main process imports the batch module, never the preload itself.
-    done = run_fresh("import sys, autograder.batch; print('nbformat' in sys.modules)")
+    done = run_fresh("import sys, autograder.engine.batch; print('nbformat' in sys.modules)")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"

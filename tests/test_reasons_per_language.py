@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import reasons
 from autograder.intake import texts
+from autograder.records import reasons
 from examples.synthetic_class import item_sources, notebook, preamble
 from tests.grading import optigrade_exe
 

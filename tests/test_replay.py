@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 import solutions
-from autograder.proxy import StudentProxy
+from autograder.engine.proxy import StudentProxy
+from autograder.engine.testing import Case, Checker, Failure, first_difference
 from autograder.sandbox import schema
 from autograder.sandbox.client import BudgetExhausted, ProtocolViolation, Sandbox, StudentError
 from autograder.speedups.replay import Diverged, Recorder, Replayer
-from autograder.testing import Case, Checker, Failure, first_difference
 
 MOMENTUM_WRONG_SIGN = """
 import numpy as np

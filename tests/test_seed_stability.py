@@ -33,7 +33,7 @@ import numpy as np
 import pytest
 
 import solutions
-from autograder.testing import ATOL, RTOL, reference_namespace, variant_namespace
+from autograder.engine.testing import ATOL, RTOL, reference_namespace, variant_namespace
 from solutions.variants import EQUIVALENTS, MISTAKES, Variant
 
 SUITES = Path(__file__).resolve().parents[1] / "autograder" / "suites"

@@ -28,8 +28,8 @@ NO_G_SQUARED = ("self.h[key] += grads[key] * grads[key]", "self.h[key] += grads[
 WORKER = """
 import json, pickle, sys
 from pathlib import Path
-from autograder.engine import grade_stream
-from autograder.settings import Settings, Task
+from autograder.engine.worker import grade_stream
+from autograder.engine.settings import Settings, Task
 
 inbox, outbox, submission, report = sys.argv[1:5]
 
@@ -140,10 +140,10 @@ def test_in_a_batch_a_mistake_met_by_one_worker_is_reused_by_the_other(tmp_path)
 MAIN = """
 import sys
 from pathlib import Path
-from autograder import batch
-from autograder.gradebook import Gradebook
-from autograder.scoring import suite_version
-from autograder.settings import Settings
+from autograder.engine import batch
+from autograder.records.gradebook import Gradebook
+from autograder.engine.scoring import suite_version
+from autograder.engine.settings import Settings
 
 if __name__ == "__main__":
     subs, out = Path(sys.argv[1]), Path(sys.argv[2])
@@ -178,9 +178,9 @@ def test_the_main_process_relays_outcomes_without_importing_the_engine(tmp_path)
 
 def test_the_grading_services_of_one_dask_worker_share_stored_outcomes(tmp_path):
     """A Dask worker's services (``executors.service``) share outcomes as local workers do."""
+    from autograder.engine.scoring import suite_version
+    from autograder.engine.settings import Settings, Task
     from autograder.executors.service import GradingService, MemoExchange, Parcel
-    from autograder.scoring import suite_version
-    from autograder.settings import Settings, Task
 
     settings = Settings("optimizers", suite_version("optimizers"))
     parcels = {}

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from autograder.summary import Tally
+from autograder.records.summary import Tally
 
 ITEMS = ("SGD", "Adam")
 

@@ -1,6 +1,6 @@
 """Every catalogued mistake carries a one-line fix hint, in Korean and English.
 
-The feedback page shows the hint under the mistake's name (``autograder/feedback.py``); a
+The feedback page shows the hint under the mistake's name (``autograder/records/feedback.py``); a
 mistake added to ``solutions/variants.py`` without one fails here, not silently in a student's
 feedback.
 """

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from autograder import server
-from autograder.scoring import suite_version
+from autograder.engine.scoring import suite_version
 from autograder.server import assignment_hint
 from examples.synthetic_class import notebook
 from tests.test_grade_cli import class_cells
@@ -32,8 +32,8 @@ def inspect(answers, submission, assignment):
     )
     result = None
     if submission != "-":
-        from autograder.engine import grade_stream
-        from autograder.settings import Settings, Task
+        from autograder.engine.worker import grade_stream
+        from autograder.engine.settings import Settings, Task
         from autograder.speedups.reference import ReferenceRuns
         results = []
         task = Task(Path(submission).stem, [submission], "hash")
@@ -45,7 +45,7 @@ def inspect(answers, submission, assignment):
     answers.put({"inherited": inherited, "result": result})
 
 def testing_version(assignment):
-    from autograder.scoring import suite_version
+    from autograder.engine.scoring import suite_version
     return suite_version(assignment)
 
 if __name__ == "__main__":

@@ -21,10 +21,10 @@ import pytest
 
 import solutions
 from assignments.otter.runtime import encode
-from autograder.engine import PYTEST_ARGS
-from autograder.plugin import GradingPlugin
-from autograder.scoring import suite_dir
-from autograder.testing import ATOL, RTOL, Case, Checker, Scenario, variant_namespace
+from autograder.engine.plugin import GradingPlugin
+from autograder.engine.scoring import suite_dir
+from autograder.engine.testing import ATOL, RTOL, Case, Checker, Scenario, variant_namespace
+from autograder.engine.worker import PYTEST_ARGS
 from solutions.variants import EQUIVALENTS, MISTAKES
 
 #: The fixtures a hidden test may ask for in the kernel (``reference`` would ship the solutions).
@@ -39,7 +39,7 @@ class ExportError(RuntimeError):
 class HiddenCase:
     id: str  # "<test file>::<test name>[<params id>]", as run_case expects it
     item: str
-    points: Fraction  # the case's exact share of its item's points (autograder.scoring)
+    points: Fraction  # the case's exact share of its item's points (autograder.engine.scoring)
     fixtures: tuple[str, ...]
     params: dict[str, Any]  # encoded
     expectations: list[dict[str, Any]]  # encoded, one per check.same, in call order

@@ -26,8 +26,8 @@ from assignments.build import CHECKS_FILE, checks_source, notebook
 from assignments.otter import runtime
 from assignments.otter.cases import HiddenCase, hidden_cases
 from assignments.reference import Reference
-from autograder import testing
-from autograder.scoring import suite_dir
+from autograder.engine import testing
+from autograder.engine.scoring import suite_dir
 
 RUNTIME_FILE = "optigrade_otter.py"
 REQUIREMENTS_FILE = "requirements.txt"

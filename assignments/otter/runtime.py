@@ -83,13 +83,14 @@ def decode(data: Any) -> Any:
 
 
 class Words:
-    """Stands in for ``autograder.testing.Case`` and ``optigrade.i18n.Text``: words in ko and en."""
+    """Stands in for ``autograder.engine.testing.Case`` and ``optigrade.i18n.Text``: words in ko
+    and en."""
 
     def __init__(self, ko: str, en: str, inputs: dict | None = None) -> None:
         self.ko, self.en, self.inputs = ko, en, inputs or {}
 
 
-_STAND_INS = {"autograder.testing": {"Case": Words}, "optigrade.i18n": {"Text": Words}}
+_STAND_INS = {"autograder.engine.testing": {"Case": Words}, "optigrade.i18n": {"Text": Words}}
 
 
 def _suite_module(name: str) -> types.ModuleType:
@@ -179,7 +180,7 @@ class Check:
             raise self._fail(case, f"{label}: {type(exc).__name__}: {exc}") from None
 
     def same(self, scenario: Any, case: Words, *_tolerances: float, **_named: float) -> None:
-        # Mirrors autograder.testing.Checker.same, with the values it computes read from the
+        # Mirrors autograder.engine.testing.Checker.same, with the values it computes read from the
         # export instead (tolerances too: the recorded ones are those the suite passed).
         recorded = next(self._expectations)
         rtol, atol = recorded["rtol"], recorded["atol"]
@@ -242,4 +243,4 @@ def run_case(env: dict[str, Any], case_id: str) -> None:
 
 # The exporter puts the source of these functions here instead: the kernel has no optigrade, and
 # the comparison must be the very one our grader uses.
-from autograder.testing import first_difference  # noqa: E402  # INLINE
+from autograder.engine.testing import first_difference  # noqa: E402  # INLINE

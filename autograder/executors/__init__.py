@@ -1,13 +1,15 @@
 """Executors: where a batch's grading tasks run.
 
-The batch (:mod:`autograder.batch`) finds the submissions, decides which to grade, and commits
+The batch (:mod:`autograder.engine.batch`) finds the submissions, decides which to grade, and
+commits
 every result to the gradebook; an executor only grades. It takes the batch's
-:class:`~autograder.settings.Settings` and its :class:`~autograder.settings.Task` list and
+:class:`~autograder.engine.settings.Settings` and its :class:`~autograder.engine.settings.Task`
+list and
 yields one :class:`Outcome` per task, in the order they finish. Neither the batch, nor the
 gradebook, nor the reports know which executor ran.
 
 * :class:`~autograder.executors.local.LocalPool`: worker processes on this machine (the
-  default), each running :func:`autograder.engine.grade_stream` with its own zygote;
+  default), each running :func:`autograder.engine.worker.grade_stream` with its own zygote;
 * :class:`~autograder.executors.cluster.DaskExecutor`: a Dask cluster
   (``--cluster tcp://HOST:8786`` or ``--cluster local:N``); submissions travel as bytes.
 
@@ -20,7 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from autograder.settings import Settings, Task
+from autograder.engine.settings import Settings, Task
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,10 @@ from typing import Any
 
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
 
+from autograder.engine.settings import Settings, Task
 from autograder.executors import Outcome
 from autograder.executors.local import default_jobs
 from autograder.executors.service import GradingService, MemoExchange, Parcel, ServiceDied
-from autograder.settings import Settings, Task
 
 PLUGIN_NAME = "optigrade-grading"
 
@@ -55,7 +55,7 @@ class ServicePlugin(WorkerPlugin):
         self.settings = settings
 
     def setup(self, worker: Any) -> None:
-        from autograder.scoring import suite_version
+        from autograder.engine.scoring import suite_version
 
         here = suite_version(self.settings.assignment)
         if here != self.settings.suite_version:

@@ -1,7 +1,7 @@
 """The local executor: grading worker processes on this machine.
 
 Each worker is forked from the worker server (:mod:`autograder.server`), runs
-:func:`autograder.engine.grade_stream` with its own zygote, and takes students from a shared
+:func:`autograder.engine.worker.grade_stream` with its own zygote, and takes students from a shared
 queue. A worker that dies takes only its submission in flight with it; that submission is
 retried once on another worker, and otherwise reported lost.
 
@@ -27,11 +27,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from autograder.engine.settings import Settings, Task
 from autograder.executors import Outcome
 from autograder.executors.process import become_grading_process
 from autograder.sandbox import isolation
 from autograder.server import start_worker_server
-from autograder.settings import Settings, Task
 from autograder.speedups.placement import CoreBoard, Placement, available_cores
 
 _STOP = None
@@ -107,7 +107,7 @@ class _QueueLink:
 def _worker(index: int, settings: Settings, wiring: _Wiring) -> None:
     # Imported here: the main process never runs tests (nor imports pytest); the worker server
     # has it preloaded (autograder.server).
-    from autograder.engine import grade_stream
+    from autograder.engine.worker import grade_stream
     from autograder.preload import prepared  # the server's reference pass (or None)
 
     # A worker must not outlive its batch: neither its main process (the lifeline) nor the

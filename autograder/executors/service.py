@@ -2,7 +2,7 @@
 
 An executor whose host process must not run pytest and zygotes itself (a Dask worker: its own
 threads, event loop and signal handlers) starts one service per grading slot. The service runs
-:func:`autograder.engine.grade_stream` exactly as a local worker does, with the same sandbox
+:func:`autograder.engine.worker.grade_stream` exactly as a local worker does, with the same sandbox
 machinery; it reads the batch's settings, then one :class:`Parcel` after another, and answers
 each with its result.
 
@@ -34,9 +34,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
+from autograder.engine.settings import Settings, Task
 from autograder.intake.files import NotAFile, read_regular
 from autograder.intake.reader import MAX_FILE_BYTES
-from autograder.settings import Settings, Task
 
 _FRAME = struct.Struct("<Q")
 
@@ -209,7 +209,7 @@ class GradingService:
 
 
 def _serve(lifeline: int) -> int:
-    from autograder.engine import grade_stream
+    from autograder.engine.worker import grade_stream
     from autograder.executors.process import become_grading_process
 
     # The protocol keeps the real stdout; whatever pytest or a dying worker prints goes to

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from autograder.engine.scoring import load_points
 from autograder.intake import texts
 from autograder.intake.discover import Intake, Submission
 from autograder.intake.names import printable
 from autograder.intake.worksheet import read_worksheet
-from autograder.scoring import load_points
 
 EXIT_INTAKE_PROBLEMS = 4
 #: Record statuses that say intake could not take a student's files.

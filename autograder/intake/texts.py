@@ -2,17 +2,18 @@
 
 A reason lands in a student's feedback (the ``reason`` and ``notes`` of the gradebook row), in
 the class report and in the TA's console, which are read in either language: :func:`say` keeps
-both (:mod:`autograder.reasons`), and each reader renders its own.
+both (:mod:`autograder.records.reasons`), and each reader renders its own.
 """
 
 from __future__ import annotations
 
-from autograder import reasons
+from autograder.records import reasons
 from optigrade.i18n import Text
 
 
 def say(text: Text, /, **values: object) -> str:
-    """``text`` in both languages, as one storable reason (see :mod:`autograder.reasons`)."""
+    """``text`` in both languages, as one storable reason (see
+    :mod:`autograder.records.reasons`)."""
     return reasons.encode(text, **values)
 
 

@@ -10,13 +10,13 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from autograder.engine.scoring import shown
 from autograder.escaping import csv_cell, visible
-from autograder.gradebook import Gradebook
 from autograder.lms import texts as t
 from autograder.lms.course import Course
 from autograder.lms.overrides import os_user, with_overrides
 from autograder.lms.standing import CourseView
-from autograder.scoring import shown
+from autograder.records.gradebook import Gradebook
 
 NAME = "grade_changes.csv"
 COLUMNS = ("student", "status_before", "score_before", "status_after", "score_after")

@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 from autograder.lms.standing import MISSING, Standing
-from autograder.reports import safe_name
+from autograder.records.reports import safe_name
 
 NAME = "moodle_feedback_files.zip"
 PLUGIN = "assignfeedback_file"

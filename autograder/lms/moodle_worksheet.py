@@ -21,11 +21,11 @@ import datetime as dt
 import html
 from pathlib import Path
 
-from autograder import messages as m
 from autograder.lms import texts as t
 from autograder.lms.cells import iso_time, lms_number, php_cell
 from autograder.lms.late import duration
 from autograder.lms.standing import MISSING, Standing
+from autograder.records import messages as m
 
 NAME = "moodle_grading_worksheet.csv"
 HEADER = (

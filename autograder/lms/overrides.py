@@ -13,13 +13,13 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from autograder.engine.scoring import shown
 from autograder.escaping import visible
 from autograder.lms import texts as t
-from autograder.scoring import shown
 
 if TYPE_CHECKING:  # only for hints: the gradebook and the course import nothing from here
-    from autograder.gradebook import Gradebook
     from autograder.lms.course import Course
+    from autograder.records.gradebook import Gradebook
 
 
 def apply_overrides(

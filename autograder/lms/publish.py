@@ -16,14 +16,14 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from autograder import reports
 from autograder.escaping import visible
-from autograder.gradebook import Gradebook
 from autograder.lms import texts as t
 from autograder.lms.course import Course
 from autograder.lms.export import Written, write_lms
 from autograder.lms.overrides import with_overrides
 from autograder.lms.standing import COURSE_COLUMNS, MISSING, CourseView
+from autograder.records import reports
+from autograder.records.gradebook import Gradebook
 
 
 @dataclass

@@ -14,10 +14,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from autograder.engine.scoring import shown
 from autograder.lms.course import AssignmentPlan, Course
 from autograder.lms.late import ON_TIME, Lateness, final_score, lateness
 from autograder.lms.roster import Student
-from autograder.scoring import shown
 
 #: The status of a roster student with no submission (grades.csv and the LMS files).
 MISSING = "missing"

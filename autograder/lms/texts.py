@@ -1,7 +1,8 @@
 """Every sentence of the course file, the roster, late work and overrides, in Korean and English.
 
 The TA reads the errors (a course file or roster that is wrong, an override refused) on the
-command line, rendered in both languages with :func:`autograder.messages.both`; students read
+command line, rendered in both languages with :func:`autograder.records.messages.both`; students
+read
 the late line and the reviewed line in their feedback, in their own language.
 """
 

@@ -13,10 +13,10 @@ grades a class with each of them off, and with all of them off):
   sandbox on one core, chosen again per submission.
 
 :class:`Switches` says which are on: plain data, carried by the batch's
-:class:`~autograder.settings.Settings` to wherever grading runs, and made from the command's
+:class:`~autograder.engine.settings.Settings` to wherever grading runs, and made from the command's
 options in one place (:meth:`Switches.chosen`; kept in this light module because the batch's
 main process reads them too). :class:`~autograder.speedups.strategies.Speedups` holds the
-strategies of one grading process; :func:`autograder.engine.grade_stream` builds it from the
+strategies of one grading process; :func:`autograder.engine.worker.grade_stream` builds it from the
 switches and from what only the executor has (the core board, the memo link, a reference pass
 inherited from the worker server), and hands it to the engine's loop and to the pytest plugin.
 The sandbox client knows none of them: the engine injects what a sandbox needs (whether to run

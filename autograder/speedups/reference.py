@@ -41,7 +41,7 @@ class ReferenceRuns:
         self.plan = Plan()
         #: For each test (by its name in the suite, ``test_x[case]``), the known mistakes that
         #: would fail it: a student who passes it made none of them. Filled by the reference's
-        #: pass (which runs every test), read by :mod:`autograder.diagnosis`, also for
+        #: pass (which runs every test), read by :mod:`autograder.engine.diagnosis`, also for
         #: outcomes the memo answers without running the test.
         self.ruled_out_by_passing: dict[str, set[str]] = {}
         #: The (assignment, suite version) whose reference pass filled the plan, once one did.

@@ -1,6 +1,6 @@
 """Record and replay: a whole scenario in one round trip to the sandbox.
 
-A scenario (see :mod:`autograder.testing`) usually makes many calls (build an optimizer, call
+A scenario (see :mod:`autograder.engine.testing`) usually makes many calls (build an optimizer, call
 ``update`` forty times). Made live, each is a round trip to the sandbox. But a scenario's
 inputs rarely depend on the student's outputs, so the calls the reference run made are the
 calls the student run will make. So:

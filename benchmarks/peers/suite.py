@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 import solutions
-from autograder.testing import RTOL, variant_namespace
+from autograder.engine.testing import RTOL, variant_namespace
 from solutions.variants import EQUIVALENTS
 
 ROOT = Path(__file__).resolve().parents[2]

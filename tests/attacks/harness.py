@@ -284,7 +284,8 @@ ALLOWED_TAGS = frozenset(
     {"html", "head", "meta", "title", "style", "body", "p", "br", "hr", "blockquote", "div"}
     | {"h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td"}
     | {"code", "pre", "ul", "ol", "li", "strong", "em", "b", "i", "a", "span", "del", "s"}
-    # A failing item's picture: inline SVG drawn by autograder/svgplot.py (the attributes are
+    # A failing item's picture: inline SVG drawn by autograder/records/svgplot.py (the attributes
+    # are
     # still checked below: no handler, no script URL).
     | {"figure", "figcaption", "svg", "defs", "clippath", "g", "rect", "ellipse", "path"}
     | {"polyline", "circle", "text"}

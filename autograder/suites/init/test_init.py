@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.testing import Case
+from autograder.engine.testing import Case
 from optigrade.i18n import Text
 
 # -- activations --------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Scenarios of the optimizers suite: an optimizer is built and ``update`` is called several times.
 
-A *run* is a scenario in the sense of :mod:`autograder.testing`: called with an implementation
+A *run* is a scenario in the sense of :mod:`autograder.engine.testing`: called with an
+implementation
 namespace (the reference, the student's sandboxed code, or a catalogued variant) it builds the
 optimizer there, feeds it seeded gradients and returns the parameters after every call. The
 seeds (7000+) are the suite's own: the public checks in the notebooks use 1000-1999.
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 import solutions
-from autograder.testing import Case
+from autograder.engine.testing import Case
 
 #: A matrix, a vector, a 0-d array and a 3-d array, so that no shape is assumed.
 KEYS = {"W1": (3, 4), "b1": (4,), "gamma": (), "W2": (2, 3, 2)}

@@ -21,7 +21,7 @@ come from ``solutions/variants.py``.
 import numpy as np
 import pytest
 
-from autograder.testing import Case
+from autograder.engine.testing import Case
 from optigrade.i18n import Text
 
 

@@ -1,6 +1,6 @@
 """Small static charts as inline SVG, written by hand (no plotting library at grading time).
 
-Two kinds, as :mod:`autograder.pictures` computes them: a *path* on the course's surface
+Two kinds, as :mod:`autograder.engine.pictures` computes them: a *path* on the course's surface
 (level curves of f(x, y) = x²/20 + y², the start and the minimum marked) and *curves* of y over
 x. Each draws the reference's series and the student's over it, in a fixed frame: a student's
 points outside it are clipped to its edge, so a diverging answer cannot shrink the reference's

@@ -9,13 +9,14 @@ Two ways in:
   (registered through the ``pytest11`` entry point, so it is active wherever optigrade is
   installed; it does nothing unless ``--submission`` is given or the engine drives it).
 
-* The batch engine (:mod:`autograder.engine`) collects the suite once per worker and then runs
+* The batch engine (:mod:`autograder.engine.worker`) collects the suite once per worker and then
+runs
   every collected test for one submission after another, replacing pytest's run loop; this
   is what makes grading fast (no pytest start-up per submission).
 
 Fixtures for hidden tests: ``student`` (the sandboxed submission), ``reference`` (the
 ``solutions`` package) and ``check`` (comparisons that fail with a structured, bilingual
-:class:`~autograder.testing.Failure`).
+:class:`~autograder.engine.testing.Failure`).
 """
 
 from __future__ import annotations
@@ -30,14 +31,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import solutions
-from autograder.diagnosis import diagnose
-from autograder.pictures import Painter
-from autograder.proxy import StudentProxy
+from autograder.engine.diagnosis import diagnose
+from autograder.engine.pictures import Painter
+from autograder.engine.proxy import StudentProxy
+from autograder.engine.scoring import Points, SuiteError, load_points
+from autograder.engine.testing import Case, Checker, Failure, reference_namespace
 from autograder.sandbox.client import Sandbox
-from autograder.scoring import Points, SuiteError, load_points
 from autograder.speedups import Switches
 from autograder.speedups.strategies import Speedups
-from autograder.testing import Case, Checker, Failure, reference_namespace
 
 if TYPE_CHECKING:
     from autograder.speedups.memo import Tape
@@ -208,7 +209,8 @@ class GradingPlugin:
 
     @property
     def ruled_out_by_passing(self) -> dict[str, set[str]]:
-        """Per test, the known mistakes that would fail it (see :mod:`autograder.diagnosis`)."""
+        """Per test, the known mistakes that would fail it (see
+        :mod:`autograder.engine.diagnosis`)."""
         return self.speedups.reference.ruled_out_by_passing
 
 

@@ -1,6 +1,6 @@
 """What a grading worker is asked to do: the settings of a batch, and one task per student.
 
-Kept apart from :mod:`autograder.engine` so that the batch's main process, which never runs a
+Kept apart from :mod:`autograder.engine.worker` so that the batch's main process, which never runs a
 test, can describe work without importing pytest and the notebook reader.
 """
 

@@ -19,7 +19,8 @@ shape is a *scenario*, a function of an implementation namespace that returns wh
 element-wise. When they differ it tries the accepted equivalents of the item (the student
 passes if one matches) and then the known mistakes, both from ``solutions.variants``: the
 failure records which mistakes the student's result matches on this run and which of them the
-run cannot tell apart (:func:`run_evidence`); :mod:`autograder.diagnosis` names a mistake only
+run cannot tell apart (:func:`run_evidence`); :mod:`autograder.engine.diagnosis` names a mistake
+only
 when the evidence of all the item's failing runs singles it out. Every failure is a
 :class:`Failure` carrying structured, bilingual facts for the feedback: the case, the inputs in
 brief, expected, received, the first differing element, the diagnosed mistake, the student's
@@ -36,7 +37,7 @@ from typing import Any
 import numpy as np
 
 import solutions
-from autograder.proxy import StudentProxy
+from autograder.engine.proxy import StudentProxy
 from autograder.sandbox.client import MissingName, SandboxFailure, StudentError
 from autograder.speedups.reference import ReferenceRuns, Scenario
 from autograder.speedups.replay import Diverged, Replayer, Trace
@@ -294,7 +295,7 @@ class Checker:
 
         A failure carries the run's *evidence* (see :func:`run_evidence`); which known mistake,
         if any, is named is decided per item once all its runs are known
-        (:mod:`autograder.diagnosis`).
+        (:mod:`autograder.engine.diagnosis`).
         """
         expected, trace = self.reference.run(scenario)
         self._note_mistakes_failing(scenario, expected, rtol, atol)

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder import classreport_messages as t
-from autograder import messages as m
-from autograder import reasons
 from autograder.escaping import csv_cell, html_text, visible
-from autograder.record import TESTED
+from autograder.records import classreport_messages as t
+from autograder.records import messages as m
+from autograder.records import reasons
+from autograder.records.record import TESTED
 
 HTML_NAME = "class_report.html"
 CSV_NAME = "class_report.csv"

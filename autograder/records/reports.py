@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import solutions
-from autograder import messages as m
-from autograder import reasons
+from autograder.engine.scoring import shown
 from autograder.escaping import csv_cell, json_text
-from autograder.feedback import item_verdicts, render_html, render_markdown
-from autograder.scoring import shown
+from autograder.records import messages as m
+from autograder.records import reasons
+from autograder.records.feedback import item_verdicts, render_html, render_markdown
 
 CSV_COLUMNS = ("student", "status", "score", "max_score")
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)

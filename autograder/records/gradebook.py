@@ -4,7 +4,8 @@ It is the only authoritative copy; CSV, Gradescope JSON and feedback files are e
 A batch killed at any point (even with SIGKILL) loses at most the submissions in flight: on the
 next run, a submission whose content hash and suite version match a stored result is skipped.
 
-Only well-formed records go in, and only well-formed records come out (``autograder.record``):
+Only well-formed records go in, and only well-formed records come out
+(``autograder.records.record``):
 a stored result of any other shape (written by an older version, or edited by hand) is read as
 that student's ``internal_error`` and is graded again by the next run, never an exception in
 ``grade`` or ``report``.
@@ -20,7 +21,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from autograder.record import Record, RecordError, checked, stored
+from autograder.records.record import Record, RecordError, checked, stored
 from optigrade.i18n import DEFAULT_LANG, LANGS, check_lang
 
 _SCHEMA = """
@@ -93,7 +94,7 @@ class Gradebook:
     def record(self, result: dict[str, Any]) -> None:
         """Store one submission's result (replacing an older one) and commit at once.
 
-        Raises :class:`~autograder.record.RecordError` if ``result`` is not a well-formed
+        Raises :class:`~autograder.records.record.RecordError` if ``result`` is not a well-formed
         record: nothing malformed is ever stored.
         """
         if not isinstance(result, Record):  # checked already as it arrived (batch)

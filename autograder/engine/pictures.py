@@ -3,14 +3,14 @@
 Where an item fails, a picture often says more than the first differing element: an
 optimizer's path on the course's surface (``solutions/surface.py``: f(x, y) = x²/20 + y² from
 (-7, 2)), ``ewma``'s curve over a noisy sequence, a schedule's rate over the epochs. Each
-picture is a scenario in the sense of :mod:`autograder.testing`: a function of an
+picture is a scenario in the sense of :mod:`autograder.engine.testing`: a function of an
 implementation namespace, run on the reference (in the grader, once per worker) and on the
 student's code through its sandbox proxy (the student's code never runs in the grader).
 
 What comes back from the sandbox is untrusted numbers: each point must be a pair of finite
 floats within :data:`LIMIT`, and a series keeps its points up to the first that is not (the
 rest of a diverging path cannot be drawn anyway). Drawing clips them to its frame
-(:mod:`autograder.svgplot`). Only failing items are drawn, so a correct submission pays
+(:mod:`autograder.records.svgplot`). Only failing items are drawn, so a correct submission pays
 nothing; :class:`Painter` ``(enabled=False)`` draws none at all.
 """
 

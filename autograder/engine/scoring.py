@@ -30,7 +30,7 @@ from pathlib import Path
 
 import solutions
 
-SUITES_DIR = Path(__file__).resolve().parent / "suites"
+SUITES_DIR = Path(__file__).resolve().parents[1] / "suites"
 #: Decimal places of a score shown to people (feedback, CSV, summaries).
 SHOWN_PLACES = 2
 

@@ -113,7 +113,7 @@ INPUT_NAMES = {
     "keys of the second": Text(ko="두 번째의 키", en="keys of the second"),
 }
 ARGUMENT_NAME = Text(ko="인자 {index}", en="argument {index}")
-#: Words of the brief value descriptions (``autograder.testing.brief``), in Korean.
+#: Words of the brief value descriptions (``autograder.engine.testing.brief``), in Korean.
 BRIEF_WORDS_KO = (("(length ", "(길이 "), ("array(shape=", "배열(모양="), ("shape ", "모양 "))
 
 FAILURE_KIND = {

@@ -4,7 +4,7 @@ The main process never runs student code or tests: it discovers the submissions,
 gradebook which ones are already graded (same content hash and suite version), hands the rest
 to an executor (:mod:`autograder.executors`: local worker processes, or a Dask cluster) and
 commits every result to the gradebook the moment it arrives. A result is checked before it is
-committed (``autograder.record``): one of the wrong shape, or for another student than the
+committed (``autograder.records.record``): one of the wrong shape, or for another student than the
 task it answers, is recorded as that student's ``internal_error`` with the reason; so is a task
 the executor lost. Every student is recorded once, whatever the executor did twice.
 """
@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograder.engine.scoring import Points, load_points
+from autograder.engine.settings import Settings, Task
 from autograder.executors import Executor, make_executor
-from autograder.gradebook import Gradebook
 from autograder.intake import Ingested, Intake, Submission, content_hash, discover
-from autograder.record import RecordError, checked_for
-from autograder.scoring import Points, load_points
-from autograder.settings import Settings, Task
+from autograder.records.gradebook import Gradebook
+from autograder.records.record import RecordError, checked_for
 
 
 @dataclass
@@ -132,7 +132,9 @@ def run(
 
 
 def _internal_error(settings: Settings, points: Points, task: Task, reason: str) -> dict[str, Any]:
-    from autograder.engine import build_result  # rare: not worth pytest in every main process
+    from autograder.engine.worker import (
+        build_result,  # rare: not worth pytest in every main process
+    )
 
     # The names the submission knows its files by (an archive entry's own name), never the
     # generated names they were extracted under.

@@ -21,12 +21,15 @@ from typing import Any
 
 import pytest
 
-from autograder import messages as m
-from autograder import reasons
+from autograder.engine.nearmiss import near_name
+from autograder.engine.plugin import GradingPlugin, TestOutcome, run_submissions
+from autograder.engine.proxy import StudentProxy
+from autograder.engine.scoring import Points, SuiteError, suite_dir, suite_version
+from autograder.engine.settings import Settings, Task
+from autograder.engine.testing import reference_namespace
 from autograder.intake import CellOrigin, CourseCells, Ingested, ingest
-from autograder.nearmiss import near_name
-from autograder.plugin import GradingPlugin, TestOutcome, run_submissions
-from autograder.proxy import StudentProxy
+from autograder.records import messages as m
+from autograder.records import reasons
 from autograder.sandbox.backend import LocalZygote, open_backend
 from autograder.sandbox.client import (
     CellReport,
@@ -34,13 +37,10 @@ from autograder.sandbox.client import (
     SandboxCrashed,
     SandboxFailure,
 )
-from autograder.scoring import Points, SuiteError, suite_dir, suite_version
-from autograder.settings import Settings, Task
 from autograder.speedups.memo import MemoLink
 from autograder.speedups.placement import Placement
 from autograder.speedups.reference import ReferenceRuns
 from autograder.speedups.strategies import Speedups
-from autograder.testing import reference_namespace
 
 
 class _Loop:

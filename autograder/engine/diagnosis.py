@@ -1,6 +1,7 @@
 """Naming a known mistake for an item, from the evidence of all its failing runs.
 
-Each run that ``check.same`` fails carries *evidence* (:func:`autograder.testing.run_evidence`):
+Each run that ``check.same`` fails carries *evidence*
+(:func:`autograder.engine.testing.run_evidence`):
 the catalogued mistakes whose output the student's matches on that run, each with the other
 mistakes that run cannot tell apart from it. One run is weak evidence: on a run with tiny
 gradients, "no update at all", "updates only on the first call" and "the (1 − β) EWMA form" may
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from solutions.variants import MISTAKES, Variant
 
 if TYPE_CHECKING:
-    from autograder.plugin import TestOutcome
+    from autograder.engine.plugin import TestOutcome
 
 #: The key of a failure's facts holding its run's evidence, until the item is diagnosed.
 EVIDENCE = "evidence"

@@ -20,8 +20,8 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from autograder import messages as m
 from autograder.intake.provenance import LMS_KINDS, PASSED_OVER, RULES, TIME_SOURCES
+from autograder.records import messages as m
 
 #: The statuses a record may have (each has its sentence in the feedback).
 STATUSES = frozenset(m.STATUS)

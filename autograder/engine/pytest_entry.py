@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from autograder.engine.plugin import GradingPlugin, register_item_marker
+from autograder.engine.proxy import StudentProxy
+from autograder.engine.scoring import shown
 from autograder.intake import ingest, student_id_from_name
-from autograder.plugin import GradingPlugin, register_item_marker
-from autograder.proxy import StudentProxy
 from autograder.sandbox.backend import open_backend
-from autograder.scoring import shown
 
 _KEY = "optigrade_grading"
 

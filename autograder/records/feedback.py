@@ -21,14 +21,15 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from autograder import messages as m
-from autograder import nearmiss, pictures, reasons, svgplot
-from autograder import picture_messages as pm
+from autograder.engine import nearmiss, pictures
+from autograder.engine.scoring import shown
 from autograder.escaping import md_block, md_code, md_text, visible
 from autograder.lms import texts as lt
 from autograder.lms.late import duration
-from autograder.record import TESTED
-from autograder.scoring import shown
+from autograder.records import messages as m
+from autograder.records import picture_messages as pm
+from autograder.records import reasons, svgplot
+from autograder.records.record import TESTED
 from optigrade.i18n import Text
 from solutions import surface
 from solutions.variants import MISTAKES
