@@ -328,7 +328,7 @@ def _plan_marker() -> tuple[str, str, list[float]]:
     """Halves of an input of the suite's last planned run, and its first values."""
     script = (
         "import json, numpy as np\n"
-        "from autograder import engine\n"
+        "from autograder.engine import worker as engine\n"
         "reference = engine.prepare_suite('optimizers')\n"
         "assert reference is not None\n"
         "def arrays(value):\n"
