@@ -144,7 +144,9 @@ def test_every_grade_writes_the_class_report_and_the_korean_page_shows_the_class
         assert failed_runs, "the two ε students fail some AdaGrad runs"
         for row in failed_runs:
             test_cell = row.locator("td").nth(1).inner_text().split("\n")
-            assert test_cell[0].startswith("test_adagrad") and len(test_cell) == 2, test_cell
+            assert test_cell[0].startswith("test_updates[AdaGrad-") and len(test_cell) == 2, (
+                test_cell
+            )
             assert re.search("[\uac00-\ud7a3]", test_cell[1]), test_cell
         items = section(page, "items")
         assert f"{EPS_PATTERN} (감점된 2명 중 2명)" in items
