@@ -23,8 +23,10 @@ $(VENV)/.otter: $(STAMP)
 
 # The TA's main job on the bundled example class: grade, then show where the outputs are.
 demo: $(STAMP)
+	@# Exit 4: graded, but a file was refused (the class holds one that is not a notebook).
 	$(BIN)/optigrade grade --assignment optimizers --out out/demo --regrade -- \
-		examples/submissions/optimizers examples/submissions/canvas_download.zip
+		examples/submissions/optimizers examples/submissions/canvas_download.zip \
+		|| [ $$? -eq 4 ]
 	@echo; echo "--- out/demo/grades.csv ---"; cat out/demo/grades.csv
 	@echo; echo "--- out/demo/feedback/yoon_jisu.md (Korean feedback for a known mistake) ---"
 	@cat out/demo/feedback/yoon_jisu.md

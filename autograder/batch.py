@@ -18,7 +18,7 @@ from typing import Any
 
 from autograder.executors import Executor, make_executor
 from autograder.gradebook import Gradebook
-from autograder.intake import Ingested, content_hash, discover
+from autograder.intake import Ingested, Intake, Submission, content_hash, discover
 from autograder.record import RecordError, checked_for
 from autograder.scoring import Points, load_points
 from autograder.settings import Settings, Task
@@ -32,6 +32,8 @@ class BatchPlan:
     #: for the TA's summary. Each student's are also in their gradebook row (status
     #: ``refused`` when nothing else was left to grade, else notes).
     refused: list[tuple[str, str]] = field(default_factory=list)
+    #: Every submission intake found (graded now or skipped), with its provenance.
+    submissions: list[Submission] = field(default_factory=list)
 
 
 def plan(
@@ -40,20 +42,27 @@ def plan(
     gradebook: Gradebook,
     scratch: Path,
     regrade: bool = False,
+    intake: Intake | None = None,
 ) -> BatchPlan:
     """Which students of ``paths`` to grade: one task per student id (intake makes ids unique
     in the batch), without those whose files and suite are unchanged since they were graded.
 
     Raises :class:`~autograder.intake.IngestError` only for the TA's own unusable input.
     """
-    found = discover(paths, scratch)
+    found = discover(paths, scratch, intake)
     result = BatchPlan([], refused=[("", warning) for warning in found.warnings])
     for submission in found.submissions:
         result.refused.extend((submission.student, line) for line in submission.refused)
-        digest = content_hash(submission.files, submission.names, submission.refused)
+        result.submissions.append(submission)
+        digest = content_hash(
+            submission.files, submission.names, submission.refused, submission.notes
+        )
+        provenance = submission.provenance.as_json()
         if not regrade and gradebook.is_current(
             settings.assignment, submission.student, digest, settings.suite_version
         ):
+            # The same file, but perhaps a time learnt since (a worksheet passed this time).
+            gradebook.set_provenance(settings.assignment, submission.student, provenance)
             result.skipped.append(submission.student)
         else:
             result.tasks.append(
@@ -63,6 +72,8 @@ def plan(
                     digest,
                     submission.names,
                     submission.refused,
+                    submission.notes,
+                    provenance,
                 )
             )
     return result
@@ -97,6 +108,9 @@ def run(
         if outcome.lost is not None:
             result = _internal_error(settings, points, task, outcome.lost)
         else:
+            if isinstance(outcome.result, dict):
+                # Intake's word, from this process: never what a worker says about it.
+                outcome.result["provenance"] = task.provenance
             try:
                 result = checked_for(
                     outcome.result,
@@ -126,4 +140,7 @@ def _internal_error(settings: Settings, points: Points, task: Task, reason: str)
     submission = Ingested(
         task.student, files, task.content_hash, status="internal_error", reason=reason
     )
-    return build_result(settings, points, submission, None, [], 0.0)
+    return {
+        **build_result(settings, points, submission, None, [], 0.0),
+        "provenance": task.provenance,
+    }

@@ -33,6 +33,9 @@ from autograder.escaping import json_text, visible
 from autograder.executors import Executor, make_executor
 from autograder.gradebook import Gradebook
 from autograder.intake import IngestError
+from autograder.intake import options as intake_options
+from autograder.intake import texts as intake_texts
+from autograder.intake.worksheet import WorksheetError
 from autograder.sandbox.client import Timeouts
 from autograder.sandbox.isolation import Limits
 from autograder.scoring import SuiteError, load_points, shown, suite_version
@@ -216,6 +219,18 @@ LANG = click.option(
     "worker processes on this machine. Submissions travel as bytes; results are recorded here "
     "as they arrive. See docs/CLUSTER.md.",
 )
+@click.option(
+    "--worksheet",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Moodle's grading worksheet (CSV) of this assignment: each participant's submission "
+    "time is read from its 'Last modified (submission)' column.",
+)
+@click.option(
+    "--timezone",
+    metavar="ZONE",
+    help="Time zone of the worksheet's times and of zip entry times (e.g. Asia/Seoul) "
+    "[default: UTC].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def grade(
     assignment: str,
@@ -233,6 +248,8 @@ def grade(
     no_speedups: bool,
     accepted: tuple[str, ...],
     cluster: str | None,
+    worksheet: Path | None,
+    timezone: str | None,
     as_json: bool,
 ) -> None:
     """Grade SUBMISSIONS (.ipynb, .py, folders of them, or LMS download zips).
@@ -249,10 +266,16 @@ def grade(
     Before grading, one sandbox is started and probed (`optigrade doctor`): if an isolation
     layer does not hold, grading stops unless --accept-missing-layer names that layer.
 
+    A student with several files has exactly one graded, by the rule in docs/TA_GUIDE.md
+    (named like the assignment, else the latest resubmission, else the newest, else none).
+    Exit codes: 1 the input is unusable, 2 usage (-a matches none of the notebooks),
+    3 an isolation layer is missing, 4 graded, but some student's files were refused.
+
     \b
     Examples:
       optigrade grade -a optimizers --out graded/ -- canvas_download.zip
       optigrade grade -a optimizers --out graded/ -- submissions/*
+      optigrade grade -a optimizers -o graded/ --worksheet ws.csv --timezone Asia/Seoul -- m.zip
     """
     console = Console(stderr=True)
     try:
@@ -270,8 +293,11 @@ def grade(
             plan=not no_speedups,
             reuse_outcomes=not (no_reuse or no_speedups),
         )
+        told, sheet_warnings = intake_options.intake(assignment, worksheet, timezone)
     except SuiteError as exc:
         raise click.ClickException(str(exc)) from exc
+    except (intake_options.OptionError, WorksheetError) as exc:
+        raise click.ClickException(visible(exc, lines=True)) from exc
     reports.make_folders(out)
     executor = _executor(cluster, jobs, placement=not no_speedups)
     if cluster is None:
@@ -286,10 +312,15 @@ def grade(
     try:
         with Scratch(out) as scratch:
             try:
-                plan = batch.plan(settings, list(submissions), book, scratch, regrade)
+                plan = batch.plan(settings, list(submissions), book, scratch, regrade, told)
             except IngestError as exc:
                 raise click.ClickException(visible(exc, lines=True)) from exc
+            wrong = intake_options.wrong_assignment(plan.submissions, assignment)
+            if wrong is not None:
+                raise click.UsageError(visible(wrong))
+            plan.refused[:0] = [("", warning) for warning in sheet_warnings]
             _print_refused(plan.refused, console)
+            _print_choices(plan, console)
             if not plan.tasks and not plan.skipped:
                 raise click.ClickException(m.both(m.NOTHING_FOUND))
             gate.enforce(set(accepted), console)
@@ -324,7 +355,8 @@ def grade(
             # Streamed from the gradebook, never held as a whole: memory does not grow with
             # the class.
             tally, classes = Tally(), ClassReport(assignment)
-            results = classes.counted(tally.counted(book.results(assignment)))
+            problems = intake_options.Problems((s.student for s in plan.submissions), plan.refused)
+            results = classes.counted(tally.counted(problems.counted(book.results(assignment))))
             reports.write_all(results, assignment, out, lang, set(graded))
             classes.write(out, lang)
     finally:
@@ -345,6 +377,11 @@ def grade(
         )
     summary = tally.summary(len(graded), len(plan.skipped))
     summary["refused"] = [{"student": who, "reason": why} for who, why in plan.refused]
+    summary["intake"] = [
+        {"student": s.student, "notes": s.notes, "provenance": s.provenance.as_json()}
+        for s in plan.submissions
+    ]
+    summary["exit_code"] = problems.exit_code
     summary["outputs"] = {
         "csv": str(out / "grades.csv"),
         "results": str(out / "results"),
@@ -362,6 +399,8 @@ def grade(
                 f"{out / CLASS_HTML} (gradebook {book.path})"
             )
         )
+    if problems.exit_code:
+        sys.exit(problems.exit_code)
 
 
 #: How many of intake's refusals the console lists (all are in ``--json`` and the feedback).
@@ -379,6 +418,19 @@ def _print_refused(refused: list[tuple[str, str]], console: Console) -> None:
         console.print(Text(f"  {who}: {visible(reason)}"))
     if len(refused) > _REFUSALS_SHOWN:
         console.print(Text(m.both(m.REFUSED_MORE, count=len(refused) - _REFUSALS_SHOWN)))
+
+
+def _print_choices(plan: batch.BatchPlan, console: Console) -> None:
+    """Which file was graded of each student who had several, and by which rule."""
+    chosen = [s for s in plan.submissions if s.notes]
+    if not chosen:
+        return
+    console.print(Text(m.both(intake_texts.CHOICES, count=len(chosen)), style="yellow"))
+    for submission in chosen[:_REFUSALS_SHOWN]:
+        for note in submission.notes:
+            console.print(Text(f"  {visible(submission.student)}: {visible(note)}"))
+    if len(chosen) > _REFUSALS_SHOWN:
+        console.print(Text(m.both(m.REFUSED_MORE, count=len(chosen) - _REFUSALS_SHOWN)))
 
 
 class _Gate:

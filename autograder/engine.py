@@ -94,6 +94,7 @@ class _Loop:
                 task.names,
                 task.refused,
                 self.course_cells(),
+                task.notes,
             )
             pending.update(task=task, submission=submission, started=started, sandbox=None)
             if submission.status != "ok":

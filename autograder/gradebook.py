@@ -96,6 +96,30 @@ class Gradebook:
             ),
         )
 
+    def set_provenance(
+        self, assignment: str, student: str, provenance: dict[str, Any] | None
+    ) -> None:
+        """Store where a student's stored result came from, when it says something else now
+        (the same file, with a submission time learnt since); a stored record that is not
+        well formed is left for the next run to grade again."""
+        row = self.db.execute(
+            "SELECT result FROM results WHERE assignment=? AND student=?", (assignment, student)
+        ).fetchone()
+        if row is None:
+            return
+        try:
+            record = checked(json.loads(row[0]))
+        except (RecordError, ValueError, TypeError, RecursionError):
+            return
+        if record.get("provenance") == provenance:
+            return
+        record["provenance"] = provenance
+        text = json.dumps(checked(record), ensure_ascii=False, allow_nan=False)
+        self.db.execute(
+            "UPDATE results SET result=? WHERE assignment=? AND student=?",
+            (text, assignment, student),
+        )
+
     def language(self, assignment: str, chosen: str | None) -> str:
         """The language of ``assignment``'s feedback: ``chosen`` (then remembered for this
         gradebook), else the one chosen last (a rerun of ``grade`` after ``report --lang en``

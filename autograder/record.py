@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
 from autograder import messages as m
+from autograder.intake.provenance import LMS_KINDS, PASSED_OVER, RULES, TIME_SOURCES
 
 #: The statuses a record may have (each has its sentence in the feedback).
 STATUSES = frozenset(m.STATUS)
@@ -79,6 +81,7 @@ def checked(result: Any) -> Record:
             "output": _text(result.get("output", ""), "output"),
             "seconds": _score(result.get("seconds", 0.0), "seconds"),
             "reused_tests": _count(result.get("reused_tests", 0), "reused_tests"),
+            "provenance": provenance(result.get("provenance")),
         }
     )
     _consistent(record)
@@ -149,6 +152,7 @@ def unreadable(assignment: str, student: str, why: str) -> dict[str, Any]:
         "output": "",
         "seconds": 0.0,
         "reused_tests": 0,
+        "provenance": None,
     }
 
 
@@ -356,3 +360,75 @@ def _consistent(record: dict[str, Any]) -> None:
         raise RecordError(f"score {record['score']} is not the sum of the items")
     if record["score"] > record["max_score"]:
         raise RecordError(f"score {record['score']} is over max_score {record['max_score']}")
+
+
+#: Longest text a provenance field holds (a name, a file's path in the submission).
+MAX_PROVENANCE_TEXT = 1000
+_PROVENANCE_CHOICES = {
+    "lms": LMS_KINDS,
+    "time_source": TIME_SOURCES,
+    "rule": RULES,
+}
+
+
+def provenance(value: Any) -> dict[str, Any] | None:
+    """Where the submission came from (``autograder.intake.provenance``): exactly its keys,
+    each of its type and allowed values, texts cut and encodable; None for a record without
+    one (written before provenance was recorded)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise RecordError("provenance must be a mapping or null")
+    checked_value: dict[str, Any] = {}
+    for key in ("lms", "lms_user", "name", "chosen", "time_source", "rule"):
+        checked_value[key] = _short_text(value.get(key), f"provenance {key}")
+    for key, allowed in _PROVENANCE_CHOICES.items():
+        if checked_value[key] is not None and checked_value[key] not in allowed:
+            raise RecordError(
+                f"provenance {key} {checked_value[key][:40]!r} is not one of {allowed}"
+            )
+    lms_user = checked_value["lms_user"]
+    if lms_user is not None and not (lms_user.isascii() and lms_user.isdigit()):
+        raise RecordError("provenance lms_user must be digits")
+    submitted = _short_text(value.get("submitted_at"), "provenance submitted_at")
+    if submitted is not None:
+        try:
+            when = datetime.strptime(submitted, "%Y-%m-%dT%H:%M:%SZ")
+        except ValueError:
+            raise RecordError(
+                f"provenance submitted_at {submitted[:40]!r} is not ISO 8601 UTC"
+            ) from None
+        submitted = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if (submitted is None) != (checked_value["time_source"] is None):
+        raise RecordError("provenance submitted_at and time_source go together")
+    late = value.get("late_marker")
+    if late is not None and not isinstance(late, bool):
+        raise RecordError("provenance late_marker must be true, false or null")
+    passed = []
+    for index, entry in enumerate(_list(value.get("passed_over", []), "provenance passed_over")):
+        if not isinstance(entry, dict):
+            raise RecordError(f"provenance passed_over {index} must be a mapping")
+        reason = entry.get("reason")
+        if reason not in PASSED_OVER:
+            raise RecordError(f"provenance passed_over {index}: reason {str(reason)[:40]!r}")
+        passed.append(
+            {"file": _short_text(entry.get("file"), "provenance file") or "", "reason": reason}
+        )
+    return {
+        "lms": checked_value["lms"],
+        "lms_user": lms_user,
+        "name": checked_value["name"],
+        "submitted_at": submitted,
+        "time_source": checked_value["time_source"],
+        "late_marker": late,
+        "chosen": checked_value["chosen"],
+        "passed_over": passed,
+        "rule": checked_value["rule"],
+    }
+
+
+def _short_text(value: Any, field: str) -> str | None:
+    if value is None:
+        return None
+    text = _text(value, field)
+    return text if len(text) <= MAX_PROVENANCE_TEXT else text[:MAX_PROVENANCE_TEXT] + " …"

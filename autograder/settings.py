@@ -7,6 +7,7 @@ test, can describe work without importing pytest and the notebook reader.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from autograder.sandbox.client import Timeouts
 from autograder.sandbox.isolation import Limits
@@ -25,6 +26,10 @@ class Task:
     #: What intake refused of this student's ("where: why"): status ``refused`` if nothing
     #: else is left to grade, else notes.
     refused: list[str] = field(default_factory=list)
+    #: Intake's notes (which of several files was graded, and why): the record's first notes.
+    notes: list[str] = field(default_factory=list)
+    #: Where the submission came from (``autograder.intake.provenance``), as stored.
+    provenance: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

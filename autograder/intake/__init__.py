@@ -7,6 +7,8 @@ batch. The main process calls :func:`discover` (which files are whose) and :func
 
 * :mod:`~autograder.intake.discover`: the TA's paths to one submission per student;
 * :mod:`~autograder.intake.layout`: whose file is it (folders, LMS names, wrappers);
+* :mod:`~autograder.intake.provenance`: where a submission came from, and which file is graded;
+* :mod:`~autograder.intake.worksheet`: Moodle's grading worksheet, for submission times;
 * :mod:`~autograder.intake.archive`: a zip reader that loses an entry, not the archive;
 * :mod:`~autograder.intake.files`: opening without following links or blocking;
 * :mod:`~autograder.intake.names`: names of any encoding to printable Unicode, and ids;
@@ -23,11 +25,13 @@ from autograder.intake.discover import (
     SUBMISSION_SUFFIXES,
     Discovery,
     IngestError,
+    Intake,
     Submission,
     discover,
 )
 from autograder.intake.magics import neutralise_magics
 from autograder.intake.names import student_id_from_name
+from autograder.intake.provenance import Provenance
 from autograder.intake.reader import (
     MAX_CODE_CHARS,
     MAX_FILE_BYTES,
@@ -49,6 +53,8 @@ __all__ = [
     "Discovery",
     "IngestError",
     "Ingested",
+    "Intake",
+    "Provenance",
     "Submission",
     "content_hash",
     "discover",

@@ -24,6 +24,7 @@ import struct
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from autograder.intake import texts
 from autograder.intake.names import decode_name
@@ -63,10 +64,30 @@ class Entry:
     size: int
     offset: int  # of the local header
     mode: int  # the Unix st_mode in the external attributes (0 when there is none)
+    dos_time: int = 0  # the MS-DOS time and date fields: local time of the archiver
+    dos_date: int = 0
     #: Where the data starts, after the local header (None: no local header there).
     data_at: int | None = None
     #: Its local header or data overlap another record's: refused, never read.
     overlaps: bool = False
+
+    @property
+    def modified(self) -> datetime | None:
+        """The entry's time as written (naive: the archiving machine's local time, in no
+        stated zone), or None for the zip format's "no date" (1980-01-01 00:00) and
+        impossible dates."""
+        day, month, year = self.dos_date & 0x1F, (self.dos_date >> 5) & 0x0F, self.dos_date >> 9
+        second, minute, hour = (
+            (self.dos_time & 0x1F) * 2,
+            (self.dos_time >> 5) & 0x3F,
+            self.dos_time >> 11,
+        )
+        if year == 0 and month <= 1 and day <= 1 and not self.dos_time:
+            return None
+        try:
+            return datetime(1980 + year, month, day, hour, minute, min(second, 59))
+        except ValueError:
+            return None
 
     @property
     def is_dir(self) -> bool:
@@ -149,6 +170,7 @@ class ZipReader:
             if fields[0] != b"PK\x01\x02":
                 break
             flags, method, crc, csize, usize = (fields[i] for i in (4, 5, 8, 9, 10))
+            dos_time, dos_date = fields[6], fields[7]
             name_len, extra_len, comment_len = fields[11], fields[12], fields[13]
             external, offset = fields[16], fields[17]
             name_at = at + _CENTRAL.size
@@ -171,6 +193,8 @@ class ZipReader:
                 # Unix permissions and file type. The type bits are believed whatever system
                 # the entry says it was made on: a link is refused even from "FAT".
                 mode=(external >> 16) & 0xFFFF,
+                dos_time=dos_time,
+                dos_date=dos_date,
             )
             at, index = end, index + 1
         if index < count:

@@ -11,6 +11,10 @@ What a path is comes from what the TA passed, never from guessing at its content
 * any other file is a submission file of the student its name says (a ``.ipynb`` that is really
   a zip is an unreadable notebook, nothing more).
 
+Of each student's files exactly one is graded (:mod:`autograder.intake.provenance` says which
+and records why); an LMS online text is never graded, and a notebook whose metadata names
+another assignment than :attr:`Intake.assignment` is refused.
+
 Links, devices, FIFOs and sockets are refused wherever they are found (the TA's own arguments
 included), archive entries are extracted under generated names (a name of any length or
 encoding costs nothing), and every id comes from exactly one place in the batch: an id that two
@@ -20,18 +24,37 @@ belongs to and never stops the batch; one that belongs to no student is a warnin
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from autograder.intake import texts
 from autograder.intake.archive import ArchiveError, EntryError, ZipReader
-from autograder.intake.files import NotAFile, open_regular, refusal
+from autograder.intake.files import NotAFile, open_regular, read_regular, refusal
 from autograder.intake.layout import Found, Unit, assign
-from autograder.intake.names import disk_name, lms_id, shown_path, student_id_from_name
+from autograder.intake.names import (
+    LmsName,
+    disk_name,
+    lms_id,
+    parse_lms_name,
+    printable,
+    shown_path,
+    student_id_from_name,
+)
+from autograder.intake.provenance import (
+    Candidate,
+    Choice,
+    PassedOver,
+    Provenance,
+    aware,
+    choose,
+    iso_utc,
+)
 from autograder.intake.reader import MAX_FILE_BYTES
 
 MAX_ZIP_ENTRIES = 20_000
@@ -50,12 +73,17 @@ class IngestError(Exception):
 
 @dataclass
 class Submission:
-    """One student's files, ready to hash and grade."""
+    """One student's file (exactly one is graded, :mod:`autograder.intake.provenance`), ready
+    to hash and grade."""
 
     student: str
     files: list[Path] = field(default_factory=list)
     names: list[str] = field(default_factory=list)  # each file's name in the submission
     refused: list[str] = field(default_factory=list)  # "where: why", for the student's record
+    notes: list[str] = field(default_factory=list)  # which file was graded and why, if chosen
+    #: Other assignments its notebooks' metadata named (those notebooks were not graded).
+    other_assignments: list[str] = field(default_factory=list)
+    provenance: Provenance = field(default_factory=Provenance)
 
 
 @dataclass
@@ -64,14 +92,25 @@ class Discovery:
     warnings: list[str]  # refusals that belong to no student (a path escaping its archive)
 
 
-def discover(paths: list[Path], scratch: Path) -> Discovery:
+@dataclass(frozen=True)
+class Intake:
+    """What the TA says about the download: the assignment graded (to choose between a
+    student's files and to pass over another assignment's notebooks), the time zone of zip
+    entry times and of the worksheet, and Moodle's submission times by participant id."""
+
+    assignment: str | None = None
+    zone: tzinfo = UTC
+    submitted: dict[str, datetime] = field(default_factory=dict)  # aware, from the worksheet
+
+
+def discover(paths: list[Path], scratch: Path, intake: Intake | None = None) -> Discovery:
     """Expand files, folders and zips into one submission per student.
 
     Archive entries (and the rare file whose path is not valid UTF-8) are copied into
     ``scratch`` under generated names. Raises :class:`IngestError` only for the TA's own
     unusable input: a path that does not exist, or an LMS download that is not a readable zip.
     """
-    return _Discovery(scratch).run(paths)
+    return _Discovery(scratch, intake or Intake()).run(paths)
 
 
 def _base(path: str) -> str:
@@ -90,8 +129,9 @@ def _skipped(name: str) -> bool:
 
 
 class _Discovery:
-    def __init__(self, scratch: Path) -> None:
+    def __init__(self, scratch: Path, intake: Intake) -> None:
         self.scratch = scratch
+        self.intake = intake
         self.copies = 0  # files copied into scratch, to name the next one
         self.archives = 0
         self.items: dict[str, list[tuple[Unit, Found]]] = defaultdict(list)
@@ -137,7 +177,16 @@ class _Discovery:
         elif _suffix(name) == ".zip":
             self._zip(arg, shown, name, here)
         else:
-            item = Found((name,), shown, Path(arg), identity=(info.st_dev, info.st_ino))
+            item = Found(
+                (name,),
+                shown,
+                Path(arg),
+                identity=(info.st_dev, info.st_ino),
+                when=datetime.fromtimestamp(info.st_mtime, UTC),
+                when_source="file-mtime",
+            )
+            if _online_text(item.parts):
+                item = item.refuse(texts.say(texts.ONLINE_TEXT), "online-text")
             self._add(student_id_from_name(name), here, self._readable(item))
 
     def _zip(self, arg: str, shown: str, name: str, here: Unit) -> None:
@@ -196,8 +245,12 @@ class _Discovery:
                 why = refusal(info.st_mode)
                 if why is not None:
                     yield item.refuse(why)
+                elif _online_text(here):
+                    yield item.refuse(texts.say(texts.ONLINE_TEXT), "online-text")
                 elif _suffix(here[-1]) in SUBMISSION_SUFFIXES:
                     item.path, item.identity = Path(entry.path), (info.st_dev, info.st_ino)
+                    item.when = datetime.fromtimestamp(info.st_mtime, UTC)
+                    item.when_source = "file-mtime"
                     yield self._readable(item)
                 elif _suffix(here[-1]) == ".zip":
                     yield item.refuse(texts.say(texts.NESTED_ARCHIVE))
@@ -205,6 +258,8 @@ class _Discovery:
     def _readable(self, item: Found) -> Found:
         """``item``, or a copy of it in scratch when its path is not valid UTF-8 (a folder
         unzipped from a Korean Windows archive): every path handed on can be encoded."""
+        if item.path is None:
+            return item
         path = os.fspath(item.path)
         try:
             path.encode()
@@ -238,7 +293,7 @@ class _Discovery:
         except OSError as exc:
             path.unlink(missing_ok=True)
             return item.refuse(texts.say(texts.EXTRACT_FAILED, error=exc.strerror))
-        return Found(item.parts, item.origin, path, identity=item.identity, base=item.base)
+        return replace(item, path=path)
 
     # -- archives ---------------------------------------------------------------------------
 
@@ -288,12 +343,15 @@ class _Discovery:
             if not parts or any(_skipped(p) for p in parts):
                 continue
             item = Found(parts, "/".join((shown, *parts)), base=base)
+            item.when, item.when_source = entry.modified, "zip-entry"
             why = entry.refusal()
             suffix = _suffix(parts[-1])
             if why is not None:
                 found.append(item.refuse(why))
             elif entry.is_dir:
                 continue
+            elif _online_text(parts):
+                found.append(item.refuse(texts.say(texts.ONLINE_TEXT), "online-text"))
             elif suffix == ".zip":
                 found.append(item.refuse(texts.say(texts.NESTED_ARCHIVE)))
             elif suffix in SUBMISSION_SUFFIXES:
@@ -330,22 +388,134 @@ class _Discovery:
             units.setdefault(unit, []).append(item)
         if len(units) > 1:
             origins = sorted(item.origin for _unit, item in items)
-            listed = ", ".join(origins[:_SHOWN_ORIGINS])
-            if len(origins) > _SHOWN_ORIGINS:
-                listed += f", … ({len(origins)})"
-            reason = texts.say(texts.SEVERAL_SOURCES, student=student, origins=listed)
+            reason = texts.say(texts.SEVERAL_SOURCES, student=student, origins=_listed(origins))
             return Submission(student, refused=[reason])
+        checked = [self._checked(item) for _unit, item in sorted(items, key=lambda p: p[1].parts)]
+        found = [item for item, _ in checked]
+        candidates = [
+            Candidate("/".join(f.parts), f.path is not None, f.code, f.when, f.when_source)
+            for f in found
+        ]
+        choice = choose(candidates, self.intake.assignment, self.intake.zone)
         submission = Submission(student)
+        submission.other_assignments = sorted({named for _, named in checked if named})
+        chosen = next(
+            (f for f, c in zip(found, candidates, strict=True) if c is choice.chosen), None
+        )
         why: dict[str, list[str]] = {}
-        for _unit, item in sorted(items, key=lambda pair: pair[1].parts):
-            if item.path is None:
+        for item in found:
+            if item.path is None and item.code == "online-text" and chosen is not None:
+                # Beside a graded file, an online text is only said (a comment, mostly).
+                submission.notes.append(f"{item.label}: {item.reason}")
+            elif item.path is None:
                 why.setdefault(item.reason, []).append(item.label)
-            else:
-                submission.files.append(item.path)
-                submission.names.append("/".join(item.parts))
+        if chosen is not None and chosen.path is not None:
+            submission.files.append(chosen.path)
+            submission.names.append("/".join(chosen.parts))
         for reason, origins in why.items():
-            listed = ", ".join(origins[:_SHOWN_ORIGINS])
-            if len(origins) > _SHOWN_ORIGINS:
-                listed += f", … ({len(origins)})"
-            submission.refused.append(f"{listed}: {reason}")
+            submission.refused.append(f"{_listed(origins)}: {reason}")
+        by_rule = [c.name for c, code in choice.passed_over if code not in _REFUSED_CODES]
+        if choice.rule == "ambiguous":
+            submission.refused.append(
+                texts.say(
+                    texts.AMBIGUOUS,
+                    files=_listed(by_rule),
+                    assignment=self.intake.assignment or "?",
+                )
+            )
+        elif chosen is not None and by_rule and choice.rule in texts.RULE_NAMES:
+            submission.notes.append(
+                texts.say(
+                    texts.CHOSEN,
+                    chosen=submission.names[0],
+                    count=len(by_rule) + 1,
+                    rule=texts.RULE_NAMES[choice.rule],
+                    others=_listed(by_rule),
+                )
+            )
+        submission.provenance = self._provenance(found, chosen, choice)
         return submission
+
+    def _checked(self, item: Found) -> tuple[Found, str | None]:
+        """``item``, or refused when it is a notebook whose metadata names another
+        assignment than the one graded (as ``optigrade assign`` writes it), and that name."""
+        wanted = self.intake.assignment
+        if not wanted or item.path is None or not item.notebook:
+            return item, None
+        named = notebook_assignment(item.path)
+        if named is None or named == wanted:
+            return item, None
+        named = printable(named)[:80]
+        reason = texts.say(texts.OTHER_ASSIGNMENT, found=named, wanted=wanted)
+        return item.refuse(reason, "other-assignment"), named
+
+    def _provenance(self, found: list[Found], chosen: Found | None, choice: Choice) -> Provenance:
+        """Where the student's submission came from: the LMS name of the graded file (else of
+        the first file), and its time from the worksheet, else as the download carries it."""
+        named = [n for f in ([chosen] if chosen else []) + found if (n := _lms_of(f.parts))]
+        lms = named[0] if named else None
+        submitted_at, source = None, None
+        sheet_time = self.intake.submitted.get(lms.user.lstrip("0") or "0") if lms else None
+        if lms is not None and lms.lms == "moodle" and sheet_time is not None:
+            submitted_at, source = iso_utc(sheet_time), "moodle-worksheet"
+        elif chosen is not None and chosen.when is not None:
+            when = aware(chosen.when, self.intake.zone)
+            if when is not None and when.year >= 1980:
+                submitted_at, source = iso_utc(when), chosen.when_source
+        return Provenance(
+            lms=lms.lms if lms else None,
+            lms_user=lms.user if lms else None,
+            name=(printable(lms.name).strip() or None) if lms else None,
+            submitted_at=submitted_at,
+            time_source=source,
+            late_marker=lms.late if lms and lms.lms == "canvas" else None,
+            chosen="/".join(chosen.parts) if chosen else None,
+            passed_over=tuple(PassedOver(c.name, code) for c, code in choice.passed_over),
+            rule=choice.rule,
+        )
+
+
+#: Passed-over codes of files intake refused: their reasons are already in ``refused``.
+_REFUSED_CODES = frozenset(("refused", "online-text", "other-assignment"))
+
+
+def _listed(origins: list[str]) -> str:
+    listed = ", ".join(origins[:_SHOWN_ORIGINS])
+    if len(origins) > _SHOWN_ORIGINS:
+        listed += f", … ({len(origins)})"
+    return listed
+
+
+def _lms_of(parts: tuple[str, ...]) -> LmsName | None:
+    """The LMS name a file's path carries: its own (Canvas, Moodle flat), else its folder's."""
+    for part in reversed(parts):
+        parsed = parse_lms_name(part)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def _online_text(parts: tuple[str, ...]) -> bool:
+    """An online text entry of Moodle (its folder or flat name) or Canvas (``_text.html``)."""
+    return any((parsed := parse_lms_name(p)) is not None and parsed.online_text for p in parts)
+
+
+#: Notebooks larger than this are not parsed for their metadata (grading reads them anyway).
+_MAX_METADATA_BYTES = 20 * 1024 * 1024
+
+
+def notebook_assignment(path: Path) -> str | None:
+    """The assignment a notebook's metadata names (``metadata.optigrade.assignment``, as
+    ``optigrade assign`` writes it), or None: none named, or not a readable notebook (its
+    grading says why)."""
+    try:
+        raw, size = read_regular(path, _MAX_METADATA_BYTES)
+        if size > _MAX_METADATA_BYTES:
+            return None
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (NotAFile, OSError, ValueError, RecursionError):
+        return None
+    meta = data.get("metadata") if isinstance(data, dict) else None
+    ours = meta.get("optigrade") if isinstance(meta, dict) else None
+    named = ours.get("assignment") if isinstance(ours, dict) else None
+    return named if isinstance(named, str) and named.strip() else None

@@ -3,7 +3,9 @@
 Under a root (a folder or an archive the TA passed):
 
 * a file directly in the root belongs to the student its name says: the LMS user id of a Canvas
-  name (``kimminsu_12345_67890_optimizers.ipynb`` → ``12345``), else the name's stem;
+  name (``kimminsu_12345_67890_optimizers.ipynb`` → ``12345``) or of a Moodle download without
+  folders (``Lee Jiwoo_5002_assignsubmission_file_optimizers.ipynb`` → ``5002``), else the
+  name's stem;
 * a file inside a folder belongs to the student that folder is: a Moodle folder's user id
   (``Park Seoyeon_55555_assignsubmission_file_/`` → ``55555``), else the folder's whole name
   (``alice/optimizers.ipynb`` → ``alice``), however deep the file lies in it;
@@ -17,7 +19,8 @@ mix people's work: all its files are refused with the reason (pass that folder i
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from autograder.intake import texts
@@ -39,6 +42,9 @@ class Found:
     reason: str = ""  # why it was refused
     identity: tuple[int, int] | None = None  # (st_dev, st_ino) of a file on disk
     base: str = ""  # the root's own name: with ``parts``, where it is for the student
+    code: str = ""  # why it was refused, for the provenance ("online-text", ...; "": other)
+    when: datetime | None = None  # a zip entry's time (naive) or a file's mtime (aware)
+    when_source: str | None = None  # "zip-entry" or "file-mtime"
 
     @property
     def label(self) -> str:
@@ -49,8 +55,8 @@ class Found:
     def notebook(self) -> bool:
         return self.path is not None and self.parts[-1].lower().endswith(".ipynb")
 
-    def refuse(self, reason: str) -> Found:
-        return Found(self.parts, self.origin, None, reason, self.identity, self.base)
+    def refuse(self, reason: str, code: str = "") -> Found:
+        return replace(self, path=None, reason=reason, code=code)
 
 
 #: A group of files that may share a student: files named directly in one folder, one Moodle

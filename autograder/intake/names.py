@@ -15,15 +15,71 @@ import hashlib
 import os
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 #: Longer ids are cut and end with a hash of the whole id, so that two long ids stay two.
 MAX_ID_CHARS = 160
 
-# Canvas: <name>_<userid>_<submissionid>_<original file name>, with "_LATE" after the name.
-_CANVAS = re.compile(r"^(?P<name>[a-z0-9]+)(?:_late)?_(?P<id>\d+)_(?P<sub>\d+)_(?P<file>.+)$", re.I)
-# Moodle: "<Full Name>_<id>_assignsubmission_file_/<file>" (a folder per student).
-_MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_?$")
+# Canvas's "Download Submissions": <name>_<userid>_<submissionid>_<original file name>, with
+# "_LATE" after the name of a late submission (older Canvas wrote "-late"). The name is any
+# text without "/" (Hangul included); a file name ending "-1", "-2" is a later upload of the
+# same name (Canvas makes names unique that way).
+_CANVAS = re.compile(
+    r"^(?P<name>[^/]+?)(?P<late>[_-]late)?_(?P<id>\d+)_(?P<sub>\d+)_(?P<file>[^/]+)$", re.I
+)
+# Canvas's online text and website URL entries: <name>_<userid>_text.html, _link.html.
+_CANVAS_TEXT = re.compile(
+    r"^(?P<name>[^/]+?)(?P<late>[_-]late)?_(?P<id>\d+)_(?:text|link)\.html$", re.I
+)
+# Moodle's mod/assign download: "<Full Name>_<participant>_assignsubmission_<plugin>_" is a
+# folder per student and plugin (the default since Moodle 3.1), or the prefix of each file
+# name when the TA turned "download submissions in folders" off (the flat layout).
+_MOODLE = re.compile(
+    r"^(?P<name>[^/]+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>file|onlinetext)_(?P<file>[^/]*)$"
+)
+# A later upload of a file of the same name: "optimizers-1.ipynb" (Canvas) or "optimizers (1)".
+_RESUBMISSION = re.compile(r"^(?P<stem>.*?)(?:-(?P<n>\d{1,4})| \((?P<p>\d{1,4})\))$")
+
+
+@dataclass(frozen=True)
+class LmsName:
+    """What an LMS download's name says: whose file it is and what it was called."""
+
+    lms: str  # "canvas" or "moodle"
+    user: str  # Canvas user id, Moodle participant id
+    name: str  # the person's name as the download spells it
+    file: str  # the file's own name ("" for a Moodle folder)
+    late: bool = False  # Canvas's late marker
+    online_text: bool = False  # an online text entry, not a file the student uploaded
+
+
+def parse_lms_name(name: str) -> LmsName | None:
+    """The LMS fields of a Canvas file name, or of a Moodle folder or flat file name."""
+    for lms, pattern in (("moodle", _MOODLE), ("canvas", _CANVAS), ("canvas", _CANVAS_TEXT)):
+        match = pattern.match(name)
+        if match is None:
+            continue
+        fields = match.groupdict()
+        online = fields.get("plugin") == "onlinetext" or pattern is _CANVAS_TEXT
+        return LmsName(
+            lms,
+            fields["id"],
+            fields["name"],
+            name if pattern is _CANVAS_TEXT else fields["file"],
+            late=fields.get("late") is not None,
+            online_text=online,
+        )
+    return None
+
+
+def resubmission(stem: str) -> tuple[str, int]:
+    """A file stem without a resubmission suffix, and its number (0: none):
+    ``optimizers-2`` → (``optimizers``, 2)."""
+    match = _RESUBMISSION.match(stem)
+    if not match or not match.group("stem"):
+        return stem, 0
+    return match.group("stem"), int(match.group("n") or match.group("p"))
 
 
 def printable(text: str) -> str:
@@ -87,15 +143,14 @@ def clean_id(text: str) -> str:
 
 def lms_id(name: str) -> str | None:
     """The LMS user id a file or folder name carries (Canvas file, Moodle folder), if any."""
-    for pattern in (_CANVAS, _MOODLE):
-        match = pattern.match(name)
-        if match:
-            return match.group("id")
-    return None
+    parsed = parse_lms_name(name)
+    return parsed.user if parsed else None
 
 
 def is_moodle_folder(name: str) -> bool:
-    return _MOODLE.match(name) is not None
+    """A Moodle per-student folder (its name ends where the file name would start)."""
+    match = _MOODLE.match(name)
+    return match is not None and not match.group("file")
 
 
 def student_id_from_name(name: str) -> str:

@@ -76,15 +76,18 @@ def _named(paths: list[Path], names: list[str] | None) -> list[tuple[str, Path]]
 
 
 def content_hash(
-    paths: list[Path], names: list[str] | None = None, refused: list[str] | tuple = ()
+    paths: list[Path],
+    names: list[str] | None = None,
+    refused: list[str] | tuple = (),
+    notes: list[str] | tuple = (),
 ) -> str:
     """The hash :func:`ingest` records for these files: the batch skips a student whose hash
     and suite version are already in the gradebook."""
-    return _read_files(_named(paths, names), refused)[0]
+    return _read_files(_named(paths, names), refused, notes)[0]
 
 
 def _read_files(
-    named: list[tuple[str, Path]], refused: list[str] | tuple
+    named: list[tuple[str, Path]], refused: list[str] | tuple, notes: list[str] | tuple = ()
 ) -> tuple[str, list[tuple[str, bytes | NotAFile | OSError, int]]]:
     """The submission's content hash, and each file's bytes (at most one byte past the
     limit) and size, or why it could not be read: every file is read once, for both."""
@@ -104,6 +107,9 @@ def _read_files(
         digest.update(raw)
     for line in refused:
         digest.update(f"refused:{line}".encode())
+    # Which file was chosen of several, and why: another choice is another submission.
+    for line in notes:
+        digest.update(f"note:{line}".encode())
     return digest.hexdigest(), contents
 
 
@@ -118,6 +124,7 @@ def ingest(
     names: list[str] | None = None,
     refused: list[str] | tuple = (),
     course: CourseCells = NO_COURSE,
+    notes: list[str] | tuple = (),
 ) -> Ingested:
     """Read a student's files into code cells; never raises for a bad file.
 
@@ -125,10 +132,11 @@ def ingest(
     ``refused`` are the entries intake already refused for this student ("name: reason"),
     which make the status ``refused`` when nothing else can be graded, else notes.
     ``course`` are the assignment notebook's own cells (skipped, or run without reporting).
+    ``notes`` are intake's own (which of several files was graded): the first notes.
     """
     named = _named(paths, names)
-    digest, contents = _read_files(named, refused)
-    result = Ingested(student, [name for name, _ in named], digest)
+    digest, contents = _read_files(named, refused, notes)
+    result = Ingested(student, [name for name, _ in named], digest, notes=list(notes))
     problems: list[tuple[str, str]] = [("refused", line) for line in refused]
     for name, raw, size in contents:
         shown = PurePosixPath(name).name

@@ -145,3 +145,68 @@ REFUSED_NOTE = Text(
     ko="받아들이지 않은 파일: {entry}",
     en="file not accepted: {entry}",
 )
+
+# One file per student: what was graded, and what was not.
+ONLINE_TEXT = Text(
+    ko="온라인 텍스트는 채점하지 않습니다 (이 과제는 노트북 파일을 받습니다)",
+    en="an online text, not graded (this assignment takes a notebook file)",
+)
+OTHER_ASSIGNMENT = Text(
+    ko="이 노트북의 메타데이터는 과제 {found}의 노트북이라고 합니다 (채점하는 과제: {wanted}); "
+    "채점하지 않았습니다",
+    en="this notebook's metadata names assignment {found} (grading {wanted}); not graded",
+)
+CHOSEN = Text(
+    ko="파일 {count}개 중 {chosen}을(를) 채점했습니다 (규칙: {rule}); 채점하지 않은 파일: {others}",
+    en="graded {chosen} of {count} files (rule: {rule}); not graded: {others}",
+)
+AMBIGUOUS = Text(
+    ko="노트북이 여러 개라 어느 것을 채점할지 정할 수 없습니다 ({files}): "
+    "과제 이름({assignment})과 같은 이름의 파일이 하나가 아니고, "
+    "제출 시각이나 재제출 번호로도 가릴 수 없습니다. 하나만 남기고 다시 채점하세요",
+    en="several files and no way to tell which one to grade ({files}): not exactly one is named "
+    "like the assignment ({assignment}), and neither their times nor resubmission numbers decide. "
+    "Keep one and grade again",
+)
+RULE_NAMES = {
+    "only-file": Text(ko="파일이 하나뿐", en="the only file"),
+    "named-like-assignment": Text(
+        ko="과제 이름과 같은 파일", en="the one named like the assignment"
+    ),
+    "newest": Text(ko="가장 최근 파일", en="the newest"),
+    "latest-resubmission": Text(ko="마지막 재제출", en="the latest resubmission"),
+}
+
+# The TA's Moodle grading worksheet (grade --worksheet).
+WORKSHEET_UNREADABLE = Text(
+    ko="{path}: 채점 워크시트를 읽을 수 없습니다 ({detail})",
+    en="{path}: the grading worksheet cannot be read ({detail})",
+)
+WORKSHEET_COLUMNS = Text(
+    ko="{path}: Moodle 채점 워크시트가 아닙니다 (첫 줄에 '{identifier}'와 '{modified}' 열이 있어야 "
+    "합니다). Moodle의 '채점 워크시트 내려받기'로 받은 CSV를 넘기세요",
+    en="{path}: not a Moodle grading worksheet (its first row must name the columns "
+    "'{identifier}' and '{modified}'). Pass the CSV of Moodle's 'Download grading worksheet'",
+)
+WORKSHEET_ROW = Text(
+    ko="{path} {row}번째 줄: 참가자 번호가 없는 식별자 {value!r}, 건너뜀",
+    en="{path} row {row}: identifier {value!r} holds no participant number, skipped",
+)
+WORKSHEET_DATE = Text(
+    ko="{path} {row}번째 줄: 제출 시각 {value!r}을(를) 읽을 수 없어 압축 항목의 시각을 씁니다",
+    en="{path} row {row}: submission time {value!r} cannot be read; the zip entry's time is used",
+)
+UNKNOWN_ZONE = Text(
+    ko="알 수 없는 시간대입니다: {zone} (예: Asia/Seoul, UTC)",
+    en="unknown time zone: {zone} (e.g. Asia/Seoul, UTC)",
+)
+WRONG_ASSIGNMENT = Text(
+    ko="찾은 제출물 {count}개의 노트북이 모두 과제 {found}의 노트북입니다 (메타데이터); "
+    "-a {wanted}로는 아무도 채점할 수 없습니다. -a {found}로 다시 실행하세요",
+    en="the notebooks of all {count} submissions found are assignment {found}'s (their "
+    "metadata); -a {wanted} would grade none of them. Run again with -a {found}",
+)
+CHOICES = Text(
+    ko="학생 {count}명은 파일이 여러 개라 규칙에 따라 하나를 골랐습니다:",
+    en="{count} students had several files; one was chosen by the rule:",
+)
