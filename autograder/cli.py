@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 import sys
@@ -36,6 +37,11 @@ from autograder.intake import IngestError
 from autograder.intake import options as intake_options
 from autograder.intake import texts as intake_texts
 from autograder.intake.worksheet import WorksheetError
+from autograder.lms import changes
+from autograder.lms import texts as lt
+from autograder.lms.course import Course, CourseError, load_course
+from autograder.lms.overrides import OverrideError, apply_overrides, checked_override, os_user
+from autograder.lms.publish import publish
 from autograder.sandbox.client import Timeouts
 from autograder.sandbox.isolation import Limits
 from autograder.scoring import SuiteError, load_points, shown, suite_version
@@ -128,6 +134,18 @@ ASSIGNMENT = click.option(
     type=click.Choice(sorted(solutions.ASSIGNMENTS)),
     help="Which assignment's hidden suite to grade with.",
 )
+EXISTING_GRADEBOOK = click.option(
+    "--gradebook",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="SQLite gradebook [default: OUT/gradebook.sqlite].",
+)
+COURSE = click.option(
+    "--course",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The course file (course.toml: roster, due dates, late policy; docs/COURSE_FILE.md). "
+    "With it, exports are keyed by the roster's student ids, carry the late penalty, and "
+    "OUT/lms/ gets the Canvas and Moodle upload files.",
+)
 LANG = click.option(
     "--lang",
     type=click.Choice(LANGS),
@@ -162,8 +180,17 @@ LANG = click.option(
 @click.option(
     "--regrade",
     is_flag=True,
-    help="Grade again even submissions that are unchanged since the last run.",
+    help="Grade again even submissions that are unchanged since the last run (after a suite "
+    "fix). TA overrides stay in force; the students whose grades changed are listed and "
+    "written to OUT/grade_changes.csv.",
 )
+@click.option(
+    "--drop-overrides",
+    is_flag=True,
+    help="Stop applying every TA override of this assignment from this run on (the override "
+    "history stays in the gradebook).",
+)
+@COURSE
 @click.option(
     "--timeout-call",
     type=float,
@@ -240,6 +267,8 @@ def grade(
     gradebook: Path | None,
     jobs: int | None,
     regrade: bool,
+    drop_overrides: bool,
+    course: Path | None,
     timeout_call: float,
     timeout_cell: float,
     timeout_submission: float,
@@ -298,6 +327,7 @@ def grade(
         raise click.ClickException(str(exc)) from exc
     except (intake_options.OptionError, WorksheetError) as exc:
         raise click.ClickException(visible(exc, lines=True)) from exc
+    plan_of_course = _load_course(course, assignment)
     reports.make_folders(out)
     executor = _executor(cluster, jobs, placement=not no_speedups)
     if cluster is None:
@@ -310,6 +340,9 @@ def grade(
     lang = book.language(assignment, lang)
     failed_exports: list[tuple[str, OSError]] = []
     try:
+        before = changes.snapshot(book, assignment)
+        changes.settle_overrides(book, assignment, drop_overrides, console)
+        in_force = book.overrides(assignment)
         with Scratch(out) as scratch:
             try:
                 plan = batch.plan(settings, list(submissions), book, scratch, regrade, told)
@@ -343,8 +376,11 @@ def grade(
             def exported(result: dict[str, Any]) -> None:
                 # Each student's files are written as the result arrives, while the workers
                 # grade on, rather than all at the end with one core idle; the CSV is last.
+                # With a course file they are written at the end, under the roster's ids.
                 try:
-                    reports.write_student(result, out, lang)
+                    if plan_of_course is None:
+                        result = apply_overrides(result, in_force.get(result["student"]))
+                        reports.write_student(result, out, lang)
                 except OSError as exc:  # a full disk: the gradebook has it, `report` rewrites
                     failed_exports.append((result["student"], exc))
                 progress.advance(bar)
@@ -357,8 +393,13 @@ def grade(
             tally, classes = Tally(), ClassReport(assignment)
             problems = intake_options.Problems((s.student for s in plan.submissions), plan.refused)
             results = classes.counted(tally.counted(problems.counted(book.results(assignment))))
-            reports.write_all(results, assignment, out, lang, set(graded))
+            maximum = float(points.max_score)
+            published = publish(
+                results, book, assignment, out, lang, plan_of_course, maximum, written=set(graded)
+            )
             classes.write(out, lang)
+        changed = changes.compare(before, changes.snapshot(book, assignment))
+        changes_file = changes.write_changes(out, changed)
     finally:
         book.close()
         gate.abandon()
@@ -388,11 +429,17 @@ def grade(
         "feedback": str(out / "feedback"),
         "class_report": str(out / CLASS_HTML),
         "gradebook": str(book.path),
+        "grade_changes": str(changes_file),
     }
+    summary["changed"] = changed
+    summary.update(published.summary())
     if as_json:
         click.echo(json_text(summary, indent=2))
     else:
         print_summary(summary, Console())
+        published.print(console)
+        if before:  # a first run changes nobody's grade: nothing to compare with
+            changes.print_changes(changed, changes_file, console)
         click.echo(
             visible(
                 f"Wrote {out / 'grades.csv'}, {out / 'results'}/, {out / 'feedback'}/, "
@@ -401,6 +448,18 @@ def grade(
         )
     if problems.exit_code:
         sys.exit(problems.exit_code)
+
+
+def _load_course(path: Path | None, assignment: str) -> Course | None:
+    """The course file given with --course (checked whole before anything is graded)."""
+    if path is None:
+        return None
+    try:
+        course = load_course(path)
+        course.assignment(assignment)
+    except CourseError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return course
 
 
 #: How many of intake's refusals the console lists (all are in ``--json`` and the feedback).
@@ -514,11 +573,7 @@ def _open_gradebook(path: Path) -> Gradebook:
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder the exports are written to.",
 )
-@click.option(
-    "--gradebook",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="SQLite gradebook [default: OUT/gradebook.sqlite].",
-)
+@EXISTING_GRADEBOOK
 @LANG
 @click.option(
     "--class",
@@ -526,6 +581,7 @@ def _open_gradebook(path: Path) -> Gradebook:
     is_flag=True,
     help="Write only the class report (OUT/class_report.html and OUT/class_report.csv).",
 )
+@COURSE
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def report(
     assignment: str,
@@ -533,6 +589,7 @@ def report(
     gradebook: Path | None,
     lang: str | None,
     class_only: bool,
+    course: Path | None,
     as_json: bool,
 ) -> None:
     """Regenerate grades.csv, results/, feedback/ and the class report from the gradebook.
@@ -540,7 +597,11 @@ def report(
     Use it to write the feedback in the other language, or after a change to the exports. The
     language given with --lang is remembered in the gradebook: the next `grade` keeps it.
     With --class, only the class report is written: one page and one CSV for the whole batch.
+    With --course, the late penalties are computed again from the course file (change the
+    policy or an extension, run `report --course` again) and OUT/lms/ is rewritten.
     """
+    plan_of_course = _load_course(course, assignment)
+    published = None
     path = gradebook or out / "gradebook.sqlite"
     if not path.exists():
         raise click.ClickException(
@@ -558,7 +619,8 @@ def report(
         if class_only:
             deque(results, maxlen=0)  # counted on the way: nothing else to write
         else:
-            reports.write_all(results, assignment, out, lang)
+            maximum = float(load_points(assignment).max_score)
+            published = publish(results, book, assignment, out, lang, plan_of_course, maximum)
         classes.write(out, lang)
     except sqlite3.DatabaseError as exc:
         raise click.ClickException(
@@ -567,10 +629,77 @@ def report(
     finally:
         book.close()
     summary = tally.summary(0, 0)
+    if published is not None:
+        summary.update(published.summary())
     if as_json:
         click.echo(json_text(summary, indent=2))
     else:
         print_summary(summary, Console())
+        if published is not None:
+            published.print(Console(stderr=True))
+
+
+@click.command()
+@ASSIGNMENT
+@click.option("--student", "-s", required=True, help="The student: the gradebook's id, or "
+              "with --course the roster's student id.")  # fmt: skip
+@click.option("--item", "-i", required=True, help="The item (e.g. Adam).")
+@click.option("--points", "-p", required=True, type=float, help="The item's new points.")
+@click.option("--reason", "-r", required=True, help="Why (shown to the student).")
+@click.option("--by", default=None, help="Who decides [default: the OS user].")
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="The graded folder (its gradebook.sqlite).")  # fmt: skip
+@EXISTING_GRADEBOOK
+@COURSE
+@click.option("--json", "as_json", is_flag=True, help="Print the recorded override as JSON.")
+def override(
+    assignment: str,
+    student: str,
+    item: str,
+    points: float,
+    reason: str,
+    by: str | None,
+    out: Path,
+    gradebook: Path | None,
+    course: Path | None,
+    as_json: bool,
+) -> None:
+    """Record a TA's manual change of one item's points for one student.
+
+    The gradebook keeps who, when, why and the value replaced, in an append-only history; the
+    suite's own result is never changed. Every export shows the new value and the student's
+    feedback says the item was reviewed by a TA. A later `grade` (even --regrade) keeps it
+    unless --drop-overrides. Run `optigrade report` afterwards to rewrite the exports.
+
+    \b
+    Example:
+      optigrade override -a optimizers --out graded/ -s 31002 -i Momentum -p 8 \\
+          -r "sign fixed in the resubmitted cell, accepted"
+    """
+    path = gradebook or out / "gradebook.sqlite"
+    if not path.exists():
+        raise click.ClickException(visible(f"{path}: no gradebook there; run `optigrade grade`"))
+    plan_of_course = _load_course(course, assignment)
+    book = _open_gradebook(path)
+    try:
+        key, old = checked_override(book, assignment, student, item, points, reason, plan_of_course)
+        made = book.add_override(
+            assignment, key, item, points, old, reason.strip()[:2000], by or os_user()
+        )
+    except OverrideError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        book.close()
+    if as_json:
+        at = dt.datetime.fromtimestamp(made["at"], dt.UTC).isoformat(timespec="seconds")
+        click.echo(json_text({**made, "at": at}, indent=2))
+    else:
+        shown_by = visible(made["by"])
+        text = lt.both(
+            lt.OVERRIDE_DONE, student=visible(key), item=item, old=shown(old),
+            points=shown(points), by=shown_by,
+        )  # fmt: skip
+        click.echo(text)
 
 
 @click.command()

@@ -23,6 +23,8 @@ from markdown_it import MarkdownIt
 from autograder import messages as m
 from autograder import nearmiss
 from autograder.escaping import md_block, md_code, md_text, visible
+from autograder.lms import texts as lt
+from autograder.lms.late import duration
 from autograder.record import TESTED
 from autograder.scoring import shown
 from optigrade.i18n import Text
@@ -47,6 +49,7 @@ def render_markdown(result: dict[str, Any], lang: str) -> str:
         "",
         m.STATUS_LINE.render(lang, status=_status_text(result["status"], lang)),
     ]
+    lines += _late_lines(result, lang)
     if result.get("reason"):
         lines += ["", m.REASON.render(lang, reason=md_text(result["reason"]))]
     cells = result.get("cells") or []
@@ -82,7 +85,49 @@ def render_markdown(result: dict[str, Any], lang: str) -> str:
         lines += [f"- {md_text(note)}" for note in result["notes"]]
     if result.get("omitted"):
         lines += ["", m.OMITTED.render(lang, count=result["omitted"])]
+    lines += _reviewed_lines(result, lang)
     return "\n".join(lines) + "\n"
+
+
+def _late_lines(result: dict[str, Any], lang: str) -> list[str]:
+    """The late line under the score (a course file's policy): how late, and what it cost."""
+    late = result.get("late")
+    if not isinstance(late, dict):
+        return []
+    seconds = late.get("seconds")
+    if late.get("flagged"):
+        return ["", lt.LATE_FLAG.render(lang)]
+    if not isinstance(seconds, int) or seconds <= 0:
+        return []
+    when = duration(seconds, lang)
+    if not late.get("penalty"):
+        return ["", lt.LATE_GRACE.render(lang, late=when)]
+    text = lt.LATE_LINE.render(
+        lang,
+        late=when,
+        penalty=shown(late["penalty"]),
+        raw=shown(late.get("raw", 0)),
+        max_score=shown(result["max_score"]),
+    )
+    return ["", f"**{text}**"]
+
+
+def _reviewed_lines(result: dict[str, Any], lang: str) -> list[str]:
+    """A TA's overrides: which items a TA reviewed, from what to what, and why."""
+    overrides = result.get("overrides")
+    if not overrides:
+        return []
+    lines = ["", f"## {lt.REVIEWED_HEADER.render(lang)}", ""]
+    for override in overrides:
+        text = lt.REVIEWED_LINE.render(
+            lang,
+            item=md_code(override["item"]),
+            old=shown(override["suite_points"]),
+            points=shown(override["points"]),
+            reason=md_text(override.get("reason", "")),
+        )
+        lines.append(f"- {text}")
+    return lines
 
 
 def item_verdicts(result: dict[str, Any], lang: str) -> dict[str, str]:

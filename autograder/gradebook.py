@@ -41,6 +41,22 @@ CREATE TABLE IF NOT EXISTS feedback_language (
     assignment TEXT PRIMARY KEY,
     lang       TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS overrides (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    assignment TEXT NOT NULL,
+    action     TEXT NOT NULL CHECK (action IN ('set', 'drop')),
+    student    TEXT,
+    item       TEXT,
+    points     REAL,
+    old_points REAL,
+    reason     TEXT NOT NULL,
+    by_whom    TEXT NOT NULL,
+    at         REAL NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS overrides_no_update BEFORE UPDATE ON overrides
+BEGIN SELECT RAISE(ABORT, 'the override history is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS overrides_no_delete BEFORE DELETE ON overrides
+BEGIN SELECT RAISE(ABORT, 'the override history is append-only'); END;
 """
 
 
@@ -153,5 +169,93 @@ class Gradebook:
             for row_assignment, student, text in cursor:
                 yield stored(text, str(row_assignment), str(student))
 
+    def result(self, assignment: str, student: str) -> dict[str, Any] | None:
+        """One student's stored record (well formed, as :meth:`results` gives it), or None."""
+        row = self.db.execute(
+            "SELECT result FROM results WHERE assignment=? AND student=?", (assignment, student)
+        ).fetchone()
+        return None if row is None else stored(row[0], assignment, student)
+
+    def add_override(
+        self,
+        assignment: str,
+        student: str,
+        item: str,
+        points: float,
+        old_points: float,
+        reason: str,
+        by: str,
+    ) -> dict[str, Any]:
+        """Append a TA's manual change of one item's points (the history is never rewritten:
+        the table refuses updates and deletes) and return it as :meth:`overrides` shows it."""
+        at = time.time()
+        self.db.execute(
+            "INSERT INTO overrides (assignment, action, student, item, points, old_points,"
+            " reason, by_whom, at) VALUES (?, 'set', ?, ?, ?, ?, ?, ?, ?)",
+            (assignment, student, item, float(points), float(old_points), reason, by, at),
+        )
+        return _override(student, item, points, old_points, reason, by, at)
+
+    def drop_overrides(self, assignment: str, reason: str, by: str) -> int:
+        """Stop applying every override of ``assignment`` made so far (they stay in the
+        history); return how many were in force."""
+        count = sum(len(items) for items in self.overrides(assignment).values())
+        self.db.execute(
+            "INSERT INTO overrides (assignment, action, reason, by_whom, at)"
+            " VALUES (?, 'drop', ?, ?, ?)",
+            (assignment, reason, by, time.time()),
+        )
+        return count
+
+    def overrides(self, assignment: str) -> dict[str, dict[str, dict[str, Any]]]:
+        """The overrides in force: student -> item -> the latest one made after the last
+        drop, with who, when (Unix time), why and the value it replaced."""
+        (last_drop,) = self.db.execute(
+            "SELECT COALESCE(MAX(id), 0) FROM overrides WHERE assignment=? AND action='drop'",
+            (assignment,),
+        ).fetchone()
+        in_force: dict[str, dict[str, dict[str, Any]]] = {}
+        rows = self.db.execute(
+            "SELECT student, item, points, old_points, reason, by_whom, at FROM overrides"
+            " WHERE assignment=? AND action='set' AND id>? ORDER BY id",
+            (assignment, last_drop),
+        )
+        for student, item, points, old_points, reason, by, at in rows:
+            entry = _override(student, item, points, old_points, reason, by, at)
+            in_force.setdefault(student, {})[item] = entry
+        return in_force
+
+    def override_history(self, assignment: str) -> list[dict[str, Any]]:
+        """Every override and drop of ``assignment``, oldest first."""
+        rows = self.db.execute(
+            "SELECT action, student, item, points, old_points, reason, by_whom, at"
+            " FROM overrides WHERE assignment=? ORDER BY id",
+            (assignment,),
+        )
+        return [
+            {"action": action, **_override(student, item, points, old, reason, by, at)}
+            for action, student, item, points, old, reason, by, at in rows
+        ]
+
     def close(self) -> None:
         self.db.close()
+
+
+def _override(
+    student: str | None,
+    item: str | None,
+    points: float | None,
+    old_points: float | None,
+    reason: str,
+    by: str,
+    at: float,
+) -> dict[str, Any]:
+    return {
+        "student": student,
+        "item": item,
+        "points": points,
+        "old_points": old_points,
+        "reason": reason,
+        "by": by,
+        "at": at,
+    }

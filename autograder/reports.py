@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +92,9 @@ def make_folders(out: Path) -> None:
 
 def write_student(result: dict[str, Any], out: Path, lang: str) -> None:
     """Write one student's results/<name>.json and feedback/<name>.{md,html} into the
-    folders :func:`make_folders` made."""
+    folders :func:`make_folders` made, in the student's own language if the roster gives one
+    (``result["lang"]``), else in ``lang``."""
+    lang = result.get("lang") or lang
     name = safe_name(result["student"])
     # Compact: an indented dump goes through json's pure-Python encoder, about 4 ms a student
     # in the main process (`jq .` or any JSON viewer indents it for a human).
@@ -109,11 +111,14 @@ def write_all(
     out: Path,
     lang: str,
     written: Container[str] = (),
+    extra_columns: Sequence[str] = (),
 ) -> int:
     """Write grades.csv, results/*.json and feedback/*.{md,html}; return the number of students.
 
     Students in ``written`` already have their files (``grade`` writes them as each result
-    arrives, while the workers go on) and are only added to the CSV.
+    arrives, while the workers go on) and are only added to the CSV, as are roster students
+    without a submission (status ``missing``). ``extra_columns`` follow the items, each
+    taken from ``result["columns"]`` (a course file's name, raw score, late penalty…).
     """
     items = solutions.ASSIGNMENTS[assignment]
     make_folders(out)
@@ -121,7 +126,7 @@ def write_all(
     temporary = out / "grades.csv.tmp"
     with open(temporary, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow([*CSV_COLUMNS, *items])
+        writer.writerow([*CSV_COLUMNS, *items, *extra_columns])
         for result in results:
             count += 1
             writer.writerow(
@@ -131,9 +136,10 @@ def write_all(
                     shown(result["score"]),
                     shown(result["max_score"]),
                     *(shown(result["items"].get(i, {}).get("score", 0)) for i in items),
+                    *(csv_cell(result.get("columns", {}).get(c, "")) for c in extra_columns),
                 ]
             )
-            if result["student"] not in written:
+            if result["student"] not in written and result["status"] != "missing":
                 write_student(result, out, lang)
     temporary.replace(out / "grades.csv")  # readers never see a half-written CSV
     return count

@@ -60,6 +60,7 @@ class _LazyGroup(click.Group):
     lazy={
         "grade": "autograder.cli:grade",
         "report": "autograder.cli:report",
+        "override": "autograder.cli:override",
         "doctor": "autograder.cli:doctor",
         "assign": "assignments.cli:assign",
         "export": "assignments.otter.cli:export",

@@ -1,0 +1,95 @@
+"""Which students' grades a run of ``grade`` changed: compared before and after, with the TA's
+overrides applied both times, and written to ``OUT/grade_changes.csv``."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from autograder.escaping import csv_cell, visible
+from autograder.gradebook import Gradebook
+from autograder.lms import texts as t
+from autograder.lms.overrides import os_user, with_overrides
+from autograder.scoring import shown
+
+NAME = "grade_changes.csv"
+COLUMNS = ("student", "status_before", "score_before", "status_after", "score_after")
+
+
+def snapshot(book: Gradebook, assignment: str) -> dict[str, tuple[str, float]]:
+    """Every student's status and score as the exports show them now."""
+    in_force = book.overrides(assignment)
+    return {
+        result["student"]: (result["status"], float(result["score"]))
+        for result in with_overrides(book.results(assignment), in_force)
+    }
+
+
+def compare(
+    before: dict[str, tuple[str, float]], after: dict[str, tuple[str, float]]
+) -> list[dict[str, Any]]:
+    """The students graded before whose status or score is not the same now."""
+    changed = []
+    for student, (status, score) in before.items():
+        now = after.get(student)
+        if now is None or now == (status, score):
+            continue
+        changed.append(
+            {
+                "student": student,
+                "status_before": status,
+                "score_before": score,
+                "status_after": now[0],
+                "score_after": now[1],
+            }
+        )
+    return changed
+
+
+def write_changes(out: Path, changed: list[dict[str, Any]]) -> Path:
+    """``OUT/grade_changes.csv``, rewritten by every run (only a header if nothing changed)."""
+    path = out / NAME
+    temporary = out / f".{NAME}.tmp"
+    with open(temporary, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for row in changed:
+            writer.writerow(
+                [
+                    csv_cell(row["student"]),
+                    row["status_before"],
+                    shown(row["score_before"]),
+                    row["status_after"],
+                    shown(row["score_after"]),
+                ]
+            )
+    temporary.replace(path)
+    return path
+
+
+def settle_overrides(book: Gradebook, assignment: str, drop: bool, console: Console) -> None:
+    """Before a run: drop every override in force (``--drop-overrides``), or say how many
+    the run keeps."""
+    if drop:
+        count = book.drop_overrides(assignment, "grade --drop-overrides", os_user())
+        console.print(Text(t.both(t.OVERRIDES_DROPPED, count=count)))
+        return
+    count = sum(len(items) for items in book.overrides(assignment).values())
+    if count:
+        console.print(Text(t.both(t.OVERRIDES_KEPT, count=count)))
+
+
+def print_changes(changed: list[dict[str, Any]], path: Path, console: Console) -> None:
+    """Whose grade this run changed (a regrade after a suite fix): before → after."""
+    if not changed:
+        console.print(Text(t.both(t.GRADES_UNCHANGED)))
+        return
+    console.print(Text(t.both(t.GRADES_CHANGED, count=len(changed), path=visible(path))))
+    for row in changed:
+        before = f"{row['status_before']} {shown(row['score_before'])}"
+        after = f"{row['status_after']} {shown(row['score_after'])}"
+        console.print(Text(f"  {visible(row['student'])}: {before} → {after}"))
