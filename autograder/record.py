@@ -84,10 +84,6 @@ def checked(result: Any) -> Record:
             "provenance": provenance(result.get("provenance")),
         }
     )
-    if isinstance(result.get("provenance"), dict):
-        # Where the submission came from in the LMS download (intake): plain data, checked
-        # like a failure's facts; the exports read it defensively.
-        record["provenance"] = _plain(result["provenance"], "provenance", 1)
     _consistent(record)
     return record
 

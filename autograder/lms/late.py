@@ -62,6 +62,11 @@ class Lateness:
 
 ON_TIME = Lateness(None, 0.0, False, None, None)
 
+#: Submission times that the LMS itself recorded (its worksheet, the entry times of its
+#: download). A file's modification time on the TA's disk is when it was copied there, not
+#: when the student submitted: it is shown, never charged.
+PENALISING_SOURCES = frozenset(("moodle-worksheet", "zip-entry"))
+
 
 def lateness(
     policy: LatePolicy, due: dt.datetime | None, provenance: Mapping[str, Any] | None
@@ -76,7 +81,7 @@ def lateness(
         flagged = provenance.get("late_marker") is True
         return Lateness(None, 0.0, flagged, None, source)
     shown = submitted.isoformat().replace("+00:00", "Z")
-    if due is None:
+    if due is None or source not in PENALISING_SOURCES:
         return Lateness(None, 0.0, False, shown, source)
     seconds = math.ceil((submitted - due).total_seconds())
     return Lateness(seconds, policy.penalty(seconds), False, shown, source)
