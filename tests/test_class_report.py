@@ -70,7 +70,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (subs / "not_json.ipynb").write_text("this is not a notebook", encoding="utf-8")
     out = root / "out"
     result = run("grade", "-a", "optimizers", "--out", str(out), "--", str(subs))
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.returncode == 4, result.stderr[-3000:]  # 4: not_json.ipynb is unreadable
     return out
 
 

@@ -118,9 +118,10 @@ def hostile(tmp_path_factory):
         zf.writestr("<img src=x onerror=alert(7)>_12345_67890_optimizers.ipynb", "not json")
     out = root / "out"
     first = run("grade", "-a", "optimizers", "--out", str(out), "--", str(subs), str(canvas))
-    assert first.returncode == 0, first.stderr[-3000:]
+    # 4: graded, but files that are not notebooks were refused (again: still there, skipped).
+    assert first.returncode == 4, first.stderr[-3000:]
     again = run("grade", "-a", "optimizers", "--out", str(out), "--json", "--", str(subs))
-    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.returncode == 4, again.stderr[-3000:]
     named = run("grade", "-a", "optimizers", "--out", str(root / "named"), "--", str(terminal))
     assert named.returncode == 0, named.stderr[-3000:]
     summary = run("report", "-a", "optimizers", "--out", str(root / "named"), "--json")

@@ -21,22 +21,23 @@ from pathlib import PurePosixPath
 #: Longer ids are cut and end with a hash of the whole id, so that two long ids stay two.
 MAX_ID_CHARS = 160
 
+# A person's name as both LMSs write it into a file name: any text (Hangul included) but the
+# characters neither writes (they clean names for every file system: no path separators,
+# controls, or <>:"|?*). A name holding them is no LMS's, and its whole stem is the id.
+_NAME = r"(?P<name>[^/\\<>:\"|?*\x00-\x1f]+?)"
 # Canvas's "Download Submissions": <name>_<userid>_<submissionid>_<original file name>, with
-# "_LATE" after the name of a late submission (older Canvas wrote "-late"). The name is any
-# text without "/" (Hangul included); a file name ending "-1", "-2" is a later upload of the
-# same name (Canvas makes names unique that way).
+# "_LATE" after the name of a late submission (older Canvas wrote "-late"); a file name ending
+# "-1", "-2" is a later upload of the same name (Canvas makes names unique that way).
 _CANVAS = re.compile(
-    r"^(?P<name>[^/]+?)(?P<late>[_-]late)?_(?P<id>\d+)_(?P<sub>\d+)_(?P<file>[^/]+)$", re.I
+    rf"^{_NAME}(?P<late>[_-]late)?_(?P<id>\d+)_(?P<sub>\d+)_(?P<file>[^/]+)$", re.I
 )
 # Canvas's online text and website URL entries: <name>_<userid>_text.html, _link.html.
-_CANVAS_TEXT = re.compile(
-    r"^(?P<name>[^/]+?)(?P<late>[_-]late)?_(?P<id>\d+)_(?:text|link)\.html$", re.I
-)
+_CANVAS_TEXT = re.compile(rf"^{_NAME}(?P<late>[_-]late)?_(?P<id>\d+)_(?:text|link)\.html$", re.I)
 # Moodle's mod/assign download: "<Full Name>_<participant>_assignsubmission_<plugin>_" is a
 # folder per student and plugin (the default since Moodle 3.1), or the prefix of each file
 # name when the TA turned "download submissions in folders" off (the flat layout).
 _MOODLE = re.compile(
-    r"^(?P<name>[^/]+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>file|onlinetext)_(?P<file>[^/]*)$"
+    rf"^{_NAME}_(?P<id>\d+)_assignsubmission_(?P<plugin>file|onlinetext)_(?P<file>[^/]*)$"
 )
 # A later upload of a file of the same name: "optimizers-1.ipynb" (Canvas) or "optimizers (1)".
 _RESUBMISSION = re.compile(r"^(?P<stem>.*?)(?:-(?P<n>\d{1,4})| \((?P<p>\d{1,4})\))$")

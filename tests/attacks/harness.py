@@ -170,7 +170,8 @@ def run(
 
 
 def assert_finished(run_: Run) -> None:
-    assert run_.returncode == 0, (
+    # 4: finished, every student graded or recorded, but intake refused some files.
+    assert run_.returncode in (0, 4), (
         f"the batch must finish (exit {run_.returncode}):\n{run_.stderr[-3000:]}"
     )
 
