@@ -65,9 +65,9 @@ HOUR_POLICY = '{ per = "hour", percent = 2, cap = 40 }'
 PROVENANCE = {
     "31001": {"lms": "canvas", "submitted_at": "2026-11-23T00:10:00Z", "late_marker": False},
     "31002": {"lms": "canvas", "submitted_at": "2026-11-23T02:00:00Z", "late_marker": True},
-    "yoon_jisu": {"lms": None, "submitted_at": "2026-11-26T01:00:00Z"},
-    "han_seojun": {"lms": None, "submitted_at": "2026-12-03T00:00:00Z"},
-    "lee_jiwoo": {"lms": None, "submitted_at": "2026-11-24T12:00:00Z"},
+    "yoon_jisu": {"lms": "moodle", "submitted_at": "2026-11-26T01:00:00Z"},
+    "han_seojun": {"lms": "moodle", "submitted_at": "2026-12-03T00:00:00Z"},
+    "lee_jiwoo": {"lms": "moodle", "submitted_at": "2026-11-25T02:00:00Z"},  # extension + 2 h
     "kwon_jiho": {"lms": "canvas", "lms_user": "31021", "submitted_at": None, "late_marker": True},
     "5003": {"lms": "moodle", "lms_user": "5003", "submitted_at": "2026-11-22T10:00:00Z"},
 }
@@ -115,7 +115,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
             record = book.result("optimizers", key)
             assert record is not None, f"{key} was graded"
             # Times set here, as intake records them (autograder/intake/provenance.py).
-            source = "zip-entry" if provenance.get("submitted_at") else None
+            source = None
+            if provenance.get("submitted_at"):
+                source = "moodle-worksheet" if provenance["lms"] == "moodle" else "zip-entry"
             stored = {**record["provenance"], "time_source": source, **provenance}
             book.record({**record, "provenance": stored})
     finally:
@@ -156,7 +158,8 @@ KEY_OF = {  # roster student id -> the gradebook key of their submission
 def expected_penalty(student: str, policy: dict) -> float:
     provenance = PROVENANCE.get(KEY_OF.get(student, ""), {})
     when = provenance.get("submitted_at")
-    if not when:
+    # Only Moodle records a submission's time; Canvas dates its download, not the upload.
+    if not when or provenance.get("lms") != "moodle":
         return 0.0
     late = dt.datetime.fromisoformat(when) - EXTENDED.get(student, DUE)
     seconds = late.total_seconds()
@@ -343,7 +346,9 @@ def test_moodle_worksheet_imports_every_participant_at_the_policy_grade(graded: 
             assert row["modified"] >= before, "a later Moodle grade must win, not an older one"
     parsed = moodle_worksheet(data)
     assert parsed["5018"]["status"] == "No submission" and parsed["5018"]["grade"] == 0
-    assert parsed["5017"]["comment"].startswith("Score 36 / 50. Submitted 2 hours late: −10%")
+    assert parsed["5002"]["comment"].startswith("Score 45 / 50. Submitted 2 hours late: −10%")
+    # Canvas's _LATE with only the download's time: flagged for the TA, never charged.
+    assert parsed["5017"]["comment"].startswith("Score 40 / 50. The LMS marked this submission late")
     assert parsed["5013"]["comment"].startswith("점수 0 / 50.")
 
 
@@ -366,7 +371,7 @@ def test_moodle_feedback_zip_gives_each_participant_their_own_page(graded: Path)
     assert set(pages) == {"5001", "5002", "5003", "5007", "5013", "5016", "5017"}
     for participant, page in pages.items():
         assert participants[participant]["student_id"] in page
-    assert "Submitted 2 hours late: −10%" in pages["5017"]  # English, from the roster
+    assert "Submitted 2 hours late: −10%" in pages["5002"]  # English, from the roster
     assert 'lang="en"' in pages["5002"] and 'lang="ko"' in pages["5001"]
     assert "제출 3일 1시간 늦음: −40%" in pages["5007"]
     assert "시각을 알 수 없어 감점하지 않았습니다" in pages["5013"]
@@ -388,7 +393,8 @@ def test_grades_csv_keeps_raw_penalty_and_final_and_reports_strays(graded: Path)
     assert rows["stranger"]["roster"] == "not on roster"
     assert [s["student"] for s in summary["not_on_roster"]] == ["stranger"]
     assert set(summary["missing"]) == {"2026100018", "2026100019"}
-    assert summary["late_flagged"] == ["2026100013"]
+    # Canvas's _LATE: with no time (2026100013), or only the download's (2026100017).
+    assert sorted(summary["late_flagged"]) == ["2026100013", "2026100017"]
     plain = (graded / "out" / "lms" / "grades_with_names.csv").read_text(encoding="utf-8-sig")
     named = {row["student_id"]: row for row in csv.DictReader(io.StringIO(plain))}
     assert named["2026100002"]["name"] == "Lee_Jiwoo, Jr"

@@ -62,10 +62,12 @@ class Lateness:
 
 ON_TIME = Lateness(None, 0.0, False, None, None)
 
-#: Submission times that the LMS itself recorded (its worksheet, the entry times of its
-#: download). A file's modification time on the TA's disk is when it was copied there, not
-#: when the student submitted: it is shown, never charged.
-PENALISING_SOURCES = frozenset(("moodle-worksheet", "zip-entry"))
+#: Submission times that the LMS itself recorded, by (LMS, source): Moodle's worksheet, and
+#: the entry times of Moodle's download (each file's upload time). Canvas dates every entry of
+#: its download at the download (its ``_LATE`` marker says more), a plain zip at its making,
+#: and a file's modification time says when it reached the TA's disk: those are shown, never
+#: charged.
+PENALISING_SOURCES = frozenset((("moodle", "moodle-worksheet"), ("moodle", "zip-entry")))
 
 
 def lateness(
@@ -81,8 +83,8 @@ def lateness(
         flagged = provenance.get("late_marker") is True
         return Lateness(None, 0.0, flagged, None, source)
     shown = submitted.isoformat().replace("+00:00", "Z")
-    if due is None or source not in PENALISING_SOURCES:
-        return Lateness(None, 0.0, False, shown, source)
+    if due is None or (provenance.get("lms"), source) not in PENALISING_SOURCES:
+        return Lateness(None, 0.0, provenance.get("late_marker") is True, shown, source)
     seconds = math.ceil((submitted - due).total_seconds())
     return Lateness(seconds, policy.penalty(seconds), False, shown, source)
 
