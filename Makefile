@@ -61,6 +61,7 @@ bench-cluster: $(STAMP)
 
 bench-quiz: $(STAMP)
 	$(BIN)/python benchmarks/quiz_build.py
+	$(BIN)/python benchmarks/quiz_scan.py
 
 # optigrade vs otter-grader vs nbgrader on one batch (own venvs under benchmarks/peers/); ~20 min.
 bench-peers: $(STAMP)
