@@ -340,7 +340,8 @@ def grade(
     lang = book.language(assignment, lang)
     failed_exports: list[tuple[str, OSError]] = []
     try:
-        before = changes.snapshot(book, assignment)
+        maximum = float(points.max_score)
+        before = changes.snapshot(book, assignment, plan_of_course, maximum)
         changes.settle_overrides(book, assignment, drop_overrides, console)
         in_force = book.overrides(assignment)
         with Scratch(out) as scratch:
@@ -393,12 +394,12 @@ def grade(
             tally, classes = Tally(), ClassReport(assignment)
             problems = intake_options.Problems((s.student for s in plan.submissions), plan.refused)
             results = classes.counted(tally.counted(problems.counted(book.results(assignment))))
-            maximum = float(points.max_score)
             published = publish(
                 results, book, assignment, out, lang, plan_of_course, maximum, written=set(graded)
             )
             classes.write(out, lang)
-        changed = changes.compare(before, changes.snapshot(book, assignment))
+        after = changes.snapshot(book, assignment, plan_of_course, maximum)
+        changed = changes.compare(before, after)
         changes_file = changes.write_changes(out, changed)
     finally:
         book.close()
