@@ -154,6 +154,18 @@ def expected(out: Path) -> dict[str, Decimal | None]:
     return grades
 
 
+def scored(week: tuple[Path, dict, dict]) -> tuple[Path, dict, dict]:
+    """OUT, the gradebook's raw scores and every roster student's expected grade."""
+    out = week[0]
+    return out, raw_scores(out), expected(out)
+
+
+def lms_file(week: tuple[Path, dict, dict], name: str) -> tuple[bytes, dict]:
+    """An ``OUT/lms`` file's bytes and every roster student's expected grade."""
+    out = week[0]
+    return (out / "lms" / name).read_bytes(), expected(out)
+
+
 # -- the tests ----------------------------------------------------------------------------------
 
 
@@ -179,9 +191,7 @@ def test_the_examples_cover_every_case_of_the_issue(week: tuple[Path, dict, dict
 def test_canvas_gradebook_has_every_roster_student_at_the_policy_grade(
     week: tuple[Path, dict, dict],
 ) -> None:
-    out, _first, _second = week
-    data = (out / "lms" / "canvas_gradebook.csv").read_bytes()
-    want = expected(out)
+    data, want = lms_file(week, "canvas_gradebook.csv")
     for variant in (data, data.removeprefix(b"\xef\xbb\xbf")):
         assignments, points, rows = canvas_import(variant)
         assert list(assignments) == ["12345"] and points == {"12345": "50"}
@@ -198,9 +208,7 @@ def test_canvas_gradebook_has_every_roster_student_at_the_policy_grade(
 def test_moodle_worksheet_has_every_participant_at_the_policy_grade(
     week: tuple[Path, dict, dict],
 ) -> None:
-    out, _first, _second = week
-    data = (out / "lms" / "moodle_grading_worksheet.csv").read_bytes()
-    want = expected(out)
+    data, want = lms_file(week, "moodle_grading_worksheet.csv")
     by_participant = {s["moodle_participant_id"]: s for s in roster() if s["moodle_participant_id"]}
     for variant in (data, data.removeprefix(b"\xef\xbb\xbf")):
         parsed = moodle_worksheet(variant)
@@ -241,9 +249,8 @@ def test_moodle_feedback_zip_gives_each_participant_with_a_submission_their_page
 def test_grades_with_names_flags_canvas_late_and_lists_the_missing(
     week: tuple[Path, dict, dict],
 ) -> None:
-    out, _first, second = week
-    raw = raw_scores(out)
-    want = expected(out)
+    out, raw, want = scored(week)
+    second = week[2]
     text = (out / "lms" / "grades_with_names.csv").read_text(encoding="utf-8-sig")
     rows = {row["student_id"]: row for row in csv.DictReader(io.StringIO(text))}
     assert list(rows) == [s["student_id"] for s in roster()]
@@ -305,9 +312,7 @@ def test_the_worksheet_rerun_reports_whose_lms_grade_changed(
 def test_grades_csv_has_raw_penalty_final_and_seconds_late_as_numbers(
     week: tuple[Path, dict, dict],
 ) -> None:
-    out, _first, _second = week
-    raw = raw_scores(out)
-    want = expected(out)
+    out, raw, want = scored(week)
     with open(out / "grades.csv", encoding="utf-8", newline="") as handle:
         rows = {row["student"]: row for row in csv.DictReader(handle)}
     for student in roster():
