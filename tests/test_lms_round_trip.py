@@ -325,3 +325,21 @@ def test_grades_csv_has_raw_penalty_final_and_seconds_late_as_numbers(
             when = worksheet_times()[key]
             late = max(0, math.ceil((when - due_of(student["student_id"])).total_seconds()))
             assert row["late_seconds"] == str(late), student["student_id"]
+
+
+def test_the_class_report_in_english_leaves_the_students_language(
+    week: tuple[Path, dict, dict],
+) -> None:
+    """docs/TA_GUIDE.md: the class report in the other language touches no other file, and
+    the next ``report --course`` writes each student's feedback in the roster's language
+    (else the batch's, Korean here) as before."""
+    out = week[0]
+    done = optigrade("report", "-a", "optimizers", "--out", str(out), "--class", "--lang", "en")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert '<html lang="en"' in (out / "class_report.html").read_text(encoding="utf-8")
+    done = optigrade("report", "-a", "optimizers", "--course", str(COURSE), "--out", str(out))
+    assert done.returncode == 0, done.stderr[-2000:]
+    for student in roster():
+        page = out / "feedback" / f"{student['student_id']}.html"
+        if page.exists():
+            assert f'<html lang="{student["lang"] or "ko"}"' in page.read_text(encoding="utf-8")
