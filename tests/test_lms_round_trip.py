@@ -343,3 +343,27 @@ def test_the_class_report_in_english_leaves_the_students_language(
         page = out / "feedback" / f"{student['student_id']}.html"
         if page.exists():
             assert f'<html lang="{student["lang"] or "ko"}"' in page.read_text(encoding="utf-8")
+
+
+def test_a_blind_marking_download_is_matched_by_participant_id(tmp_path: Path) -> None:
+    """With blind marking on, Moodle names every folder ``Participant_<id>_…``: the roster
+    still finds the student by the participant id, and the worksheet and feedback zip carry
+    them."""
+    from examples.downloads.make_downloads import student_notebook
+
+    download = tmp_path / "blind.zip"
+    uploaded = (2026, 12, 1, 20, 0, 0)  # Moodle's entry time: before the due date, in Seoul
+    with zipfile.ZipFile(download, "w") as archive:
+        for participant, mistake in (("5002", False), ("5004", True)):
+            name = f"Participant_{participant}_assignsubmission_file_/optimizers.ipynb"
+            archive.writestr(zipfile.ZipInfo(name, uploaded), student_notebook(mistake=mistake))
+    out = tmp_path / "out"
+    done = optigrade("grade", "-a", "optimizers", "--course", str(COURSE), "--out", str(out),
+                     "--timezone", "Asia/Seoul", "--json", "--", str(download))  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout)["not_on_roster"] == []
+    parsed = moodle_worksheet((out / "lms" / "moodle_grading_worksheet.csv").read_bytes())
+    assert (parsed["5002"]["grade"], parsed["5004"]["grade"]) == (50, 40)
+    with zipfile.ZipFile(out / "lms" / "moodle_feedback_files.zip") as archive:
+        found = {moodle_zip_entry(n, set(parsed)) for n in archive.namelist()}
+    assert found == {("5002", "feedback_optimizers.html"), ("5004", "feedback_optimizers.html")}
