@@ -340,7 +340,8 @@ def grade(
     lang = book.language(assignment, lang)
     failed_exports: list[tuple[str, OSError]] = []
     try:
-        before = changes.snapshot(book, assignment)
+        maximum = float(points.max_score)
+        before = changes.snapshot(book, assignment, plan_of_course, maximum)
         changes.settle_overrides(book, assignment, drop_overrides, console)
         in_force = book.overrides(assignment)
         with Scratch(out) as scratch:
@@ -393,12 +394,12 @@ def grade(
             tally, classes = Tally(), ClassReport(assignment)
             problems = intake_options.Problems((s.student for s in plan.submissions), plan.refused)
             results = classes.counted(tally.counted(problems.counted(book.results(assignment))))
-            maximum = float(points.max_score)
             published = publish(
                 results, book, assignment, out, lang, plan_of_course, maximum, written=set(graded)
             )
             classes.write(out, lang)
-        changed = changes.compare(before, changes.snapshot(book, assignment))
+        after = changes.snapshot(book, assignment, plan_of_course, maximum)
+        changed = changes.compare(before, after)
         changes_file = changes.write_changes(out, changed)
     finally:
         book.close()
@@ -596,7 +597,8 @@ def report(
 
     Use it to write the feedback in the other language, or after a change to the exports. The
     language given with --lang is remembered in the gradebook: the next `grade` keeps it.
-    With --class, only the class report is written: one page and one CSV for the whole batch.
+    With --class, only the class report is written (one page and one CSV for the whole batch),
+    in --lang if given, which is then not remembered.
     With --course, the late penalties are computed again from the course file (change the
     policy or an extension, run `report --course` again) and OUT/lms/ is rewritten.
     """
@@ -613,7 +615,9 @@ def report(
             raise click.ClickException(
                 visible(f"the gradebook {path} has no results for {assignment!r}")
             )
-        lang = book.language(assignment, lang)
+        # The class report in the other language leaves the students' language as it was:
+        # the next `report` or `grade` writes their feedback as before.
+        lang = lang if class_only and lang else book.language(assignment, lang)
         tally, classes = Tally(), ClassReport(assignment)
         results = classes.counted(tally.counted(book.results(assignment)))
         if class_only:

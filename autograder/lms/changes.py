@@ -13,19 +13,35 @@ from rich.text import Text
 from autograder.escaping import csv_cell, visible
 from autograder.gradebook import Gradebook
 from autograder.lms import texts as t
+from autograder.lms.course import Course
 from autograder.lms.overrides import os_user, with_overrides
+from autograder.lms.standing import CourseView
 from autograder.scoring import shown
 
 NAME = "grade_changes.csv"
 COLUMNS = ("student", "status_before", "score_before", "status_after", "score_after")
 
 
-def snapshot(book: Gradebook, assignment: str) -> dict[str, tuple[str, float]]:
-    """Every student's status and score as the exports show them now."""
-    in_force = book.overrides(assignment)
+def snapshot(
+    book: Gradebook, assignment: str, course: Course | None = None, max_score: float = 0.0
+) -> dict[str, tuple[str, float]]:
+    """Every student's status and score as the exports show them now.
+
+    With a course file, that is each roster student's final grade (late penalty applied), keyed
+    by the roster's id: a worksheet passed later changes no raw score but moves LMS grades, and
+    the TA must know which rows to upload again. Students without a submission are left out,
+    as students not yet graded are without one.
+    """
+    results = with_overrides(book.results(assignment), book.overrides(assignment))
+    if course is None:
+        return {r["student"]: (r["status"], float(r["score"])) for r in results}
+    view = CourseView(course, assignment, max_score, "en")
+    for _row in view.present(results):
+        pass  # the standings are complete once every record went through
     return {
-        result["student"]: (result["status"], float(result["score"]))
-        for result in with_overrides(book.results(assignment), in_force)
+        s.student.student_id: (s.status, s.final)
+        for s in view.standings
+        if s.key is not None and s.final is not None
     }
 
 

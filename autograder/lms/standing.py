@@ -181,7 +181,8 @@ def _columns(standing: Standing, roster: str) -> dict[str, str]:
         "section": standing.student.section,
         "raw_score": shown(standing.raw),
         "late_penalty_percent": shown(late.penalty),
-        "late_seconds": "" if late.seconds is None else str(late.seconds),
+        # 0 for early: a negative number would be escaped as a formula ('-7200) in the CSV
+        "late_seconds": "" if late.seconds is None else str(max(0, late.seconds)),
         "submitted_at": late.submitted_at or "",
         "time_source": late.source or "",
         "late_flagged": "yes" if late.flagged else "",
