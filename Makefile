@@ -55,9 +55,9 @@ bench: bench-grade bench-quiz
 bench-grade: $(STAMP)
 	$(BIN)/python benchmarks/grade_batch.py --repeat 3
 
-# The local pool against a two-worker Dask cluster on this machine, alternating; ~5 min.
+# The local pool against a two-worker Dask cluster on this machine, alternating; ~6 min.
 bench-cluster: $(STAMP)
-	$(BIN)/python benchmarks/cluster.py --count 300 --repeat 2
+	$(BIN)/python benchmarks/cluster.py --count 1000 --repeat 2
 
 bench-quiz: $(STAMP)
 	$(BIN)/python benchmarks/quiz_build.py

@@ -1,6 +1,6 @@
 """Cluster benchmark: one class graded by the local pool and by a two-worker Dask cluster.
 
-    python benchmarks/cluster.py [--count 300] [--repeat 2]
+    python benchmarks/cluster.py [--count 1000] [--repeat 2]
 
 Both run on this machine's cores: the local pool (two worker processes per core, placement on)
 and a Dask cluster of a real ``dask scheduler`` and two ``dask worker`` processes with as many
@@ -60,7 +60,7 @@ def one_run(executor, settings: Settings, klass: Path, folder: Path) -> dict[str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--count", type=int, default=300)
+    parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
     cores = len(available_cores())
