@@ -107,7 +107,7 @@ ROSTER_NOT_NUMBER = Text(
 # -- matching the submissions to the roster ------------------------------------------------
 NOT_ON_ROSTER = Text(
     ko="명단에 없는 제출물 {count}개 (LMS 파일에는 넣지 않았습니다):",
-    en="{count} submissions not on the roster (left out of the LMS files):",
+    en="Submissions not on the roster: {count} (left out of the LMS files):",
 )
 DUPLICATE_SUBMISSION = Text(
     ko="{student} 학생의 두 번째 제출물입니다 (첫 번째: {first})",
@@ -115,11 +115,13 @@ DUPLICATE_SUBMISSION = Text(
 )
 MISSING_STUDENTS = Text(
     ko="제출물이 없는 명단 학생 {count}명: {students}",
-    en="{count} roster students without a submission: {students}",
+    en="Roster students without a submission: {count}: {students}",
 )
 LATE_FLAGGED = Text(
-    ko="시각 없이 늦음 표시만 있는 제출물 {count}개 (감점 없음, 확인 필요): {students}",
-    en="{count} submissions marked late with no time known (no penalty; check them): {students}",
+    ko="LMS가 늦음으로 표시했지만 제출 시각을 모르는 제출물 {count}개 (감점 없음, 확인 필요): "
+    "{students}",
+    en="Submissions the LMS marked late, upload time unknown: {count} (no penalty; check them): "
+    "{students}",
 )
 LMS_WRITTEN = Text(ko="LMS 파일을 썼습니다: {folder}", en="Wrote the LMS files: {folder}")
 
