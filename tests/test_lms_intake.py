@@ -322,3 +322,32 @@ def test_a_stored_record_whose_provenance_is_malformed_is_read_as_an_internal_er
         read["31005"]["status"] == "internal_error" and "provenance lms" in read["31005"]["reason"]
     )
     assert read["31007"]["provenance"]["late_marker"] is True
+
+
+def test_a_file_named_like_another_participant_stays_with_its_folder(tmp_path):
+    """Inside a Moodle participant's folder the file name is the student's choice: one shaped
+    like another participant's download name, or like a Canvas name, changes nothing."""
+    download = tmp_path / "moodle.zip"
+    with zipfile.ZipFile(download, "w") as archive:
+        archive.writestr("Kim Minji_5003_assignsubmission_file_/optimizers.ipynb",
+                         student_notebook())  # fmt: skip
+        archive.writestr(
+            "Lee Jiwoo_5002_assignsubmission_file_/Kim Minji_5003_assignsubmission_file_x.ipynb",
+            student_notebook(mistake=True),
+        )
+        archive.writestr("Choi Yuna_5007_assignsubmission_file_/x_9_9_optimizers.ipynb",
+                         student_notebook(mistake=True))  # fmt: skip
+    out = tmp_path / "out"
+    done = grade("-a", "optimizers", "--out", str(out), "--", str(download), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    book = Gradebook(out / "gradebook.sqlite")
+    try:
+        records = {r["student"]: r for r in book.results("optimizers")}
+    finally:
+        book.close()
+    assert sorted(records) == ["5002", "5003", "5007"]
+    assert records["5003"]["score"] == float(FULL)  # Kim's own notebook, not Lee's
+    assert records["5002"]["score"] < float(FULL)
+    for student in ("5002", "5007"):
+        provenance = records[student]["provenance"]
+        assert (provenance["lms"], provenance["lms_user"]) == ("moodle", student)

@@ -487,8 +487,14 @@ def _listed(origins: list[str]) -> str:
 
 
 def _lms_of(parts: tuple[str, ...]) -> LmsName | None:
-    """The LMS name a file's path carries: its own (Canvas, Moodle flat), else its folder's."""
-    for part in reversed(parts):
+    """The LMS name a file's path carries: the outermost part the LMS named (a Moodle
+    participant's folder, else the file's own name: Canvas, Moodle flat).
+
+    Outermost first: inside a participant's folder the file names are the student's own
+    choice, and one shaped like another participant's (or like a Canvas name) must not move
+    the file to that student, nor away from its folder's worksheet time.
+    """
+    for part in parts:
         parsed = parse_lms_name(part)
         if parsed is not None:
             return parsed
@@ -497,7 +503,8 @@ def _lms_of(parts: tuple[str, ...]) -> LmsName | None:
 
 def _online_text(parts: tuple[str, ...]) -> bool:
     """An online text entry of Moodle (its folder or flat name) or Canvas (``_text.html``)."""
-    return any((parsed := parse_lms_name(p)) is not None and parsed.online_text for p in parts)
+    parsed = _lms_of(parts)
+    return parsed is not None and parsed.online_text
 
 
 #: Notebooks larger than this are not parsed for their metadata (grading reads them anyway).
