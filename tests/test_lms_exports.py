@@ -326,6 +326,8 @@ def test_a_new_policy_is_applied_by_report_and_the_raw_score_stays(graded: Path)
          ["roster.csv", "12행", "line 12", "2026100001"]),
         (COURSE.format(late=DAY_POLICY, far=FAR), ROSTER.replace(",en\n", ",fr\n", 1),
          ["roster.csv", "line 3", "ko, en"]),
+        (COURSE.format(late=DAY_POLICY, far=FAR), ROSTER.replace("2026100003,", '2026100003,"', 1),
+         ["roster.csv", "line 4", "unmatched quote", "따옴표"]),
         (COURSE.format(late=DAY_POLICY, far=FAR).replace("optimizers", "schedules"), ROSTER,
          ["[assignments.optimizers]"]),
     ],

@@ -132,6 +132,11 @@ def load_roster(path: Path) -> Roster:
     for line, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue  # a blank line (Excel leaves some at the end)
+        if any("\n" in cell or "\r" in cell for cell in row):
+            # No roster field holds a line break: it is a stray quote that swallowed the
+            # lines after it (every student there would silently be "not on the roster").
+            problem = Said(t.ROSTER_CELL_BREAK, {})
+            raise RosterError(both(t.ROSTER_LINE, path=shown, line=line, problem=problem))
         fields = {
             name: visible(row[index].strip()) if index < len(row) else ""
             for name, index in where.items()

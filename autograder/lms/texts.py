@@ -91,6 +91,12 @@ ROSTER_COLUMNS = Text(
 )
 ROSTER_LINE = Text(ko="{path}: {line}행: {problem}", en="{path}: line {line}: {problem}")
 ROSTER_EMPTY_ID = Text(ko="학번이 비어 있습니다", en="the student id is empty")
+ROSTER_CELL_BREAK = Text(
+    ko='칸 안에 줄바꿈이 있습니다 (짝이 맞지 않는 따옴표 "?): 이 줄부터 뒤의 줄들이 '
+    "한 칸으로 읽혔을 수 있습니다. 따옴표를 고치거나 지우십시오",
+    en='a cell holds a line break (an unmatched quote "?): the lines after it may have been '
+    "read as one cell. Fix or remove the quote",
+)
 ROSTER_DUPLICATE = Text(
     ko="{column} {value}이(가) {first}행에도 있습니다",
     en="{column} {value} is also on line {first}",
