@@ -256,7 +256,7 @@ LANG = click.option(
     "--timezone",
     metavar="ZONE",
     help="Time zone of the worksheet's times and of zip entry times (e.g. Asia/Seoul) "
-    "[default: UTC].",
+    "[default: the course file's with --course, else UTC].",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def grade(
@@ -322,12 +322,17 @@ def grade(
             plan=not no_speedups,
             reuse_outcomes=not (no_reuse or no_speedups),
         )
-        told, sheet_warnings = intake_options.intake(assignment, worksheet, timezone)
     except SuiteError as exc:
         raise click.ClickException(str(exc)) from exc
+    plan_of_course = _load_course(course, assignment)
+    if timezone is None and plan_of_course is not None:
+        # The download's times are in the course's zone unless told otherwise: a default of
+        # UTC would charge on-time students of a Korean course nine hours.
+        timezone = plan_of_course.assignment(assignment).timezone
+    try:
+        told, sheet_warnings = intake_options.intake(assignment, worksheet, timezone)
     except (intake_options.OptionError, WorksheetError) as exc:
         raise click.ClickException(visible(exc, lines=True)) from exc
-    plan_of_course = _load_course(course, assignment)
     reports.make_folders(out)
     executor = _executor(cluster, jobs, placement=not no_speedups)
     if cluster is None:

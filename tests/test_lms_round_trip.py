@@ -345,10 +345,14 @@ def test_the_class_report_in_english_leaves_the_students_language(
             assert f'<html lang="{student["lang"] or "ko"}"' in page.read_text(encoding="utf-8")
 
 
-def test_a_blind_marking_download_is_matched_by_participant_id(tmp_path: Path) -> None:
+@pytest.mark.parametrize("zone", [["--timezone", "Asia/Seoul"], []], ids=["told", "course"])
+def test_a_blind_marking_download_is_matched_by_participant_id(
+    tmp_path: Path, zone: list[str]
+) -> None:
     """With blind marking on, Moodle names every folder ``Participant_<id>_…``: the roster
     still finds the student by the participant id, and the worksheet and feedback zip carry
-    them."""
+    them. Without --timezone the entry times are read in the course file's zone (Seoul):
+    read as UTC, these on-time uploads would be nine hours late."""
     from examples.downloads.make_downloads import student_notebook
 
     download = tmp_path / "blind.zip"
@@ -359,7 +363,7 @@ def test_a_blind_marking_download_is_matched_by_participant_id(tmp_path: Path) -
             archive.writestr(zipfile.ZipInfo(name, uploaded), student_notebook(mistake=mistake))
     out = tmp_path / "out"
     done = optigrade("grade", "-a", "optimizers", "--course", str(COURSE), "--out", str(out),
-                     "--timezone", "Asia/Seoul", "--json", "--", str(download))  # fmt: skip
+                     *zone, "--json", "--", str(download))  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout)["not_on_roster"] == []
     parsed = moodle_worksheet((out / "lms" / "moodle_grading_worksheet.csv").read_bytes())

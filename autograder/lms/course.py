@@ -23,6 +23,7 @@ from autograder.lms.texts import Said, both
 from optigrade.i18n import Text
 
 _TOP_KEYS = {"roster", "assignments"}
+DEFAULT_ZONE = "Asia/Seoul"
 _ASSIGNMENT_KEYS = {"lms_name", "due", "timezone", "late", "extensions"}
 _LATE_KEYS = {"per", "percent", "cap", "grace_minutes"}
 #: How far an extension may move a due date (a typo of a year is refused).
@@ -42,6 +43,9 @@ class AssignmentPlan:
     due: dt.datetime | None  # aware; None: no due date, nothing is late
     late: LatePolicy
     extensions: Mapping[str, dt.datetime] = field(default_factory=dict)
+    #: The course's time zone (IANA name): of its dates, and of the download's times when
+    #: ``grade`` is not told another with --timezone.
+    timezone: str = DEFAULT_ZONE
 
     def due_for(self, student_id: str) -> dt.datetime | None:
         """The student's own due date: their extension, else the assignment's."""
@@ -144,11 +148,12 @@ class _Checker:
             if roster.get(student) is None:
                 raise self.refuse(key, t.NOT_ON_ROSTER_KEY, student=student)
             extensions[student] = self.extension(extension, due, zone, key)
-        return AssignmentPlan(name, lms_name, due, late, extensions)
+        zone_name = table.get("timezone", DEFAULT_ZONE)
+        return AssignmentPlan(name, lms_name, due, late, extensions, zone_name)
 
     def zone(self, table: Mapping[str, Any], key: str) -> dt.tzinfo:
         if "timezone" not in table:
-            return ZoneInfo("Asia/Seoul")
+            return ZoneInfo(DEFAULT_ZONE)
         name = table["timezone"]
         try:
             if not isinstance(name, str):
