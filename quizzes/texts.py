@@ -71,6 +71,10 @@ REVIEW_REASON = {
     "several": Text(
         ko="답이 하나인 문항에 표시가 여럿", en="several marks on a one-answer question"
     ),
+    "crossed-only": Text(
+        ko="지운 표시만 있고 칠한 답이 없음: 동그라미, 밑줄, 얼룩인지 확인하십시오",
+        en="only crossed-out marks, nothing filled: check for a ring, an underline or a stain",
+    ),
     "write-in": Text(ko="직접 쓴 답: 손으로 입력하십시오", en="written answer: type it in by hand"),
     "page": Text(ko="페이지를 읽을 수 없음: {why}", en="page cannot be read: {why}"),
     "code": Text(

@@ -270,3 +270,51 @@ def test_the_same_build_gives_the_same_answer_sheets(build, tmp_path):
     assert result.returncode == 0, result.stderr
     for name in ("answer_sheets/answer_sheets.pdf", "answer_sheets/layout.json", "key.json"):
         assert (tmp_path / name).read_bytes() == (build / name).read_bytes(), name
+
+
+def test_a_decompression_bomb_is_one_unreadable_page_not_a_crash(tmp_path):
+    """A 1.6 MB PNG whose header claims 40000 × 40000 pixels (1.6 Gpx) is refused from its
+    header: the scan goes on with the other files and never allocates the page."""
+    import resource
+    import struct
+    import zlib
+
+    from quizzes.scan.images import read_scans
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    side = 40_000
+    packer = zlib.compressobj(9)
+    row = bytes(side + 1)
+    pixels = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+    fine = tmp_path / "fine.png"
+    cv2.imwrite(str(fine), np.full((200, 100), 255, dtype=np.uint8))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    pages = list(read_scans([bomb, fine]))
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert [p.image is None for p in pages] == [True, False]
+    assert "too large" in pages[0].problem
+    assert grown_kib < 500_000  # the 1.6 GB page was never decoded
+
+
+def test_a_question_with_only_crossed_out_marks_goes_to_review():
+    """A ring drawn round a filled answer, an underline or a stain reads as "crossed out"
+    (darkness around the bubble): with nothing filled beside it, the scanner must not decide
+    that the student withdrew every answer."""
+    from quizzes.scan.marks import CROSSED, EMPTY, FILLED, Mark
+    from quizzes.scan.page import _response
+    from quizzes.sheets.layout import QuestionLayout
+
+    question = QuestionLayout(4, "init-which", "single")
+    ringed = [("A", Mark(CROSSED, 1.0, 0.9, 0.5)), ("B", Mark(EMPTY, 1.0, 0.0, 0.0))]
+    response, review = _response(question, ringed)
+    assert response == "" and "crossed-only" in review
+    changed = [("A", Mark(CROSSED, 1.0, 0.9, 0.5)), ("B", Mark(FILLED, 1.0, 0.9, 0.0))]
+    assert _response(question, changed) == ("B", [])  # a changed answer is read as it is

@@ -57,7 +57,10 @@ def _image(path: Path) -> ScanPage:
         data = np.frombuffer(path.read_bytes(), dtype=np.uint8)
     except OSError as error:
         return ScanPage(str(path), 1, None, f"cannot read the file ({error.strerror})")
-    image = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size else None
+    try:
+        image = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size else None
+    except cv2.error:  # OpenCV refused it (a header claiming more pixels than a page has)
+        return ScanPage(str(path), 1, None, "image too large for a scan")
     if image is None:
         return ScanPage(str(path), 1, None, "not a readable image")
     if image.size > MAX_PIXELS:

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from quizzes.scan.align import Aligned, align
-from quizzes.scan.marks import DOUBTFUL, FILLED, Mark, measure, verdict
+from quizzes.scan.marks import CROSSED, DOUBTFUL, FILLED, Mark, measure, verdict
 from quizzes.sheets.code import decode
 from quizzes.sheets.layout import Bubble, Layout, PageLayout, QuestionLayout, SheetLayout
 
@@ -70,6 +70,11 @@ def read_code(aligned: Aligned, layout: Layout) -> str | None:
 def _response(q: QuestionLayout, marks: list[tuple[str, Mark]]) -> tuple[str, list[str]]:
     chosen = [choice for choice, mark in marks if mark.state == FILLED]
     review = ["doubtful"] if any(mark.state == DOUBTFUL for _c, mark in marks) else []
+    if not chosen and any(mark.state == CROSSED for _c, mark in marks):
+        # Only crossed-out answers and nothing else: a student who changes an answer fills
+        # another bubble, so this is more likely a ring, an underline or a stain around a
+        # real answer than an answer withdrawn. A person decides, never the scanner.
+        review.append("crossed-only")
     if q.type == "matching":
         rows: dict[str, list[str]] = {}
         for choice, _mark in marks:
