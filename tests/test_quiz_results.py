@@ -379,3 +379,29 @@ def test_typed_in_answers_of_a_reviewed_scan_are_scored(build, tmp_path):
     without_v04 = [line for line in rows if line[0] != "V04"]
     problems = grade_rows(build, without_v04, tmp_path / "out2")["problem_list"]
     assert any(p.startswith("V04: no scanned answers") for p in problems), problems
+
+
+def test_a_student_with_two_attempts_is_listed_not_mixed(build, moodle_class, tmp_path):
+    """An export of every attempt lists a student twice: scoring them question by question
+    would mix the attempts into a score they never earned."""
+    path, *_ = moodle_class
+    lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    header, first = lines[0], lines[1]
+    twice = tmp_path / "twice.csv"
+    twice.write_text(header + first + "".join(lines[1:]), encoding="utf-8")
+    out = tmp_path / "out"
+    result = optigrade(
+        "quiz", "grade", "--build", str(build), "--responses", str(twice), "--out", str(out),
+        "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    repeated = next(csv.reader([first]))[2]  # the first row's e-mail, its id here
+    assert any(repeated in p and "several attempts" in p for p in summary["problem_list"])
+    scored = {row["student_id"] for row in read_csv(out / "scores.csv")}
+    assert repeated not in scored or all(
+        row["total"] in ("", "0")
+        for row in read_csv(out / "scores.csv")
+        if row["student_id"] == repeated
+    )
+    assert len(scored - {repeated}) == STUDENTS - 1

@@ -57,9 +57,30 @@ def read_responses(path: Path, key: AnswerKey) -> Responses:
     header, rows = read_table(path)
     for reader in (ours, moodle, canvas):
         if reader.recognises(header):
-            return reader.read(header, rows, key)
+            return _one_attempt_each(reader.read(header, rows, key))
     raise ResponsesError(
         f"{path}: not a responses file this tool knows (our scan's responses.csv, Moodle's "
         "quiz Responses report as CSV, Canvas's Student Analysis CSV); header starts "
         f"{', '.join(header[:5])} (알 수 있는 응답 파일 형식이 아닙니다)"
     )
+
+
+def _one_attempt_each(found: Responses) -> Responses:
+    """Without the students who answered one question more than once (an LMS export of every
+    attempt): their answers would be mixed from several attempts, question by question. Each
+    is listed with what to do instead."""
+    seen: dict[tuple[str, str], int] = {}
+    for row in found.rows:
+        seen[row.student, row.question] = seen.get((row.student, row.question), 0) + 1
+    repeated = sorted({student for (student, _q), count in seen.items() if count > 1})
+    if not repeated:
+        return found
+    found.rows = [row for row in found.rows if row.student not in repeated]
+    for student in repeated:
+        found.problems.append(
+            f"{student}: several attempts in this file, not scored; export one attempt per "
+            "student (Moodle: Attempts from → highest grade; Canvas: the latest) and grade "
+            f"again / {student}: 이 파일에 응시가 여러 번 있어 채점하지 않았습니다. 학생마다 "
+            "응시 하나만 내보내(Moodle: 응시 → 최고 점수, Canvas: 최신) 다시 채점하십시오"
+        )
+    return found
