@@ -127,7 +127,18 @@ class Gradebook:
             record = checked(json.loads(row[0]))
         except (RecordError, ValueError, TypeError, RecursionError):
             return
-        if record.get("provenance") == provenance:
+        stored = record.get("provenance")
+        if (
+            isinstance(stored, dict)
+            and isinstance(provenance, dict)
+            and stored.get("time_source") == "moodle-worksheet"
+            and provenance.get("time_source") != "moodle-worksheet"
+        ):
+            # A run without the worksheet knows less of the same file's time, not more: the
+            # worksheet's time stays (a later worksheet replaces it).
+            times = {k: stored.get(k) for k in ("submitted_at", "time_source")}
+            provenance = {**provenance, **times}
+        if stored == provenance:
             return
         record["provenance"] = provenance
         text = json.dumps(checked(record), ensure_ascii=False, allow_nan=False)

@@ -214,6 +214,16 @@ def test_a_second_run_with_the_worksheet_updates_the_time_without_regrading(down
         book.close()
     assert after["5004"]["time_source"] == "moodle-worksheet"
     assert after["5004"]["submitted_at"] == "2026-12-01T15:30:00Z"
+    # A third run without the worksheet knows less, not more: the worksheet's time stays.
+    third = grade(*common, "--", str(downloads["moodle_flat"]), cwd=tmp_path)
+    assert third.returncode == 0, third.stderr[-3000:]
+    book = Gradebook(out / "gradebook.sqlite")
+    try:
+        kept = {r["student"]: r["provenance"] for r in book.results("optimizers")}
+    finally:
+        book.close()
+    assert kept["5004"]["time_source"] == "moodle-worksheet"
+    assert kept["5004"]["submitted_at"] == "2026-12-01T15:30:00Z"
 
 
 def test_a_text_file_named_zip_and_a_truncated_download_stop_the_run(downloads, tmp_path):
