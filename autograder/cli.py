@@ -404,6 +404,7 @@ def grade(
             )
             classes.write(out, lang)
         after = changes.snapshot(book, assignment, plan_of_course, maximum)
+        outdated = changes.outdated_overrides(book, assignment)
         changed = changes.compare(before, after)
         changes_file = changes.write_changes(out, changed)
     finally:
@@ -438,6 +439,7 @@ def grade(
         "grade_changes": str(changes_file),
     }
     summary["changed"] = changed
+    summary["overrides_not_applied"] = outdated
     summary.update(published.summary())
     if as_json:
         click.echo(json_text(summary, indent=2))
@@ -446,6 +448,7 @@ def grade(
         published.print(console)
         if before:  # a first run changes nobody's grade: nothing to compare with
             changes.print_changes(changed, changes_file, console)
+        changes.print_outdated(outdated, console)
         click.echo(
             visible(
                 f"Wrote {out / 'grades.csv'}, {out / 'results'}/, {out / 'feedback'}/, "
@@ -692,8 +695,9 @@ def override(
     book = _open_gradebook(path)
     try:
         key, old = checked_override(book, assignment, student, item, points, reason, plan_of_course)
+        judged = (book.result(assignment, key) or {}).get("content_hash")
         made = book.add_override(
-            assignment, key, item, points, old, reason.strip()[:2000], by or os_user()
+            assignment, key, item, points, old, reason.strip()[:2000], by or os_user(), judged
         )
     except OverrideError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -70,6 +70,9 @@ class Gradebook:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(overrides)")}
+        if "content_hash" not in columns:  # a gradebook of before overrides knew their file
+            self.db.execute("ALTER TABLE overrides ADD COLUMN content_hash TEXT")
 
     def is_current(
         self, assignment: str, student: str, content_hash: str, suite_version: str
@@ -196,16 +199,22 @@ class Gradebook:
         old_points: float,
         reason: str,
         by: str,
+        content_hash: str | None = None,
     ) -> dict[str, Any]:
         """Append a TA's manual change of one item's points (the history is never rewritten:
-        the table refuses updates and deletes) and return it as :meth:`overrides` shows it."""
+        the table refuses updates and deletes) and return it as :meth:`overrides` shows it.
+        ``content_hash``: the submission it judged; a new submission is not judged by it."""
         at = time.time()
         self.db.execute(
             "INSERT INTO overrides (assignment, action, student, item, points, old_points,"
-            " reason, by_whom, at) VALUES (?, 'set', ?, ?, ?, ?, ?, ?, ?)",
-            (assignment, student, item, float(points), float(old_points), reason, by, at),
-        )
-        return _override(student, item, points, old_points, reason, by, at)
+            " reason, by_whom, at, content_hash) VALUES (?, 'set', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                assignment, student, item, float(points), float(old_points), reason, by, at,
+                content_hash,
+            ),
+        )  # fmt: skip
+        made = _override(student, item, points, old_points, reason, by, at)
+        return {**made, "content_hash": content_hash}
 
     def drop_overrides(self, assignment: str, reason: str, by: str) -> int:
         """Stop applying every override of ``assignment`` made so far (they stay in the
@@ -227,13 +236,13 @@ class Gradebook:
         ).fetchone()
         in_force: dict[str, dict[str, dict[str, Any]]] = {}
         rows = self.db.execute(
-            "SELECT student, item, points, old_points, reason, by_whom, at FROM overrides"
-            " WHERE assignment=? AND action='set' AND id>? ORDER BY id",
+            "SELECT student, item, points, old_points, reason, by_whom, at, content_hash"
+            " FROM overrides WHERE assignment=? AND action='set' AND id>? ORDER BY id",
             (assignment, last_drop),
         )
-        for student, item, points, old_points, reason, by, at in rows:
+        for student, item, points, old_points, reason, by, at, judged in rows:
             entry = _override(student, item, points, old_points, reason, by, at)
-            in_force.setdefault(student, {})[item] = entry
+            in_force.setdefault(student, {})[item] = {**entry, "content_hash": judged}
         return in_force
 
     def override_history(self, assignment: str) -> list[dict[str, Any]]:

@@ -140,3 +140,25 @@ def test_a_regrade_keeps_overrides_unless_dropped_and_says_whose_grade_changed(
     assert set(listed) == set(changed) and listed["han_seojun"]["score_after"] == "40"
     grades = read_grades(graded / "out")
     assert grades["han_seojun"]["SGD"] == "10" and grades["yoon_jisu"]["Adam"] == "0"
+
+
+def test_an_override_does_not_judge_a_new_submission(tmp_path: Path) -> None:
+    """A TA's change judged the file it was made on: when the student hands in again, the new
+    file is graded by the suite alone and the TA is told the old change is not applied."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(EXAMPLES / "yoon_jisu.ipynb", subs)  # Adam wrong: 0 of 10
+    out = str(tmp_path / "out")
+    first = optigrade("grade", "-a", "optimizers", "--out", out, "--", str(subs))
+    assert first.returncode == 0, first.stderr[-2000:]
+    made = optigrade("override", "-a", "optimizers", "--out", out, "-s", "yoon_jisu",
+                     "-i", "Adam", "-p", "5", "-r", "half right")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert read_grades(tmp_path / "out")["yoon_jisu"]["Adam"] == "0"  # until `report`
+    shutil.copy(EXAMPLES / "choi_yuna.ipynb", subs / "yoon_jisu.ipynb")  # all correct now
+    again = optigrade("grade", "-a", "optimizers", "--out", out, "--json", "--", str(subs))
+    assert again.returncode == 0, again.stderr[-2000:]
+    summary = json.loads(again.stdout)
+    assert summary["overrides_not_applied"] == [{"student": "yoon_jisu", "items": ["Adam"]}]
+    grades = read_grades(tmp_path / "out")
+    assert grades["yoon_jisu"]["Adam"] == "10" and grades["yoon_jisu"]["score"] == "50"

@@ -99,6 +99,32 @@ def settle_overrides(book: Gradebook, assignment: str, drop: bool, console: Cons
         console.print(Text(t.both(t.OVERRIDES_KEPT, count=count)))
 
 
+def outdated_overrides(book: Gradebook, assignment: str) -> list[dict[str, Any]]:
+    """The overrides in force that judged an earlier submission than the one now graded
+    (the student handed in again): not applied, for the TA to look at again."""
+    outdated = []
+    for student, items in book.overrides(assignment).items():
+        record = book.result(assignment, student)
+        now = (record or {}).get("content_hash")
+        stale = sorted(
+            item
+            for item, override in items.items()
+            if override.get("content_hash") and override["content_hash"] != now
+        )
+        if stale:
+            outdated.append({"student": student, "items": stale})
+    return outdated
+
+
+def print_outdated(outdated: list[dict[str, Any]], console: Console) -> None:
+    for row in outdated:
+        items = ", ".join(visible(item) for item in row["items"])
+        console.print(
+            Text(t.both(t.OVERRIDE_OUTDATED, student=visible(row["student"]), items=items)),
+            style="yellow",
+        )
+
+
 def print_changes(changed: list[dict[str, Any]], path: Path, console: Console) -> None:
     """Whose grade this run changed (a regrade after a suite fix): before → after."""
     if not changed:

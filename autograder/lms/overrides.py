@@ -27,13 +27,20 @@ def apply_overrides(
 ) -> dict[str, Any]:
     """``result`` with each overridden item at the TA's points and the total summed again;
     ``result`` itself is left as it is. An override of an item the record does not have (a
-    record of another suite) is left out."""
+    record of another suite) is left out, and so is one made on another submission than the
+    record's (the student handed in new work since: the TA judged the old one); those are
+    listed under ``overrides_not_applied``."""
     if not in_force:
         return result
     items = {name: dict(score) for name, score in result["items"].items()}
     applied = []
+    outdated = []
     for item, override in in_force.items():
         if item not in items:
+            continue
+        judged = override.get("content_hash")
+        if judged and judged != result.get("content_hash"):
+            outdated.append(item)
             continue
         suite_points = items[item]["score"]
         points = min(max(float(override["points"]), 0.0), items[item]["max_score"])
@@ -49,12 +56,13 @@ def apply_overrides(
             }
         )
     if not applied:
-        return result
+        return {**result, "overrides_not_applied": outdated} if outdated else result
     return {
         **result,
         "items": items,
         "score": math.fsum(score["score"] for score in items.values()),
         "overrides": applied,
+        **({"overrides_not_applied": outdated} if outdated else {}),
     }
 
 

@@ -178,6 +178,12 @@ OVERRIDES_DROPPED = Text(
     ko="조교의 점수 변경 {count}개를 이번 채점부터 적용하지 않습니다 (기록은 남아 있습니다)",
     en="{count} TA overrides no longer apply from this run on (their history is kept)",
 )
+OVERRIDE_OUTDATED = Text(
+    ko="{student}: 조교가 바꾼 점수({items})는 이전 제출물에 대한 것이라 새 제출물에는 적용하지 "
+    "않았습니다. 다시 검토하고 필요하면 override를 다시 하십시오",
+    en="{student}: the TA's change of {items} judged an earlier submission and is not applied "
+    "to the new one. Review it again and override again if needed",
+)
 OVERRIDES_KEPT = Text(
     ko="조교의 점수 변경 {count}개를 유지합니다 (버리려면 --drop-overrides)",
     en="{count} TA overrides kept (--drop-overrides drops them)",
