@@ -318,3 +318,15 @@ def test_a_question_with_only_crossed_out_marks_goes_to_review():
     assert response == "" and "crossed-only" in review
     changed = [("A", Mark(CROSSED, 1.0, 0.9, 0.5)), ("B", Mark(FILLED, 1.0, 0.9, 0.0))]
     assert _response(question, changed) == ("B", [])  # a changed answer is read as it is
+
+
+def test_every_page_of_a_multi_page_tiff_is_read(tmp_path):
+    """Office scanners write a batch of pages as one TIFF: each is a page of the scan."""
+    from quizzes.scan.images import read_scans
+
+    pages = [np.full((120, 80), shade, dtype=np.uint8) for shade in (255, 200, 150)]
+    tiff = tmp_path / "batch.tif"
+    assert cv2.imwritemulti(str(tiff), pages)
+    read = list(read_scans([tiff]))
+    assert [p.index for p in read] == [1, 2, 3]
+    assert [int(p.image[0, 0]) for p in read] == [255, 200, 150]

@@ -68,6 +68,27 @@ def _image(path: Path) -> ScanPage:
     return ScanPage(str(path), 1, image)
 
 
+def _tiff_pages(path: Path) -> Iterator[ScanPage]:
+    """Every page of a TIFF (office scanners write one file per batch of pages)."""
+    first = _image(path)
+    if first.image is None:
+        yield first
+        return
+    data = np.frombuffer(path.read_bytes(), dtype=np.uint8)
+    try:
+        found, pages = cv2.imdecodemulti(data, cv2.IMREAD_GRAYSCALE)
+    except cv2.error:
+        found, pages = False, []
+    if not found or len(pages) <= 1:
+        yield first
+        return
+    for index, image in enumerate(pages, start=1):
+        if image.size > MAX_PIXELS:
+            yield ScanPage(str(path), index, None, "image too large for a scan")
+        else:
+            yield ScanPage(str(path), index, image)
+
+
 def read_scans(paths: list[Path]) -> Iterator[ScanPage]:
     """Every page of every file, in the order given; a folder gives its files in name order."""
     for path in paths:
@@ -75,6 +96,8 @@ def read_scans(paths: list[Path]) -> Iterator[ScanPage]:
             yield from read_scans(sorted(p for p in path.iterdir() if p.is_file()))
         elif path.suffix.lower() == ".pdf":
             yield from _pdf_pages(path)
+        elif path.suffix.lower() in (".tif", ".tiff"):
+            yield from _tiff_pages(path)
         elif path.suffix.lower() in IMAGE_SUFFIXES:
             yield _image(path)
         else:
