@@ -405,3 +405,34 @@ def test_a_student_with_two_attempts_is_listed_not_mixed(build, moodle_class, tm
         if row["student_id"] == repeated
     )
     assert len(scored - {repeated}) == STUDENTS - 1
+
+
+def test_a_cut_question_text_that_starts_two_different_questions_is_not_guessed():
+    """Canvas may cut a long question text. When the cut text starts two variants whose
+    keys differ (a statement true in one and false in the other), scoring either would mark
+    half the class backwards: no variant is chosen, and the column is listed."""
+    from types import SimpleNamespace
+
+    from quizzes.answer_key import KeyQuestion
+    from quizzes.responses.lmstext import QuestionFinder
+
+    true_one = KeyQuestion(
+        "gd-facts v1",
+        "gd-facts",
+        "truefalse",
+        "Is the following statement true? SGD uses one sample.",
+        truth=True,
+    )
+    false_one = KeyQuestion(
+        "gd-facts v2",
+        "gd-facts",
+        "truefalse",
+        "Is the following statement true? SGD uses every sample.",
+        truth=False,
+    )
+    key = SimpleNamespace(questions={q.name: q for q in (true_one, false_one)})
+    finder = QuestionFinder(key)  # type: ignore[arg-type]
+    assert finder.find("Is the following statement true?") is None
+    assert finder.find("Is the following statement true? SGD uses one sample.") is true_one
+    # Moodle's summary extends our text with the choices: still the one question.
+    assert finder.find("Is the following statement true? SGD uses every sample.: T; F") is false_one

@@ -34,7 +34,9 @@ def read(header: list[str], rows: list[list[str]], key: AnswerKey) -> Responses:
         question = finder.find(match.group(2))
         if question is None:
             result.problems.append(
-                f"column {k + 1}: question “{match.group(2)[:60]}” is not in this build's export"
+                f"column {k + 1}: question “{match.group(2)[:60]}” is not one question of this "
+                "build's export (absent, or the start of several that score differently): not "
+                f"scored / {k + 1}열: 이 빌드의 문항 하나로 정할 수 없어 채점하지 않았습니다"
             )
             continue
         columns.append((k, question))

@@ -59,10 +59,15 @@ class QuestionFinder:
             return None
         found = [q for t, q in self.by_text if t == target]
         if not found:
-            # Moodle's summary appends ": choice; choice"; Canvas may cut long texts.
-            near = [q for t, q in self.by_text if target.startswith(t) or t.startswith(target)]
-            longest = max((len(ours(q.prompt)) for q in near), default=0)
-            found = [q for q in near if len(ours(q.prompt)) == longest]
+            # Moodle's summary appends ": choice; choice" to our text: the longest of ours it
+            # starts with is the question.
+            longer = [q for t, q in self.by_text if target.startswith(t)]
+            longest = max((len(ours(q.prompt)) for q in longer), default=0)
+            found = [q for q in longer if len(ours(q.prompt)) == longest]
+        if not found:
+            # Canvas may cut a long text: every question it could be the start of is a
+            # candidate, and they must score alike (below), or none is guessed.
+            found = [q for t, q in self.by_text if t.startswith(target)]
         if len(found) > 1:
             # Variants that share a text but order their choices differently: Moodle's
             # summary lists the choices in order; if nothing tells them apart, they score alike.
