@@ -361,3 +361,28 @@ def test_a_file_named_like_another_participant_stays_with_its_folder(tmp_path):
     for student in ("5002", "5007"):
         provenance = records[student]["provenance"]
         assert (provenance["lms"], provenance["lms_user"]) == ("moodle", student)
+
+
+def test_a_worksheet_of_another_maximum_or_with_a_repeated_row_is_warned(downloads, tmp_path):
+    """Moodle does not rescale an uploaded grade: a worksheet whose Maximum Grade is not the
+    assignment's points is said before anything is uploaded. A participant on two rows keeps
+    the first row's time, and the TA is told."""
+    lines = downloads["worksheet"].read_text(encoding="utf-8-sig").splitlines()
+    rows = [lines[0]] + [line.replace(",50.00,", ",100.00,") for line in lines[1:]]
+    late_copy = rows[1].replace("11:05 PM", "11:55 PM")  # 5002 again, later
+    sheet = tmp_path / "worksheet.csv"
+    sheet.write_text("\n".join([*rows, late_copy]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    options = ["-a", "optimizers", "--out", str(out), "--json", "--timezone", "Asia/Seoul"]
+    options += ["--worksheet", str(sheet), "--", str(downloads["moodle"])]
+    done = grade(*options, cwd=tmp_path)
+    assert done.returncode == 4, done.stderr[-3000:]
+    said = " ".join(r["reason"] for r in json.loads(done.stdout)["refused"])
+    assert "Maximum Grade is 100" in said and "최고 점수" in said
+    assert "participant 5002 is also on row 2" in said
+    book = Gradebook(out / "gradebook.sqlite")
+    try:
+        kept = {r["student"]: r["provenance"] for r in book.results("optimizers")}
+    finally:
+        book.close()
+    assert kept["5002"]["submitted_at"] == "2026-12-01T14:05:00Z"  # 11:05 PM in Seoul

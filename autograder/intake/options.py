@@ -26,6 +26,7 @@ from autograder.intake import texts
 from autograder.intake.discover import Intake, Submission
 from autograder.intake.names import printable
 from autograder.intake.worksheet import read_worksheet
+from autograder.scoring import load_points
 
 EXIT_INTAKE_PROBLEMS = 4
 #: Record statuses that say intake could not take a student's files.
@@ -54,7 +55,16 @@ def intake(
     if worksheet is None:
         return Intake(assignment, where), []
     sheet = read_worksheet(worksheet, where)
-    return Intake(assignment, where, sheet.times), sheet.warnings
+    warnings = list(sheet.warnings)
+    points = float(load_points(assignment).max_score)
+    stated = sorted(m for m in sheet.maximum if abs(m - points) > 1e-9)
+    if stated:
+        found = ", ".join(f"{m:g}" for m in stated)
+        shown = printable(str(worksheet))
+        warnings.append(
+            texts.say(texts.WORKSHEET_MAXIMUM, path=shown, found=found, points=f"{points:g}")
+        )
+    return Intake(assignment, where, sheet.times), warnings
 
 
 def wrong_assignment(submissions: list[Submission], assignment: str) -> str | None:

@@ -192,6 +192,20 @@ WORKSHEET_ROW = Text(
     ko="{path} {row}번째 줄: 참가자 번호가 없는 식별자 {value!r}, 건너뜀",
     en="{path} row {row}: identifier {value!r} holds no participant number, skipped",
 )
+WORKSHEET_REPEATED = Text(
+    ko="{path} {row}번째 줄: 참가자 {participant}이(가) {first}번째 줄에도 있습니다. 처음 줄의 "
+    "시각을 씁니다",
+    en="{path} row {row}: participant {participant} is also on row {first}; the first row's "
+    "time is used",
+)
+WORKSHEET_MAXIMUM = Text(
+    ko="{path}: 워크시트의 최고 점수(Maximum Grade)는 {found}인데 이 과제의 만점은 "
+    "{points}점입니다. Moodle은 올린 점수를 바꾸지 않으므로, 올리기 전에 Moodle 과제의 최고 "
+    "점수를 {points}로 맞추십시오",
+    en="{path}: the worksheet's Maximum Grade is {found} but this assignment is worth {points} "
+    "points. Moodle does not rescale uploaded grades: set the Moodle assignment's maximum grade "
+    "to {points} before uploading",
+)
 WORKSHEET_DATE = Text(
     ko="{path} {row}번째 줄: 제출 시각 {value!r}을(를) 읽을 수 없어 압축 항목의 시각을 씁니다",
     en="{path} row {row}: submission time {value!r} cannot be read; the zip entry's time is used",

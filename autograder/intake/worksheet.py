@@ -19,8 +19,10 @@ within bounds, a row that cannot be read costs that row (a warning), never the r
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -34,6 +36,7 @@ from autograder.intake.names import printable
 MAX_WORKSHEET_BYTES = 20 * 1024 * 1024
 IDENTIFIER = "Identifier"
 LAST_MODIFIED = "Last modified (submission)"
+MAXIMUM = "Maximum Grade"
 
 _MONTHS = {
     name: number
@@ -76,6 +79,8 @@ class Worksheet:
 
     times: dict[str, datetime] = field(default_factory=dict)  # aware
     warnings: list[str] = field(default_factory=list)
+    #: The "Maximum Grade" values the worksheet states (Moodle's assignment maximum).
+    maximum: set[float] = field(default_factory=set)
 
 
 def parse_userdate(text: str, zone: tzinfo) -> datetime | None:
@@ -142,7 +147,9 @@ def read_worksheet(path: Path, zone: tzinfo) -> Worksheet:
             )
         )
     who, when = header.index(IDENTIFIER), header.index(LAST_MODIFIED)
+    top = header.index(MAXIMUM) if MAXIMUM in header else None
     sheet = Worksheet()
+    first_row: dict[str, int] = {}
     for number, row in enumerate(rows[1:], 2):
         if not any(cell.strip() for cell in row):
             continue
@@ -153,6 +160,24 @@ def read_worksheet(path: Path, zone: tzinfo) -> Worksheet:
                 texts.say(texts.WORKSHEET_ROW, path=shown, row=number, value=printable(identifier))
             )
             continue
+        key = participant.group(1).lstrip("0") or "0"
+        if key in first_row:
+            sheet.warnings.append(
+                texts.say(
+                    texts.WORKSHEET_REPEATED,
+                    path=shown,
+                    row=number,
+                    participant=key,
+                    first=first_row[key],
+                )
+            )
+            continue
+        first_row[key] = number
+        if top is not None and top < len(row):
+            with contextlib.suppress(ValueError):  # Moodle writes "100.00"; anything else: none
+                stated = float(row[top].strip().replace(",", "."))
+                if math.isfinite(stated):
+                    sheet.maximum.add(stated)
         value = row[when].strip() if when < len(row) else ""
         if value in ("", "-"):
             continue  # no submission: nothing to say about its time
@@ -162,5 +187,5 @@ def read_worksheet(path: Path, zone: tzinfo) -> Worksheet:
                 texts.say(texts.WORKSHEET_DATE, path=shown, row=number, value=printable(value))
             )
             continue
-        sheet.times[participant.group(1).lstrip("0") or "0"] = parsed
+        sheet.times[key] = parsed
     return sheet

@@ -168,7 +168,7 @@ def build(folder: Path = HERE) -> dict[str, Path]:
             email = f"{participant}@example.edu"
             writer.writerow(
                 [f"Participant {participant}", name, email, "Submitted for grading", "",
-                 "100.00", "Yes", when, "-", ""]
+                 "50.00", "Yes", when, "-", ""]
             )  # fmt: skip
     return {
         "canvas": canvas,
