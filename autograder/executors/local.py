@@ -17,20 +17,16 @@ between workers (:class:`_QueueLink`; off with ``Settings.reuse_outcomes``).
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing as mp
 import os
 import pickle
 import queue
-import sys
-import threading
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograder.escaping import VisibleWriter
 from autograder.executors import Outcome
+from autograder.executors.process import become_grading_process
 from autograder.placement import CoreBoard, Placement, available_cores
 from autograder.sandbox import isolation
 from autograder.server import start_worker_server
@@ -52,17 +48,6 @@ class _Lifeline:
 
     def close(self) -> None:
         self.writer.close()  # every worker still alive reads end-of-file and exits
-
-    @staticmethod
-    def watch(reader: Any) -> None:
-        """In a worker: exit this process as soon as the main process is gone."""
-
-        def wait() -> None:
-            with contextlib.suppress(EOFError, OSError):
-                reader.recv_bytes()  # nothing is ever sent: this returns only at the end
-            os._exit(70)  # at once: the zygote, our child, dies with us (and its sandbox)
-
-        threading.Thread(target=wait, name="optigrade-lifeline", daemon=True).start()
 
 
 def _release_worker_server_pipe() -> None:
@@ -125,13 +110,8 @@ def _worker(index: int, settings: Settings, wiring: _Wiring) -> None:
     # A worker must not outlive its batch: neither its main process (the lifeline) nor the
     # worker server it was forked from (the parent-death signal).
     isolation.die_with_parent()
-    _Lifeline.watch(wiring.lifeline)
     _release_worker_server_pipe()
-    isolation.name_process(f"optigrade-wrk{index}")
-    # Whatever a worker prints (a traceback as it dies) may quote a student's values.
-    sys.stdout, sys.stderr = VisibleWriter(sys.stdout), VisibleWriter(sys.stderr)
-    # Reference and variant runs on hostile inputs may overflow; that is data, not a warning.
-    warnings.simplefilter("ignore", RuntimeWarning)
+    become_grading_process(f"optigrade-wrk{index}", wiring.lifeline.fileno())
 
     results = wiring.results
 

@@ -22,8 +22,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -135,29 +133,15 @@ class GradingService:
             self.process.wait()
 
 
-def _watch_lifeline(fd: int) -> None:
-    def wait() -> None:
-        with contextlib.suppress(OSError):
-            while os.read(fd, 1):
-                pass
-        os._exit(70)  # at once: our zygote dies with us, and its sandbox with it
-
-    threading.Thread(target=wait, name="optigrade-lifeline", daemon=True).start()
-
-
 def _serve(lifeline: int) -> int:
     from autograder.engine import grade_stream
-    from autograder.escaping import VisibleWriter
-    from autograder.sandbox import isolation
+    from autograder.executors.process import become_grading_process
 
-    _watch_lifeline(lifeline)
-    isolation.name_process("optigrade-svc")
     # The protocol keeps the real stdout; whatever pytest or a dying worker prints goes to
-    # stderr, shown escaped (it may quote a student's values).
+    # stderr (shown escaped, as in every grading process).
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
-    sys.stdout, sys.stderr = VisibleWriter(sys.stdout), VisibleWriter(sys.stderr)
-    warnings.simplefilter("ignore", RuntimeWarning)  # hostile inputs overflow: data, not noise
+    become_grading_process("optigrade-svc", lifeline)
     requests = sys.stdin.buffer
     settings = _receive(requests)
 
