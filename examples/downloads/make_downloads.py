@@ -29,6 +29,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+from autograder.lms.moodle_worksheet import HEADER as WORKSHEET_HEADER
 from examples.synthetic_class import item_sources, notebook, preamble
 
 ASSIGNMENT = "optimizers"
@@ -96,18 +97,6 @@ def cp949_zip(path: Path, name: str, when: tuple[int, ...], data: bytes) -> None
 
 
 ONLINE_TEXT = "<p>제출합니다. / Submitted.</p>".encode()
-WORKSHEET_HEADER = [
-    "Identifier",
-    "Full name",
-    "Email address",
-    "Status",
-    "Grade",
-    "Maximum Grade",
-    "Grade can be changed",
-    "Last modified (submission)",
-    "Last modified (grade)",
-    "Feedback comments",
-]
 #: Moodle participants: (participant id, full name, "Last modified (submission)").
 MOODLE_PEOPLE = [
     ("5002", "Lee Jiwoo", "Tuesday, 1 December 2026, 11:05 PM"),
@@ -163,7 +152,7 @@ def build(folder: Path = HERE) -> dict[str, Path]:
     worksheet = folder / "moodle" / "grading_worksheet.csv"
     with open(worksheet, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(WORKSHEET_HEADER)
+        writer.writerow(WORKSHEET_HEADER)  # Moodle's layout, as the exports write it
         for participant, name, when in MOODLE_PEOPLE:
             email = f"{participant}@example.edu"
             writer.writerow(
