@@ -50,39 +50,32 @@ def _pdf_pages(path: Path) -> Iterator[ScanPage]:
         document.close()
 
 
-def _image(path: Path) -> ScanPage:
+def _image_pages(path: Path) -> Iterator[ScanPage]:
+    """A scanned image's pages: its one page, or every page of a TIFF (office scanners write
+    a batch of pages as one TIFF). The file is read and decoded once."""
     try:
         if path.stat().st_size > MAX_IMAGE_BYTES:
-            return ScanPage(str(path), 1, None, "file too large for a scanned page")
+            yield ScanPage(str(path), 1, None, "file too large for a scanned page")
+            return
         data = np.frombuffer(path.read_bytes(), dtype=np.uint8)
     except OSError as error:
-        return ScanPage(str(path), 1, None, f"cannot read the file ({error.strerror})")
+        yield ScanPage(str(path), 1, None, f"cannot read the file ({error.strerror})")
+        return
     try:
-        image = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size else None
+        if not data.size:
+            images = []
+        elif path.suffix.lower() in (".tif", ".tiff"):
+            found, decoded = cv2.imdecodemulti(data, cv2.IMREAD_GRAYSCALE)
+            images = list(decoded) if found else []
+        else:
+            image = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+            images = [] if image is None else [image]
     except cv2.error:  # OpenCV refused it (a header claiming more pixels than a page has)
-        return ScanPage(str(path), 1, None, "image too large for a scan")
-    if image is None:
-        return ScanPage(str(path), 1, None, "not a readable image")
-    if image.size > MAX_PIXELS:
-        return ScanPage(str(path), 1, None, "image too large for a scan")
-    return ScanPage(str(path), 1, image)
-
-
-def _tiff_pages(path: Path) -> Iterator[ScanPage]:
-    """Every page of a TIFF (office scanners write one file per batch of pages)."""
-    first = _image(path)
-    if first.image is None:
-        yield first
+        yield ScanPage(str(path), 1, None, "image too large for a scan")
         return
-    data = np.frombuffer(path.read_bytes(), dtype=np.uint8)
-    try:
-        found, pages = cv2.imdecodemulti(data, cv2.IMREAD_GRAYSCALE)
-    except cv2.error:
-        found, pages = False, []
-    if not found or len(pages) <= 1:
-        yield first
-        return
-    for index, image in enumerate(pages, start=1):
+    if not images:
+        yield ScanPage(str(path), 1, None, "not a readable image")
+    for index, image in enumerate(images, start=1):
         if image.size > MAX_PIXELS:
             yield ScanPage(str(path), index, None, "image too large for a scan")
         else:
@@ -96,9 +89,7 @@ def read_scans(paths: list[Path]) -> Iterator[ScanPage]:
             yield from read_scans(sorted(p for p in path.iterdir() if p.is_file()))
         elif path.suffix.lower() == ".pdf":
             yield from _pdf_pages(path)
-        elif path.suffix.lower() in (".tif", ".tiff"):
-            yield from _tiff_pages(path)
         elif path.suffix.lower() in IMAGE_SUFFIXES:
-            yield _image(path)
+            yield from _image_pages(path)
         else:
             yield ScanPage(str(path), 1, None, "not a PDF or an image (png, jpg, tif)")
